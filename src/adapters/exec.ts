@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { runProcess } from './exec-process.js';
+import { secretsOf } from './provider-shared.js';
+import type { Adapter, AdapterContext, AdapterRequest, AdapterResponse } from './types.js';
+
+const PLACEHOLDER = /\{\{(prompt|system)\}\}/g;
+
+/**
+ * Options of the `exec` adapter: a command run once per trial (CLI agents such as codex, claude,
+ * gemini, aider, or any script). Its stdout is the output.
+ *
+ * @example
+ * execOptionsSchema.parse({ command: ['claude', '-p', '{{prompt}}'] });
+ */
+export const execOptionsSchema = z.strictObject({
+  command: z
+    .array(z.string())
+    .min(1)
+    .refine((argv) => (argv[0] ?? '') !== '', 'the first element must name a program')
+    .describe(
+      'Program and arguments, e.g. ["codex", "exec", "{{prompt}}"]. Never run through a shell; the program is looked up on PATH, or relative to cwd when it contains a slash. {{prompt}} and {{system}} inside an argument are replaced by the prompt and the system prompt.',
+    ),
+  input: z
+    .enum(['stdin', 'arg'])
+    .optional()
+    .describe(
+      "How the prompt reaches the command: 'arg' fills {{prompt}} (or appends the prompt as a last argument when there is none), 'stdin' writes it to standard input. Default: 'arg' when an argument contains {{prompt}}, else 'stdin'.",
+    ),
+  cwd: z.string().optional().describe('Working directory, relative to the experiment file. Default: the experiment file directory.'),
+  env: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Extra environment variables, added to the inherited environment. METAORCH_TASK_ID and METAORCH_ATTEMPT are always set.'),
+  trim: z.boolean().default(true).describe('Remove trailing whitespace (the final newline) from stdout. Default true.'),
+  maxOutputBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024)
+    .describe('Most bytes of stdout accepted; beyond it the command is killed and the trial fails. Default 10 MiB.'),
+});
+
+/** Options as written in a variant; the factory applies the schema's defaults and checks itself. */
+export type ExecOptions = z.input<typeof execOptionsSchema>;
+
+/**
+ * Creates the `exec` adapter. Each call spawns the command in its own process group; aborting the
+ * request kills the whole group. A non-zero exit is a non-retryable `process` error with the exit
+ * status and the tail of stderr; stderr of a successful run is ignored.
+ *
+ * @example
+ * const adapter = createExecAdapter({ command: ['codex', 'exec', '{{prompt}}'], cwd: 'repo' }, { baseDir: '/exp' });
+ * const { output } = await adapter.call({ prompt: 'Fix the failing test', signal, ... });
+ */
+export function createExecAdapter(options: ExecOptions, ctx: AdapterContext): Adapter {
+  const opts = execOptionsSchema.parse(options);
+  const cwd = resolve(ctx.baseDir, opts.cwd ?? '.');
+  const input = opts.input ?? (opts.command.some((arg) => arg.includes('{{prompt}}')) ? 'arg' : 'stdin');
+
+  return {
+    kind: 'exec',
+    async call(request: AdapterRequest): Promise<AdapterResponse> {
+      const argv = buildArgv(opts.command, request, input);
+      const env = { ...process.env, ...opts.env, METAORCH_TASK_ID: request.task.id, METAORCH_ATTEMPT: String(request.attempt) };
+      const { stdout } = await runProcess({
+        argv,
+        cwd,
+        env,
+        secrets: credentialsIn(env),
+        ...(input === 'stdin' ? { stdin: request.prompt } : {}),
+        signal: request.signal,
+        maxStdoutBytes: opts.maxOutputBytes,
+      });
+      const text = stdout.toString('utf8');
+      return { output: opts.trim ? text.trimEnd() : text };
+    },
+  };
+}
+
+/**
+ * Values of variables whose name suggests a credential (OPENAI_API_KEY, GH_TOKEN...): a CLI agent
+ * that fails may print them to stderr, which ends up in the error message. Short values are skipped:
+ * they are flags, not keys.
+ */
+function credentialsIn(env: NodeJS.ProcessEnv): string[] {
+  const named: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value.length >= 8) named[name] = value;
+  return secretsOf(undefined, named);
+}
+
+/**
+ * The argv for one call: placeholders filled in a single pass (so a prompt containing `{{system}}` is
+ * left as written), and the prompt appended when input is 'arg' without a `{{prompt}}`.
+ *
+ * @example
+ * buildArgv(['agent', '--task={{prompt}}'], request, 'arg'); // ['agent', '--task=Fix it']
+ */
+export function buildArgv(command: readonly string[], request: Pick<AdapterRequest, 'prompt' | 'system'>, input: 'stdin' | 'arg'): string[] {
+  const fill = (arg: string): string =>
+    arg.replace(PLACEHOLDER, (_match, name: string) => (name === 'prompt' ? request.prompt : (request.system ?? '')));
+  const argv = command.map(fill);
+  if (input === 'arg' && !command.some((arg) => arg.includes('{{prompt}}'))) argv.push(request.prompt);
+  return argv;
+}

@@ -1,0 +1,91 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { Task } from '../model/task.js';
+import type { TokenUsage } from '../model/trial.js';
+import { AdapterError } from './errors.js';
+import type { Adapter, AdapterContext } from './types.js';
+
+export const moduleOptionsSchema = z.strictObject({
+  file: z.string().describe('A .ts or .js file, relative to the experiment file.'),
+  export: z.string().default('default').describe('Name of the exported function.'),
+});
+export type ModuleOptions = z.output<typeof moduleOptionsSchema>;
+
+/** What a module variant's function receives besides the task input. */
+export interface ModuleCallContext {
+  task: Task;
+  prompt: string;
+  system?: string;
+  signal: AbortSignal;
+  attempt: number;
+}
+
+/** A module variant returns its output, or the output with what it cost. */
+export type ModuleResult = string | number | boolean | { output: unknown; cost?: number; tokens?: Partial<TokenUsage> };
+export type ModuleFunction = (input: Record<string, unknown>, ctx: ModuleCallContext) => ModuleResult | Promise<ModuleResult>;
+
+/**
+ * Imports a TypeScript or JavaScript file (TypeScript through tsx, so users need no build step).
+ *
+ * @example
+ * const mod = await importUserModule('/abs/path/agent.ts');
+ */
+export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  let mod: Record<string, unknown>;
+  if (/\.(c|m)?tsx?$/.test(file)) {
+    const { tsImport } = await import('tsx/esm/api');
+    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } else {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  }
+  return unwrapCommonJs(mod);
+}
+
+/**
+ * A .ts file outside an ESM package is loaded as CommonJS, so its exports arrive wrapped in `default`;
+ * unwrap them so `export default` and named exports read the same either way.
+ */
+function unwrapCommonJs(mod: Record<string, unknown>): Record<string, unknown> {
+  const inner = mod['default'];
+  if (inner !== null && typeof inner === 'object' && '__esModule' in inner) return inner as Record<string, unknown>;
+  return mod;
+}
+
+/** Loads the named export and checks it is a function, with a message that says what was found. */
+export async function loadModuleFunction(file: string, exportName: string): Promise<ModuleFunction> {
+  const mod = await importUserModule(file);
+  const fn = mod[exportName];
+  if (typeof fn !== 'function') {
+    const names = Object.keys(mod).join(', ') || 'nothing';
+    throw new AdapterError('client', `${file} has no function export '${exportName}' (it exports: ${names})`, { retryable: false });
+  }
+  return fn as ModuleFunction;
+}
+
+/**
+ * A variant that is a plain function in a `.ts`/`.js` file: `(input, ctx) => output | {output, cost, tokens}`.
+ *
+ * @example
+ * // agent.ts: export default async (input) => `Hello ${input.name}`;
+ * createModuleAdapter({ file: './agent.ts', export: 'default' }, { baseDir: process.cwd() });
+ */
+export function createModuleAdapter(options: ModuleOptions, ctx: AdapterContext): Adapter {
+  const file = isAbsolute(options.file) ? options.file : resolve(ctx.baseDir, options.file);
+  let fn: Promise<ModuleFunction> | undefined;
+  return {
+    kind: 'module',
+    async call(request) {
+      fn ??= loadModuleFunction(file, options.export);
+      const callable = await fn;
+      const callCtx: ModuleCallContext = { task: request.task, prompt: request.prompt, signal: request.signal, attempt: request.attempt };
+      if (request.system !== undefined) callCtx.system = request.system;
+      const result = await callable(request.task.input, callCtx);
+      if (result !== null && typeof result === 'object') {
+        const output = typeof result.output === 'string' ? result.output : JSON.stringify(result.output);
+        return { output, ...(result.cost !== undefined ? { cost: result.cost } : {}), ...(result.tokens ? { tokens: result.tokens } : {}) };
+      }
+      return { output: String(result) };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { z } from 'zod';
+import { createAnthropicAdapter, anthropicOptionsSchema } from './anthropic.js';
+import { createExecAdapter, execOptionsSchema } from './exec.js';
+import { createMockAdapter, mockOptionsSchema } from './mock.js';
+import { createModuleAdapter, moduleOptionsSchema } from './module.js';
+import { createOpenAIAdapter, openaiOptionsSchema } from './openai.js';
+import type { Adapter, AdapterContext } from './types.js';
+
+/** An adapter kind: its option schema and how to build it from validated options. */
+export interface AdapterDefinition {
+  kind: string;
+  summary: string;
+  options: z.ZodObject;
+  create(options: Record<string, unknown>, ctx: AdapterContext): Adapter;
+}
+
+function define<S extends z.ZodObject>(
+  kind: string,
+  summary: string,
+  options: S,
+  create: (options: z.output<S>, ctx: AdapterContext) => Adapter,
+): AdapterDefinition {
+  return { kind, summary, options, create: (o, ctx) => create(o as z.output<S>, ctx) };
+}
+
+const DEFINITIONS: readonly AdapterDefinition[] = [
+  define('mock', 'seeded simulation of accuracy, latency, failures and cost', mockOptionsSchema, (o) => createMockAdapter(o)),
+  define('openai', 'any OpenAI-compatible chat-completions server', openaiOptionsSchema, createOpenAIAdapter),
+  define('anthropic', 'the Anthropic Messages API', anthropicOptionsSchema, createAnthropicAdapter),
+  define('exec', 'a command run as a child process (codex, claude, gemini, aider...)', execOptionsSchema, createExecAdapter),
+  define('module', 'a function exported by a .ts/.js file', moduleOptionsSchema, createModuleAdapter),
+];
+
+const BY_KIND = new Map(DEFINITIONS.map((d) => [d.kind, d]));
+
+/** Names of every adapter, for error messages and docs. */
+export const adapterKinds: readonly string[] = DEFINITIONS.map((d) => d.kind);
+
+/** @example findAdapter('openai')?.options.parse(variantOptions) */
+export function findAdapter(kind: string): AdapterDefinition | undefined {
+  return BY_KIND.get(kind);
+}
+
+export function allAdapters(): readonly AdapterDefinition[] {
+  return DEFINITIONS;
+}

@@ -1,0 +1,40 @@
+import type { Random } from '../model/random.js';
+import type { Task } from '../model/task.js';
+import type { TokenUsage } from '../model/trial.js';
+
+/** One call of a variant: the rendered prompt plus everything an adapter may want to read. */
+export interface AdapterRequest {
+  prompt: string;
+  /** System prompt, when the variant defines one. */
+  system?: string;
+  task: Task;
+  signal: AbortSignal;
+  /** Seeded per trial and attempt: adapters that simulate (mock) draw from it. */
+  rng: Random;
+  attempt: number;
+}
+
+export interface AdapterResponse {
+  output: string;
+  tokens?: Partial<TokenUsage>;
+  /** Cost the adapter knows exactly (a module may report it); otherwise priced from tokens. */
+  cost?: number;
+}
+
+/**
+ * How a variant is called. Implementations: mock, openai, anthropic, exec, module.
+ *
+ * @example
+ * const adapter = createAdapter({ adapter: 'mock', accuracy: 0.8 }, ctx);
+ * const { output } = await adapter.call(request);
+ */
+export interface Adapter {
+  readonly kind: string;
+  call(request: AdapterRequest): Promise<AdapterResponse>;
+  close?(): Promise<void>;
+}
+
+/** Where a variant file lives, so relative paths in its options resolve against it. */
+export interface AdapterContext {
+  baseDir: string;
+}

@@ -1,0 +1,119 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadExperiment } from '../../config/load.js';
+import { resumeRun, startRun, type RunResult } from '../../engine/run.js';
+import { newRunId } from '../../engine/run-id.js';
+import { computeReport } from '../../report/compute.js';
+import { fmt } from '../../report/format.js';
+import { reportMarkdown } from '../../report/markdown.js';
+import { reportTable } from '../../report/console.js';
+import { storeRunData } from '../../report/run-data.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
+import { dbPath, defaultOutDir } from '../context.js';
+import { consoleProgress } from '../progress.js';
+import { interruptSignals } from '../signals.js';
+
+/** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted. */
+export function exitStatusOf(result: RunResult): number {
+  return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
+}
+
+interface RunFlags {
+  db?: string;
+  out?: string;
+  grace: string;
+  progress: boolean;
+}
+
+const dbOption = () => new Option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)');
+const outOption = () => new Option('--out <dir>', 'where to write summary.md and summary.json (default: .metaorch/runs/RUN/)');
+const graceOption = () => new Option('--grace <seconds>', 'on Ctrl-C, how long in-flight trials may finish').default('10');
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('validate an experiment file, run it, record every trial, write the report')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .addOption(dbOption())
+    .addOption(outOption())
+    .addOption(graceOption())
+    .option('--no-progress', 'no live progress view')
+    .action(async (file: string, flags: RunFlags) => {
+      const experiment = await loadExperiment(file);
+      const db = dbPath(flags.db);
+      const store = SqliteStore.open(db);
+      const runId = newRunId();
+      const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
+      console.log(`Run ${runId} (${experiment.name}): ${fmt.int(planned)} trials planned, seed ${experiment.seed}. Store: ${relativePath(db)}`);
+      process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
+    });
+}
+
+export function resumeCommand(): Command {
+  return new Command('resume')
+    .description('continue an interrupted or killed run; finished trials are never run or counted again')
+    .argument('<run>', 'run id, unique prefix, or "latest"')
+    .addOption(dbOption())
+    .addOption(outOption())
+    .addOption(graceOption())
+    .option('--no-progress', 'no live progress view')
+    .action(async (ref: string, flags: RunFlags) => {
+      const db = dbPath(flags.db);
+      const store = SqliteStore.open(db);
+      const runId = store.resolveRunId(ref);
+      const run = store.getRun(runId);
+      if (run && (run.status === 'completed' || run.status === 'failed')) {
+        console.log(`Run ${runId} already ${run.status}; nothing to resume.`);
+        writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
+        process.exitCode = run.status === 'failed' ? 1 : 0;
+        store.close();
+        return;
+      }
+      console.log(`Resuming run ${runId}. Store: ${relativePath(db)}`);
+      process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, options));
+    });
+}
+
+async function execute(
+  store: SqliteStore,
+  db: string,
+  flags: RunFlags,
+  go: (options: Parameters<typeof startRun>[1]) => Promise<RunResult>,
+): Promise<number> {
+  const graceSeconds = Number(flags.grace);
+  const signals = interruptSignals(Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000, (l) => process.stderr.write(`${l}\n`));
+  try {
+    const observers = flags.progress ? [consoleProgress(process.stderr)] : [];
+    const result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
+    const dir = flags.out ?? defaultOutDir(db, result.runId);
+    const report = writeReports(store, result.runId, dir);
+    console.log(`\n${reportTable(report)}\n`);
+    console.log(summaryLine(result, report.best?.id ?? null));
+    console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
+    if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
+    return exitStatusOf(result);
+  } finally {
+    signals.dispose();
+    store.close();
+  }
+}
+
+/** Writes summary.md and summary.json for a run; returns the report. */
+export function writeReports(store: SqliteStore, runId: string, dir: string) {
+  const report = computeReport(storeRunData(store, runId));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, 'summary.md'), reportMarkdown(report));
+  return report;
+}
+
+function summaryLine(r: RunResult, best: string | null): string {
+  const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
+  const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : '';
+  return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
+}
+
+function relativePath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel.startsWith('..') ? p : rel;
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { loadExperiment } from '../../config/load.js';
+import { fmt } from '../../report/format.js';
+
+export function validateCommand(): Command {
+  return new Command('validate')
+    .description('check an experiment file in full (schema, files, variants, template variables, env references) without running it')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .action(async (file: string) => {
+      const e = await loadExperiment(file);
+      const planned = e.variants.length * e.tasks.length * e.repeats;
+      console.log(
+        `${file} is valid: ${e.variants.length} variant(s) (${e.variants.map((v) => v.id).join(', ')}), ${fmt.int(e.tasks.length)} task(s), ` +
+        `${e.scorers.length} scorer(s), mode ${e.mode}, ${fmt.int(planned)} trials planned.`,
+      );
+    });
+}

@@ -1,0 +1,52 @@
+import type { Task } from '../model/task.js';
+import type { Budget, Cost } from './schema.js';
+
+/** A validated variant. `options` are the adapter's own fields as written: `${ENV}` references intact. */
+export interface VariantSpec {
+  id: string;
+  adapter: string;
+  prompt?: string;
+  system?: string;
+  cost?: Cost;
+  timeoutMs?: number;
+  retries?: number;
+  maxConcurrency?: number;
+  rateLimit?: number;
+  options: Record<string, unknown>;
+}
+
+/** A validated scorer entry; `options` are its own fields as written. */
+export interface ScorerSpec {
+  type: string;
+  weight: number;
+  options: Record<string, unknown>;
+}
+
+/**
+ * A fully validated experiment: what a run executes. It is plain data (stored with the run, so resume
+ * does not depend on the file still being the same); files it references are absolute paths.
+ */
+export interface Experiment {
+  name: string;
+  description?: string;
+  mode: 'grid';
+  seed: number;
+  repeats: number;
+  concurrency: number;
+  timeoutMs: number;
+  retries: number;
+  threshold: number;
+  prompt?: string;
+  system?: string;
+  budget: Budget;
+  variants: VariantSpec[];
+  scorers: ScorerSpec[];
+  tasks: Task[];
+  /** Folder that relative paths in options resolve against. */
+  baseDir: string;
+  /** The experiment file, absolute; '<inline>' when built in code. */
+  source: string;
+}
+
+/** Version of the stored experiment shape. */
+export const EXPERIMENT_SCHEMA_VERSION = 1;

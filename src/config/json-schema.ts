@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { allAdapters } from '../adapters/registry.js';
+import { findScorer, scorerTypes } from '../scoring/registry.js';
+import { experimentShape, variantCommonShape } from './schema.js';
+
+/**
+ * The experiment file's JSON Schema, generated from the same zod schemas that validate it, so editors
+ * autocomplete exactly what `metaorch validate` accepts.
+ *
+ * @example
+ * // first line of exp.yaml:  # yaml-language-server: $schema=./node_modules/meta-orchestrator/schema/experiment.schema.json
+ */
+export function experimentJsonSchema(): Record<string, unknown> {
+  const variant = z.discriminatedUnion(
+    'adapter',
+    allAdapters().map((a) =>
+      z.strictObject({ ...variantCommonShape, adapter: z.literal(a.kind).describe(a.summary), ...a.options.shape }),
+    ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  );
+  const scorer = z.union([
+    z.enum(scorerTypes as [string, ...string[]]),
+    ...scorerTypes.map((type) => {
+      const def = findScorer(type);
+      const options = def?.options instanceof z.ZodObject ? def.options.shape : {};
+      return z.strictObject({ type: z.literal(type).describe(def?.summary ?? type), weight: z.number().positive().optional(), ...options });
+    }),
+  ]);
+  const schema = z.strictObject({
+    ...experimentShape,
+    variants: z.union([z.string().describe('A folder of variant files'), z.array(variant)]),
+    scorers: z.array(scorer).optional(),
+  });
+  return {
+    ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
+    title: 'meta-orchestrator experiment',
+  };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** `"30s"`, `"5m"`, or a number of seconds; parsed into milliseconds. */
+export const durationSchema = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or a number of seconds, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe('A duration: "500ms", "30s", "5m", "1h", or a number of seconds.');
+
+export const costSchema = z
+  .union([
+    z.number().nonnegative().describe('Dollars per call.'),
+    z.strictObject({
+      input: z.number().nonnegative().describe('Dollars per million input tokens.'),
+      output: z.number().nonnegative().describe('Dollars per million output tokens.'),
+      perCall: z.number().nonnegative().optional().describe('Fixed dollars added per call.'),
+    }),
+  ])
+  .describe('Price of a call: dollars per call, or per-million-token prices.');
+
+/** Fields every variant has, whatever its adapter. */
+export const variantCommonShape = {
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:+-]*$/, 'expected an id of letters, digits and . _ : + -')
+    .describe('Unique name of the variant (a bandit arm).'),
+  description: z.string().optional(),
+  prompt: z.string().optional().describe('Prompt template with {{var}} from task input; overrides the shared prompt.'),
+  system: z.string().optional().describe('System prompt template.'),
+  cost: costSchema.optional(),
+  timeout: durationSchema.optional().describe('Per-attempt timeout; overrides the experiment timeout.'),
+  retries: z.number().int().min(0).max(20).optional().describe('Retries after the first attempt on retryable failures.'),
+  maxConcurrency: z.number().int().positive().optional().describe('Trials of this variant in flight at once.'),
+  rateLimit: z.number().positive().optional().describe('Requests per minute for this variant.'),
+};
+
+export const budgetSchema = z
+  .strictObject({
+    trials: z.number().int().positive().optional().describe('Stop scheduling after this many trials.'),
+    cost: z.number().positive().optional().describe('Stop scheduling once this many dollars are spent.'),
+    time: durationSchema.optional().describe('Stop scheduling after this much running time.'),
+  })
+  .describe('Limits that stop a run early; what is in flight finishes.');
+
+export const taskSourceSchema = z.union([
+  z.string().describe('Path to a .jsonl, .csv, .json or .yaml file of tasks, relative to the experiment file.'),
+  z.array(z.record(z.string(), z.unknown())).describe('Inline tasks: {id?, input?, expected?, metadata?} or flat fields.'),
+  z.strictObject({
+    file: z.string(),
+    limit: z.number().int().positive().optional().describe('Use only the first N tasks.'),
+  }),
+]);
+
+export const modeSchema = z.enum(['grid']).describe("How trials are scheduled: 'grid' runs every variant on every task `repeats` times.");
+
+/**
+ * The experiment file, before adapter- and scorer-specific checks (those are done per entry by their
+ * registries so an unknown name can list the known ones).
+ */
+export const experimentShape = {
+  $schema: z.string().optional(),
+  name: z.string().min(1).optional().describe('Name of the experiment; defaults to the file name.'),
+  description: z.string().optional(),
+  mode: modeSchema.default('grid'),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional().describe('Seed for every random choice; random when absent (and recorded).'),
+  repeats: z.number().int().positive().default(1).describe('Trials per (variant, task) in grid mode.'),
+  concurrency: z.number().int().positive().max(10_000).default(8).describe('Trials in flight at once, across variants.'),
+  timeout: durationSchema.prefault('60s').describe('Per-attempt timeout.'),
+  retries: z.number().int().min(0).max(20).default(2).describe('Retries after the first attempt (default 2: three attempts).'),
+  prompt: z.string().optional().describe('Shared prompt template with {{var}} from task input.'),
+  system: z.string().optional().describe('Shared system prompt template.'),
+  variants: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]).describe(
+    'Inline variants, or a folder whose files each export defineVariant({...}).',
+  ),
+  tasks: taskSourceSchema,
+  scorers: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).optional().describe(
+    'Scorers combined by weight into one score in [0,1]. Default: equals, when tasks have expected answers.',
+  ),
+  threshold: z.number().min(0).max(1).default(0.5).describe('A trial passes when its score is at least this.'),
+  budget: budgetSchema.optional(),
+};
+
+export const experimentHeadSchema = z.strictObject(experimentShape);
+export type ExperimentHead = z.output<typeof experimentHeadSchema>;
+export type Budget = z.output<typeof budgetSchema>;
+export type Cost = z.output<typeof costSchema>;

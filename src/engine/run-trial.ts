@@ -1,0 +1,142 @@
+import { createRandom } from '../model/random.js';
+import type { Attempt, TokenUsage, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
+import { scoreAll } from '../scoring/combine.js';
+import { renderTemplate } from '../tasks/template.js';
+import { sleep } from '../adapters/sleep.js';
+import { AttemptTimeout, classifyError, TrialCancelled } from './classify.js';
+import { backoffDelay } from './retry.js';
+import type { TrialRuntime, VariantRuntime } from './runtime.js';
+
+/**
+ * Runs one trial: render the prompt, call the variant's adapter with timeout and retries, score the
+ * output, price the tokens. Every executor calls this same function, so a trial means the same thing
+ * in process, in a child process and on a remote worker. Throws TrialCancelled when `cancel` aborts:
+ * a cancelled trial is not recorded, and resume runs it again under the same id.
+ *
+ * @example
+ * const outcome = await runTrial(spec, runtime, new AbortController().signal);
+ */
+export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: AbortSignal): Promise<TrialOutcome> {
+  const variant = runtime.variants.get(spec.variantId);
+  if (!variant) throw new Error(`trial ${spec.seq} names unknown variant '${spec.variantId}'`);
+  const startedAt = Date.now();
+  const rng = createRandom(spec.seed);
+  const prompt = variant.prompt !== undefined ? renderTemplate(variant.prompt, spec.task.input) : defaultPrompt(spec.task.input);
+  const system = variant.system !== undefined ? renderTemplate(variant.system, spec.task.input) : undefined;
+  const attempts: Attempt[] = [];
+  const tokens: TokenUsage = { input: 0, output: 0 };
+  let cost = 0;
+  let lastError: TrialError | null = null;
+
+  for (let n = 1; n <= variant.retries + 1; n++) {
+    if (cancel.aborted) throw new TrialCancelled();
+    const t0 = performance.now();
+    try {
+      const response = await callOnce(variant, { prompt, system, spec, rng: rng.fork(n), attempt: n }, cancel);
+      const latencyMs = performance.now() - t0;
+      attempts.push({ n, latencyMs });
+      const used = { input: response.tokens?.input ?? 0, output: response.tokens?.output ?? 0 };
+      tokens.input += used.input;
+      tokens.output += used.output;
+      cost += response.cost ?? variant.price(used);
+      const output = runtime.redact(response.output);
+      return await finish(spec, runtime, { prompt, output, attempts, tokens, cost, startedAt, latencyMs }, cancel);
+    } catch (error) {
+      if (error instanceof TrialCancelled || cancel.aborted) throw new TrialCancelled();
+      const classified = classifyError(error, runtime.redact);
+      const { retryAfterMs, ...trialError } = classified;
+      lastError = trialError;
+      attempts.push({ n, latencyMs: performance.now() - t0, error: trialError });
+      if (!classified.retryable || n > variant.retries) break;
+      try {
+        await sleep(backoffDelay(n, rng, runtime.backoff, retryAfterMs), cancel);
+      } catch {
+        throw new TrialCancelled();
+      }
+    }
+  }
+  const last = attempts[attempts.length - 1];
+  return {
+    seq: spec.seq, status: 'error', prompt, output: null, scores: [], score: null, passed: null, attempts,
+    latencyMs: last?.latencyMs ?? 0, tokens, cost, error: lastError, startedAt, finishedAt: Date.now(),
+  };
+}
+
+interface CallInput {
+  prompt: string;
+  system: string | undefined;
+  spec: TrialSpec;
+  rng: ReturnType<typeof createRandom>;
+  attempt: number;
+}
+
+async function callOnce(variant: VariantRuntime, input: CallInput, cancel: AbortSignal) {
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(new TrialCancelled());
+  cancel.addEventListener('abort', onCancel, { once: true });
+  const timer = setTimeout(() => controller.abort(new AttemptTimeout(variant.timeoutMs)), variant.timeoutMs);
+  const release = await variant.limiter.acquire(controller.signal).catch((e: unknown) => {
+    clearTimeout(timer);
+    cancel.removeEventListener('abort', onCancel);
+    throw e;
+  });
+  try {
+    const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt };
+    const call = variant.adapter.call(input.system !== undefined ? { ...request, system: input.system } : request);
+    // An adapter that ignores its signal must still not hold the trial past its timeout.
+    return await Promise.race([call, abortedPromise(controller.signal)]);
+  } catch (error) {
+    throw controller.signal.aborted ? controller.signal.reason : error;
+  } finally {
+    release();
+    clearTimeout(timer);
+    cancel.removeEventListener('abort', onCancel);
+  }
+}
+
+function abortedPromise(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+interface Finished {
+  prompt: string;
+  output: string;
+  attempts: Attempt[];
+  tokens: TokenUsage;
+  cost: number;
+  startedAt: number;
+  latencyMs: number;
+}
+
+async function finish(spec: TrialSpec, runtime: TrialRuntime, f: Finished, cancel: AbortSignal): Promise<TrialOutcome> {
+  const base = {
+    seq: spec.seq, prompt: f.prompt, output: f.output, attempts: f.attempts, latencyMs: f.latencyMs,
+    tokens: f.tokens, cost: f.cost, startedAt: f.startedAt,
+  };
+  if (runtime.scorers.length === 0) {
+    return { ...base, status: 'ok', scores: [], score: null, passed: null, error: null, finishedAt: Date.now() };
+  }
+  try {
+    const combined = await scoreAll(runtime.scorers, { output: f.output, task: spec.task, prompt: f.prompt, signal: cancel });
+    return {
+      ...base, status: 'ok', scores: combined.scores, score: combined.score, passed: combined.score >= runtime.threshold,
+      error: null, finishedAt: Date.now(),
+    };
+  } catch (error) {
+    if (cancel.aborted) throw new TrialCancelled();
+    const message = runtime.redact(error instanceof Error ? error.message : String(error));
+    return {
+      ...base, status: 'error', scores: [], score: null, passed: null,
+      error: { kind: 'scorer', message, retryable: false }, finishedAt: Date.now(),
+    };
+  }
+}
+
+/** With no template: the task's `prompt` field, else its input as JSON. */
+function defaultPrompt(input: Record<string, unknown>): string {
+  const p = input['prompt'];
+  return typeof p === 'string' ? p : JSON.stringify(input);
+}

@@ -1,0 +1,130 @@
+import { setMaxListeners } from 'node:events';
+import type { Experiment } from '../config/experiment.js';
+import { inlineExecutor } from '../executors/inline.js';
+import { MetaorchError } from '../model/errors.js';
+import type { RunStatus } from '../store/records.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+import { budgetGuard } from './budget.js';
+import { gridScheduler } from './grid.js';
+import { newRunId } from './run-id.js';
+import { runLoop } from './run-loop.js';
+import { buildRuntime, type TrialRuntime } from './runtime.js';
+import type { BackoffOptions } from './retry.js';
+import type { Executor, RunObserver, StopReason } from './types.js';
+
+export interface RunOptions {
+  store: SqliteStore;
+  env?: NodeJS.ProcessEnv;
+  observers?: RunObserver[];
+  /** Aborting stops scheduling; in-flight trials may finish. */
+  stop?: AbortSignal;
+  /** Aborting cancels in-flight trials; they are left for resume. */
+  cancel?: AbortSignal;
+  executor?: (runtime: TrialRuntime) => Executor;
+  backoff?: BackoffOptions;
+  runId?: string;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  stopReason: StopReason;
+  finished: number;
+  errors: number;
+}
+
+/**
+ * Creates a run in the store and executes it.
+ *
+ * @example
+ * const result = await startRun(await loadExperiment('exp.yaml'), { store });
+ */
+export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
+  const runId = options.runId ?? newRunId();
+  const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
+  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
+  options.store.createRun(runId, experiment, planned);
+  return execute(runId, experiment, runtime, options, false);
+}
+
+/**
+ * Continues an interrupted or killed run: finished trials are never run or counted again; trials that
+ * were in flight run again under the same ids.
+ */
+export async function resumeRun(runId: string, options: RunOptions): Promise<RunResult> {
+  const { store } = options;
+  const run = store.getRun(runId);
+  if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
+  if (run.status === 'running' && run.pid !== null && run.pid !== process.pid && isAlive(run.pid)) {
+    throw new MetaorchError('USAGE', `Run ${runId} is still being executed by process ${run.pid}; stop it first (Ctrl-C there).`);
+  }
+  const experiment = store.loadExperiment(runId);
+  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
+  store.updateRun(runId, { status: 'running', pid: process.pid, finishedAt: null, stopReason: null });
+  return execute(runId, experiment, runtime, options, true);
+}
+
+async function execute(runId: string, experiment: Experiment, runtime: TrialRuntime, options: RunOptions, resumed: boolean): Promise<RunResult> {
+  const { store } = options;
+  const never = new AbortController().signal;
+  // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
+  for (const signal of [options.cancel, options.stop]) if (signal) setMaxListeners(0, signal);
+  const scheduler0Planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
+  const bitmap = store.finishedBitmap(runId, scheduler0Planned);
+  const isFinished = (seq: number) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0;
+  const scheduler = gridScheduler(runId, experiment, isFinished);
+  const prior = priorTotals(store, runId);
+  const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
+  const writer = store.trialWriter(runId, experiment.tasks);
+  let finished = prior.finished;
+  let errors = prior.errors;
+  const recorder: RunObserver = {
+    onTrialStart: (spec) => writer.scheduled(spec),
+    onTrialEnd: (spec, outcome) => {
+      writer.finished(spec, outcome);
+      finished++;
+      if (outcome.status === 'error') errors++;
+    },
+  };
+  const observers = [recorder, budget.observer, ...(options.observers ?? [])];
+  for (const obs of observers) {
+    obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed });
+  }
+  const executor = (options.executor ?? inlineExecutor)(runtime);
+  let stopReason: StopReason;
+  try {
+    stopReason = await runLoop({
+      scheduler, executor, concurrency: experiment.concurrency, observers,
+      shouldStop: budget.shouldStop, stop: options.stop ?? never, cancel: options.cancel ?? never,
+    });
+  } catch (error) {
+    writer.close();
+    store.updateRun(runId, { status: 'failed', finishedAt: Date.now(), activeMs: budget.activeMs(), pid: null, error: String(error) });
+    throw error;
+  } finally {
+    await executor.close();
+  }
+  writer.close();
+  const status: RunStatus = stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
+  store.updateRun(runId, { status, finishedAt: Date.now(), activeMs: budget.activeMs(), stopReason, pid: null });
+  const result: RunResult = { runId, status, stopReason, finished, errors };
+  for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });
+  return result;
+}
+
+function priorTotals(store: SqliteStore, runId: string): { finished: number; errors: number; cost: number } {
+  const row = store.db
+    .prepare(`SELECT COUNT(*) AS finished, COALESCE(SUM(status = 'error'), 0) AS errors, COALESCE(SUM(cost), 0) AS cost
+              FROM trials WHERE run_id = ? AND status != 'scheduled'`)
+    .get(runId) as { finished: number; errors: number; cost: number };
+  return row;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,100 @@
+import { findAdapter } from '../adapters/registry.js';
+import type { Adapter } from '../adapters/types.js';
+import { createRedactor, resolveEnv, secretValues } from '../config/env.js';
+import type { Experiment, VariantSpec } from '../config/experiment.js';
+import { validateVariant } from '../config/variants.js';
+import type { Cost } from '../config/schema.js';
+import { ConfigError } from '../model/errors.js';
+import type { TokenUsage } from '../model/trial.js';
+import type { WeightedScorer } from '../scoring/combine.js';
+import { findScorer } from '../scoring/registry.js';
+import { createLimiter, type Limiter } from './limits.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
+
+export interface VariantRuntime {
+  spec: VariantSpec;
+  adapter: Adapter;
+  limiter: Limiter;
+  timeoutMs: number;
+  retries: number;
+  prompt?: string;
+  system?: string;
+  price(tokens: TokenUsage): number;
+}
+
+/** What running a trial needs, built once per process from a validated experiment. */
+export interface TrialRuntime {
+  variants: Map<string, VariantRuntime>;
+  scorers: WeightedScorer[];
+  threshold: number;
+  backoff: BackoffOptions;
+  /** Removes secret values from any text before it leaves the process. */
+  redact(text: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Instantiates adapters (resolving `${ENV}` references only now), limiters and scorers.
+ *
+ * @example
+ * const runtime = buildRuntime(experiment, process.env);
+ */
+export function buildRuntime(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: BackoffOptions = DEFAULT_BACKOFF): TrialRuntime {
+  const ctx = { baseDir: experiment.baseDir };
+  const redact = createRedactor(secretValues([experiment.variants, experiment.scorers], env));
+  const makeAdapter = (spec: { adapter: string; options: Record<string, unknown>; id: string }): Adapter => {
+    const definition = findAdapter(spec.adapter);
+    if (!definition) throw new ConfigError([{ file: experiment.source, path: `variants.${spec.id}`, message: `unknown adapter '${spec.adapter}'` }]);
+    return definition.create(definition.options.parse(resolveEnv(spec.options, env)) as Record<string, unknown>, ctx);
+  };
+  const variants = new Map<string, VariantRuntime>();
+  for (const spec of experiment.variants) {
+    const runtime: VariantRuntime = {
+      spec,
+      adapter: makeAdapter(spec),
+      limiter: createLimiter({ ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}), ...(spec.rateLimit ? { ratePerMinute: spec.rateLimit } : {}) }),
+      timeoutMs: spec.timeoutMs ?? experiment.timeoutMs,
+      retries: spec.retries ?? experiment.retries,
+      price: pricer(spec.cost),
+    };
+    const prompt = spec.prompt ?? experiment.prompt;
+    const system = spec.system ?? experiment.system;
+    if (prompt !== undefined) runtime.prompt = prompt;
+    if (system !== undefined) runtime.system = system;
+    variants.set(spec.id, runtime);
+  }
+  const judges: Adapter[] = [];
+  const scorerCtx = {
+    baseDir: experiment.baseDir,
+    judgeTimeoutMs: experiment.timeoutMs,
+    createJudgeAdapter(raw: Record<string, unknown>) {
+      const { variant } = validateVariant(resolveEnv(raw, env), env);
+      if (!variant) throw new ConfigError([{ file: experiment.source, path: 'scorers.judge.variant', message: 'invalid judge variant' }]);
+      const adapter = makeAdapter({ ...variant, options: variant.options });
+      judges.push(adapter);
+      return adapter;
+    },
+  };
+  const scorers = experiment.scorers.map((s) => {
+    const definition = findScorer(s.type);
+    if (!definition) throw new ConfigError([{ file: experiment.source, path: 'scorers', message: `unknown scorer '${s.type}'` }]);
+    return { scorer: definition.create(s.options, scorerCtx), weight: s.weight };
+  });
+  return {
+    variants,
+    scorers,
+    threshold: experiment.threshold,
+    backoff,
+    redact,
+    async close() {
+      await Promise.all([...variants.values()].map((v) => v.adapter.close?.()).concat(judges.map((j) => j.close?.())));
+    },
+  };
+}
+
+/** Dollars for a call's tokens: a flat price per call, or per-million-token prices. */
+export function pricer(cost: Cost | undefined): (tokens: TokenUsage) => number {
+  if (cost === undefined) return () => 0;
+  if (typeof cost === 'number') return () => cost;
+  return (t) => (t.input * cost.input + t.output * cost.output) / 1e6 + (cost.perCall ?? 0);
+}

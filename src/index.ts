@@ -1,0 +1,24 @@
+/**
+ * meta-orchestrator's programmatic API: define variants, load and run experiments, read reports.
+ *
+ * @example
+ * import { loadExperiment, startRun, SqliteStore } from 'meta-orchestrator';
+ */
+export { defineVariant } from './config/variants.js';
+export { loadExperiment } from './config/load.js';
+export type { Experiment, VariantSpec, ScorerSpec } from './config/experiment.js';
+export { startRun, resumeRun, type RunOptions, type RunResult } from './engine/run.js';
+export { runTrial } from './engine/run-trial.js';
+export { buildRuntime } from './engine/runtime.js';
+export type { Executor, RunObserver, Scheduler } from './engine/types.js';
+export { SqliteStore } from './store/sqlite-store.js';
+export { computeReport, type RunReport, type VariantReport } from './report/compute.js';
+export { createRandom, hashSeed, type Random } from './model/random.js';
+export * from './model/errors.js';
+export type { Task } from './model/task.js';
+export type { TrialSpec, TrialOutcome } from './model/trial.js';
+export type { Adapter, AdapterRequest, AdapterResponse } from './adapters/types.js';
+export { createMockAdapter } from './adapters/mock.js';
+export type { ModuleFunction, ModuleCallContext } from './adapters/module.js';
+export type { ScoreFunction } from './scoring/javascript.js';
+export { equals, contains, regex } from './scoring/text.js';

@@ -1,0 +1,84 @@
+import type { Task } from './task.js';
+
+/** Version of the stored trial record and exported JSON documents. Bump with a migration. */
+export const TRIAL_SCHEMA_VERSION = 1;
+
+/**
+ * Everything needed to run one trial, as plain serialisable data: any executor (in process, child
+ * process, remote worker) can run it with the same function.
+ */
+export interface TrialSpec {
+  runId: string;
+  /** Position in the run's schedule; with runId, the trial's stable identity. */
+  seq: number;
+  variantId: string;
+  task: Task;
+  repeat: number;
+  /** Seed for everything random inside this trial (mock draws, retry jitter). */
+  seed: number;
+}
+
+export type ErrorKind =
+  | 'timeout'
+  | 'rate_limit'
+  | 'server'
+  | 'client'
+  | 'network'
+  | 'process'
+  | 'invalid_output'
+  | 'scorer'
+  | 'cancelled'
+  | 'unknown';
+
+export interface TrialError {
+  kind: ErrorKind;
+  message: string;
+  status?: number;
+  retryable: boolean;
+}
+
+export interface Attempt {
+  n: number;
+  latencyMs: number;
+  error?: TrialError;
+}
+
+export interface TokenUsage {
+  input: number;
+  output: number;
+}
+
+export interface ScoreResult {
+  scorer: string;
+  score: number;
+  weight: number;
+  reason: string;
+}
+
+export type TrialStatus = 'ok' | 'error';
+
+/** What a finished trial produced. Written once to the store, keyed by (runId, seq). */
+export interface TrialOutcome {
+  seq: number;
+  status: TrialStatus;
+  prompt: string;
+  output: string | null;
+  scores: ScoreResult[];
+  /** Weighted score in [0, 1]; null when the trial errored. */
+  score: number | null;
+  /** Score against the threshold; null when no threshold or errored. */
+  passed: boolean | null;
+  attempts: Attempt[];
+  /** Wall time of the successful (or last) attempt. */
+  latencyMs: number;
+  tokens: TokenUsage;
+  cost: number;
+  error: TrialError | null;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** A stable, readable trial id: `RUN/seq`. */
+export function trialId(runId: string, seq: number): string {
+  return `${runId}/${seq}`;
+}

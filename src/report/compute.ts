@@ -1,0 +1,128 @@
+import { meanInterval, quantile, wilsonInterval } from '../stats/index.js';
+import type { RunData } from '../store/records.js';
+import { VariantAccumulator } from './accumulate.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface VariantReport {
+  id: string;
+  adapter: string;
+  /** Finished trials (ok + errors). */
+  trials: number;
+  errors: number;
+  errorRate: number;
+  errorsByKind: Record<string, number>;
+  /** Mean weighted score of trials that did not error; errored trials have no score. */
+  meanScore: number | null;
+  ci95: [number, number] | null;
+  passRate: number | null;
+  passRateCi95: [number, number] | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  costTotal: number;
+  costPerTrial: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  meanAttempts: number | null;
+}
+
+export interface RunReport {
+  schemaVersion: number;
+  run: {
+    id: string;
+    name: string;
+    mode: string;
+    status: string;
+    stopReason: string | null;
+    seed: number;
+    planned: number | null;
+    finished: number;
+    errors: number;
+    costTotal: number;
+    startedAt: string | null;
+    finishedAt: string | null;
+    activeMs: number;
+    source: string;
+  };
+  variants: VariantReport[];
+  best: { id: string; meanScore: number | null; reason: string } | null;
+  /** Which kind of interval each column shows, so nobody reads a fixed-n interval as anytime-valid. */
+  intervals: { meanScore: string; passRate: string };
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const pair = (low: number, high: number): [number, number] | null => (Number.isFinite(low) && Number.isFinite(high) ? [low, high] : null);
+
+/**
+ * One pass over a run's trials into per-variant statistics and the best variant.
+ *
+ * @example
+ * const report = computeReport(storeRunData(store, runId));
+ */
+export function computeReport(data: RunData): RunReport {
+  const accs = new Map(data.experiment.variants.map((v) => [v.id, new VariantAccumulator()]));
+  for (const trial of data.trials()) {
+    let acc = accs.get(trial.variantId);
+    if (!acc) accs.set(trial.variantId, (acc = new VariantAccumulator()));
+    acc.add(trial);
+  }
+  const adapters = new Map(data.experiment.variants.map((v) => [v.id, v.adapter]));
+  const variants = [...accs].map(([id, a]) => variantReport(id, adapters.get(id) ?? '?', a));
+  const { run } = data;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    run: {
+      id: run.id, name: run.name, mode: run.mode, status: run.status, stopReason: run.stopReason, seed: run.seed,
+      planned: run.planned, finished: sum(variants, (v) => v.trials), errors: sum(variants, (v) => v.errors),
+      costTotal: sum(variants, (v) => v.costTotal),
+      startedAt: run.startedAt ? new Date(run.startedAt).toISOString() : null,
+      finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : null,
+      activeMs: run.activeMs, source: run.source,
+    },
+    variants,
+    best: pickBest(variants),
+    intervals: {
+      meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
+      passRate: 'Wilson score interval, 95%',
+    },
+  };
+}
+
+function variantReport(id: string, adapter: string, a: VariantAccumulator): VariantReport {
+  const mi = meanInterval(a.scores.view());
+  const wi = wilsonInterval(a.passes, a.judged);
+  const lat = a.latencies.sorted();
+  return {
+    id, adapter, trials: a.finished, errors: a.errors, errorRate: a.finished ? a.errors / a.finished : 0,
+    errorsByKind: a.errorsByKind,
+    meanScore: a.scores.length ? mi.mean : null,
+    ci95: a.scores.length >= 2 ? pair(mi.low, mi.high) : null,
+    passRate: a.judged ? wi.estimate : null,
+    passRateCi95: a.judged ? pair(wi.low, wi.high) : null,
+    latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
+    latencyP95Ms: lat.length ? finite(quantile(lat, 0.95)) : null,
+    costTotal: a.cost, costPerTrial: a.finished ? a.cost / a.finished : null,
+    tokensIn: a.tokensIn, tokensOut: a.tokensOut,
+    meanAttempts: a.finished ? a.attempts / a.finished : null,
+  };
+}
+
+/** Highest mean score; ties go to the higher pass rate, then the cheaper variant. */
+function pickBest(variants: VariantReport[]): RunReport['best'] {
+  const scored = variants.filter((v) => v.meanScore !== null);
+  if (scored.length === 0) return null;
+  const best = [...scored].sort(
+    (a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0) || (b.passRate ?? 0) - (a.passRate ?? 0) || (a.costPerTrial ?? 0) - (b.costPerTrial ?? 0),
+  )[0];
+  if (!best) return null;
+  const runnerUp = scored.filter((v) => v !== best).sort((a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0))[0];
+  let reason = 'highest mean score';
+  if (runnerUp?.ci95 && best.ci95) {
+    reason += best.ci95[0] > runnerUp.ci95[1] ? `; its interval lies above ${runnerUp.id}'s` : `; its interval overlaps ${runnerUp.id}'s, so the lead is not established`;
+  }
+  return { id: best.id, meanScore: best.meanScore, reason };
+}
+
+function sum<T>(items: T[], f: (t: T) => number): number {
+  return items.reduce((s, x) => s + f(x), 0);
+}

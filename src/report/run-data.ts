@@ -1,0 +1,86 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Experiment } from '../config/experiment.js';
+import { MetaorchError } from '../model/errors.js';
+import type { Task } from '../model/task.js';
+import { TRIAL_SCHEMA_VERSION } from '../model/trial.js';
+import type { RunData, RunRecord, TrialRecord } from '../store/records.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
+
+export const EXPORT_KIND = 'meta-orchestrator/run';
+
+/** The exported run document: versioned, self-contained, accepted wherever a run id is. */
+export interface RunExport {
+  schemaVersion: number;
+  kind: typeof EXPORT_KIND;
+  exportedAt: string;
+  run: RunRecord;
+  experiment: Omit<Experiment, 'tasks'>;
+  tasks: Task[];
+  trials: TrialRecord[];
+}
+
+/** A run in the store as RunData. */
+export function storeRunData(store: SqliteStore, runId: string): RunData {
+  const run = store.getRun(runId);
+  if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
+  return { run, experiment: store.loadExperiment(runId), trials: () => store.iterateTrials(runId) };
+}
+
+/**
+ * A run reference: an exported JSON file, or a run id / unique prefix / `latest` in the store.
+ *
+ * @example
+ * const data = resolveRunData('run.json', () => store);
+ */
+export function resolveRunData(ref: string, openStore: () => SqliteStore): RunData {
+  if (ref.endsWith('.json') || (existsSync(ref) && !/^[\w-]+$/.test(ref))) {
+    if (!existsSync(ref)) throw new MetaorchError('RUN_NOT_FOUND', `No exported run file '${ref}'.`);
+    return readExport(ref);
+  }
+  const store = openStore();
+  return storeRunData(store, store.resolveRunId(ref));
+}
+
+export function readExport(file: string): RunData {
+  let doc: Partial<RunExport>;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunExport>;
+  } catch (e) {
+    throw new MetaorchError('USAGE', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (doc.kind !== EXPORT_KIND || typeof doc.schemaVersion !== 'number' || !doc.run || !doc.experiment || !Array.isArray(doc.trials)) {
+    throw new MetaorchError('USAGE', `${file} is not an exported run (expected "kind": "${EXPORT_KIND}" from \`metaorch export\`).`);
+  }
+  if (doc.schemaVersion > TRIAL_SCHEMA_VERSION) {
+    throw new MetaorchError('USAGE', `${file} has schema version ${doc.schemaVersion}; this meta-orchestrator reads up to ${TRIAL_SCHEMA_VERSION}. Upgrade it.`);
+  }
+  const trials = doc.trials;
+  return { run: doc.run, experiment: { ...doc.experiment, tasks: doc.tasks ?? [] } as Experiment, trials: () => trials };
+}
+
+/**
+ * Streams a run as one JSON document, trial by trial, so exporting a large run stays in constant memory.
+ *
+ * @example
+ * await writeExport(storeRunData(store, id), process.stdout);
+ */
+export async function writeExport(data: RunData, out: Writable): Promise<void> {
+  const { tasks, ...experiment } = data.experiment;
+  const head = {
+    schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date().toISOString(), run: data.run, experiment, tasks,
+  };
+  const headJson = JSON.stringify(head, null, 0);
+  await write(out, `${headJson.slice(0, -1)},"trials":[`);
+  let first = true;
+  for (const trial of data.trials()) {
+    await write(out, `${first ? '\n' : ',\n'}${JSON.stringify(trial)}`);
+    first = false;
+  }
+  await write(out, '\n]}\n');
+}
+
+async function write(out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { javascript, javascriptOptions } from './javascript.js';
+import { jsonSchema, jsonSchemaOptions } from './json-schema.js';
+import { judge, judgeOptions } from './judge.js';
+import { contains, containsOptions, equals, equalsOptions, regex, regexOptions } from './text.js';
+import type { Scorer, ScorerContext } from './types.js';
+
+/** A scorer type: its options schema and factory. */
+export interface ScorerDefinition {
+  type: string;
+  summary: string;
+  options: z.ZodType;
+  create(options: Record<string, unknown>, ctx: ScorerContext): Scorer;
+}
+
+const DEFINITIONS: readonly ScorerDefinition[] = [
+  { type: 'equals', summary: 'output equals the expected answer', options: equalsOptions, create: (o) => equals(o) },
+  { type: 'contains', summary: 'output contains the expected answer or given texts', options: containsOptions, create: (o) => contains(o) },
+  { type: 'regex', summary: 'output matches a pattern', options: regexOptions, create: (o) => regex(o as z.input<typeof regexOptions>) },
+  { type: 'json-schema', summary: 'output is JSON valid against a schema', options: jsonSchemaOptions, create: (o, ctx) => jsonSchema(o, ctx) },
+  { type: 'javascript', summary: 'a function in a .ts/.js file', options: javascriptOptions, create: (o, ctx) => javascript(o as z.input<typeof javascriptOptions>, ctx) },
+  { type: 'judge', summary: 'another variant grades against a rubric', options: judgeOptions, create: (o, ctx) => judge(o as z.input<typeof judgeOptions>, ctx) },
+];
+
+const BY_TYPE = new Map(DEFINITIONS.map((d) => [d.type, d]));
+
+export const scorerTypes: readonly string[] = DEFINITIONS.map((d) => d.type);
+
+/** @example findScorer('contains')?.create({ value: 'Paris' }, ctx) */
+export function findScorer(type: string): ScorerDefinition | undefined {
+  return BY_TYPE.get(type);
+}
+
+/** Fields every scorer entry may have besides its own options. */
+export const scorerEntryCommon = {
+  type: z.string(),
+  weight: z.number().positive().default(1).describe('Weight in the combined score.'),
+};

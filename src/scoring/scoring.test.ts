@@ -1,0 +1,68 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/support/cli.js';
+import type { Task } from '../model/task.js';
+import { scoreAll } from './combine.js';
+import { javascript } from './javascript.js';
+import { jsonSchema } from './json-schema.js';
+import { parseVerdict } from './judge.js';
+import { contains, equals, regex } from './text.js';
+
+const task: Task = { id: 't', input: { q: 'capital of France?' }, expected: 'Paris' };
+const input = (output: string, t: Task = task) => ({ output, task: t, prompt: 'p', signal: new AbortController().signal });
+
+describe('scorers', () => {
+  it('equals trims, optionally ignores case, and says why it failed', () => {
+    expect(equals().score(input(' Paris\n'))).toEqual({ score: 1, reason: 'equals expected' });
+    expect(equals().score(input('paris'))).toMatchObject({ score: 0, reason: 'expected "Paris", got "paris"' });
+    expect(equals({ ignoreCase: true }).score(input('paris'))).toMatchObject({ score: 1 });
+    expect(equals().score(input('42', { ...task, expected: 42 }))).toMatchObject({ score: 1 });
+  });
+
+  it('contains gives partial credit over several texts', () => {
+    expect(contains().score(input('It is paris.'))).toMatchObject({ score: 1 });
+    expect(contains({ value: ['Paris', 'Seine'] }).score(input('Paris, France'))).toEqual({ score: 0.5, reason: 'missing "Seine"' });
+  });
+
+  it('regex matches with flags', () => {
+    expect(regex({ pattern: '^paris$', flags: 'i' }).score(input('PARIS'))).toMatchObject({ score: 1 });
+    expect(regex({ pattern: '^\\d+$' }).score(input('12a'))).toMatchObject({ score: 0 });
+    expect(() => regex({ pattern: '(' })).toThrow(/valid regular expression/);
+  });
+
+  it('json-schema parses fenced JSON and reports violations', () => {
+    const s = jsonSchema({ schema: { type: 'object', required: ['answer'], properties: { answer: { type: 'string' } } } }, { baseDir: '.' });
+    expect(s.score(input('```json\n{"answer": "Paris"}\n```'))).toMatchObject({ score: 1 });
+    expect(s.score(input('{"answer": 3}'))).toMatchObject({ score: 0, reason: expect.stringContaining('/answer must be string') });
+    expect(s.score(input('not json'))).toEqual({ score: 0, reason: 'output is not valid JSON' });
+  });
+
+  it('javascript runs a user .ts module returning pass/fail or a score', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFileSync(join(dir, 'score.ts'), `
+        export default (output: string, ctx: { expected: unknown }) => ({ pass: output.includes(String(ctx.expected)), reason: 'checked' });
+        export const half = () => 0.5;
+      `);
+      expect(await javascript({ file: './score.ts' }, { baseDir: dir }).score(input('Paris!'))).toEqual({ score: 1, reason: 'checked' });
+      expect(await javascript({ file: './score.ts', export: 'half' }, { baseDir: dir }).score(input('x'))).toMatchObject({ score: 0.5 });
+      await expect(Promise.resolve(javascript({ file: './score.ts', export: 'nope' }, { baseDir: dir }).score(input('x')))).rejects.toThrow(/no function export 'nope'/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reads judge verdicts from JSON or prose, and refuses what it cannot read', () => {
+    expect(parseVerdict('Sure! {"score": 0.8, "reason": "mostly right"}')).toEqual({ score: 0.8, reason: 'mostly right' });
+    expect(parseVerdict('Score: 1')).toMatchObject({ score: 1 });
+    expect(() => parseVerdict('I like it')).toThrow(/could not read a score/);
+    expect(() => parseVerdict('{"score": 7}')).toThrow(/could not read a score/);
+  });
+
+  it('combines by weight and stays synchronous when every scorer is', () => {
+    const combined = scoreAll([{ scorer: equals(), weight: 3 }, { scorer: contains({ value: 'nope' }), weight: 1 }], input('Paris'));
+    expect(combined).not.toBeInstanceOf(Promise);
+    expect(combined).toMatchObject({ score: 0.75 });
+  });
+});

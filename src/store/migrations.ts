@@ -1,0 +1,96 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from '../model/errors.js';
+
+/**
+ * Numbered migrations; `PRAGMA user_version` records how many have run. Append only: never edit a
+ * migration that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    status TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    source TEXT NOT NULL,
+    planned INTEGER,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    active_ms INTEGER NOT NULL DEFAULT 0,
+    stop_reason TEXT,
+    pid INTEGER,
+    error TEXT
+  );
+  CREATE TABLE variants (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    adapter TEXT NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE tasks (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    input TEXT NOT NULL,
+    expected TEXT,
+    metadata TEXT,
+    PRIMARY KEY (run_id, idx)
+  );
+  CREATE TABLE trials (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    variant_id TEXT NOT NULL,
+    task_idx INTEGER NOT NULL,
+    repeat INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    prompt TEXT,
+    output TEXT,
+    score REAL,
+    passed INTEGER,
+    scores TEXT,
+    attempts TEXT,
+    attempt_count INTEGER,
+    latency_ms REAL,
+    tokens_in INTEGER,
+    tokens_out INTEGER,
+    cost REAL,
+    error_kind TEXT,
+    error TEXT,
+    scheduled_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX trials_by_variant ON trials (run_id, variant_id, status);
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_by_run ON events (run_id, seq);
+  `,
+];
+
+/** Brings a database to the latest schema inside one transaction per migration. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new StoreError(
+      `The store was written by a newer meta-orchestrator (schema ${current}, this version knows ${MIGRATIONS.length}). Upgrade meta-orchestrator.`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,70 @@
+import type { Experiment } from '../config/experiment.js';
+import type { Attempt, ErrorKind, ScoreResult, TrialStatus } from '../model/trial.js';
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  mode: string;
+  status: RunStatus;
+  seed: number;
+  planned: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  activeMs: number;
+  stopReason: string | null;
+  pid: number | null;
+  error: string | null;
+  source: string;
+}
+
+/** A run as listed: the record plus counts. */
+export interface RunListing extends RunRecord {
+  trials: number;
+  finished: number;
+  errors: number;
+  cost: number;
+}
+
+/** A trial as stored; `status` is 'scheduled' until its result is written. */
+export interface TrialRecord {
+  seq: number;
+  variantId: string;
+  taskIdx: number;
+  taskId: string;
+  repeat: number;
+  seed: number;
+  status: TrialStatus | 'scheduled';
+  prompt: string | null;
+  output: string | null;
+  score: number | null;
+  passed: boolean | null;
+  scores: ScoreResult[];
+  attempts: Attempt[];
+  latencyMs: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  cost: number;
+  errorKind: ErrorKind | null;
+  error: string | null;
+  scheduledAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface EventRecord {
+  seq: number;
+  runId: string;
+  ts: number;
+  type: string;
+  data: unknown;
+}
+
+/** Everything a report or export needs about a run, from the store or from an exported file. */
+export interface RunData {
+  run: RunRecord;
+  experiment: Experiment;
+  trials(): Iterable<TrialRecord>;
+}

@@ -1,0 +1,195 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Experiment } from '../config/experiment.js';
+import { MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
+import type { Task } from '../model/task.js';
+import { migrate } from './migrations.js';
+import type { EventRecord, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
+import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
+import { TrialWriter } from './trial-writer.js';
+
+export const DEFAULT_DB = '.metaorch/metaorch.db';
+
+/** Fields of a run that change while it runs. */
+export interface RunPatch {
+  status?: RunStatus;
+  startedAt?: number;
+  finishedAt?: number | null;
+  activeMs?: number;
+  stopReason?: string | null;
+  pid?: number | null;
+  error?: string | null;
+  planned?: number | null;
+}
+
+/**
+ * The store: one SQLite file in WAL mode, the only source of truth for runs, trials and events.
+ *
+ * @example
+ * const store = SqliteStore.open('.metaorch/metaorch.db');
+ * store.listRuns();
+ */
+export class SqliteStore {
+  private constructor(readonly db: Database.Database, readonly path: string) {}
+
+  static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      db.pragma('busy_timeout = 5000');
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+        migrate(db);
+      }
+      return new SqliteStore(db, path);
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(`Cannot open the store at ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Records a new run with its validated config, variants and tasks, in one transaction. */
+  createRun(id: string, experiment: Experiment, planned: number | null): void {
+    const { tasks, ...config } = experiment;
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO runs (id, name, mode, status, seed, config, source, planned, created_at, started_at, pid)
+                  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`)
+        .run(id, experiment.name, experiment.mode, experiment.seed, JSON.stringify(config), experiment.source, planned, now, now, process.pid);
+      const insertVariant = this.db.prepare('INSERT INTO variants (run_id, idx, id, adapter, config) VALUES (?, ?, ?, ?, ?)');
+      experiment.variants.forEach((v, i) => insertVariant.run(id, i, v.id, v.adapter, JSON.stringify(v)));
+      const insertTask = this.db.prepare('INSERT INTO tasks (run_id, idx, id, input, expected, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+      tasks.forEach((t, i) =>
+        insertTask.run(id, i, t.id, JSON.stringify(t.input), t.expected === undefined ? null : JSON.stringify(t.expected), t.metadata ? JSON.stringify(t.metadata) : null),
+      );
+      this.appendEvent(id, 'run', { status: 'running', name: experiment.name, planned });
+    })();
+  }
+
+  updateRun(id: string, patch: RunPatch): void {
+    const columns: Record<keyof RunPatch, string> = {
+      status: 'status', startedAt: 'started_at', finishedAt: 'finished_at', activeMs: 'active_ms',
+      stopReason: 'stop_reason', pid: 'pid', error: 'error', planned: 'planned',
+    };
+    const keys = (Object.keys(patch) as (keyof RunPatch)[]).filter((k) => patch[k] !== undefined);
+    if (keys.length === 0) return;
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE runs SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => patch[k]), id);
+      if (patch.status) this.appendEvent(id, 'run', { status: patch.status, stopReason: patch.stopReason ?? null });
+    })();
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row ? rowToRun(row) : undefined;
+  }
+
+  /** A run id from an exact id, a unique prefix, or `latest`. */
+  resolveRunId(ref: string): string {
+    if (ref === 'latest' || ref === 'last') {
+      const row = this.db.prepare('SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as { id: string } | undefined;
+      if (row) return row.id;
+    } else {
+      if (this.getRun(ref)) return ref;
+      const rows = this.db
+        .prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, rowid DESC LIMIT 11")
+        .all(`${ref.replace(/[\\%_]/g, '\\$&')}%`) as { id: string }[];
+      if (rows.length === 1 && rows[0]) return rows[0].id;
+      if (rows.length > 1) {
+        throw new MetaorchError('USAGE', `'${ref}' matches several runs (${rows.slice(0, 10).map((r) => r.id).join(', ')}); give more of the id.`);
+      }
+    }
+    const known = (this.db.prepare('SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 11').all() as { id: string }[]).map((r) => r.id);
+    throw new RunNotFoundError(ref, known);
+  }
+
+  listRuns(): RunListing[] {
+    const rows = this.db
+      .prepare(`SELECT r.*,
+                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id) AS trials,
+                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status != 'scheduled') AS finished,
+                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'error') AS errors,
+                  (SELECT COALESCE(SUM(cost), 0) FROM trials t WHERE t.run_id = r.id) AS cost
+                FROM runs r ORDER BY r.created_at DESC, r.rowid DESC`)
+      .all() as (RunRow & { trials: number; finished: number; errors: number; cost: number })[];
+    return rows.map((r) => ({ ...rowToRun(r), trials: r.trials, finished: r.finished, errors: r.errors, cost: r.cost }));
+  }
+
+  /** The experiment as it was validated when the run was created (not re-read from its file). */
+  loadExperiment(id: string): Experiment {
+    const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').get(id) as { config: string } | undefined;
+    if (!row) throw new RunNotFoundError(id, []);
+    return { ...(JSON.parse(row.config) as Omit<Experiment, 'tasks'>), tasks: this.loadTasks(id) };
+  }
+
+  loadTasks(id: string): Task[] {
+    const rows = this.db.prepare('SELECT id, input, expected, metadata FROM tasks WHERE run_id = ? ORDER BY idx').all(id) as {
+      id: string; input: string; expected: string | null; metadata: string | null;
+    }[];
+    return rows.map((r) => {
+      const task: Task = { id: r.id, input: JSON.parse(r.input) as Record<string, unknown> };
+      if (r.expected !== null) task.expected = JSON.parse(r.expected);
+      if (r.metadata !== null) task.metadata = JSON.parse(r.metadata) as Record<string, unknown>;
+      return task;
+    });
+  }
+
+  /** One bit per seq: set when that trial's result is recorded. */
+  finishedBitmap(id: string, size: number): Uint8Array {
+    const bits = new Uint8Array(Math.ceil(size / 8));
+    const rows = this.db.prepare("SELECT seq FROM trials WHERE run_id = ? AND status != 'scheduled'").raw().iterate(id) as Iterable<[number]>;
+    for (const [seq] of rows) if (seq < size) bits[seq >> 3]! |= 1 << (seq & 7);
+    return bits;
+  }
+
+  /** Trials scheduled before a stop or crash whose result was never recorded. */
+  unfinishedTrials(id: string): TrialRecord[] {
+    return this.queryTrials("WHERE t.run_id = ? AND t.status = 'scheduled' ORDER BY t.seq", [id]);
+  }
+
+  *iterateTrials(id: string, where = '', params: unknown[] = []): Generator<TrialRecord> {
+    const sql = `SELECT t.*, k.id AS task_id FROM trials t JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx
+                 WHERE t.run_id = ? ${where} ORDER BY t.seq`;
+    for (const row of this.db.prepare(sql).iterate(id, ...params) as Iterable<TrialRow>) yield rowToTrial(row);
+  }
+
+  getTrial(id: string, seq: number): TrialRecord | undefined {
+    return this.queryTrials('WHERE t.run_id = ? AND t.seq = ?', [id, seq])[0];
+  }
+
+  appendEvent(runId: string, type: string, data: unknown): number {
+    const info = this.db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)').run(runId, Date.now(), type, JSON.stringify(data));
+    return Number(info.lastInsertRowid);
+  }
+
+  eventsSince(afterSeq: number, runId?: string, limit = 1000): EventRecord[] {
+    const rows = (runId
+      ? this.db.prepare('SELECT * FROM events WHERE seq > ? AND run_id = ? ORDER BY seq LIMIT ?').all(afterSeq, runId, limit)
+      : this.db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit)) as {
+      seq: number; run_id: string; ts: number; type: string; data: string;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, runId: r.run_id, ts: r.ts, type: r.type, data: JSON.parse(r.data) as unknown }));
+  }
+
+  trialWriter(runId: string, tasks: readonly Task[], onFlush?: (seqs: number[]) => void): TrialWriter {
+    const index = new Map(tasks.map((t, i) => [t.id, i]));
+    return new TrialWriter(this.db, runId, (taskId) => index.get(taskId) ?? -1, onFlush);
+  }
+
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  private queryTrials(where: string, params: unknown[]): TrialRecord[] {
+    const sql = `SELECT t.*, k.id AS task_id FROM trials t JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx ${where}`;
+    return (this.db.prepare(sql).all(...params) as TrialRow[]).map(rowToTrial);
+  }
+}

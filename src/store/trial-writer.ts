@@ -1,0 +1,108 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+
+/** Flush at least this often, so no finished result waits long uncommitted. */
+export const FLUSH_INTERVAL_MS = 50;
+const MAX_BATCH = 4096;
+
+/**
+ * Writes trials in batched transactions: one row when a trial is scheduled, its result when it
+ * finishes (written once: a second result for the same seq is ignored). A batch is committed when it
+ * is large, when it is older than FLUSH_INTERVAL_MS (checked on every write, because a busy run of
+ * instant trials can starve timers), and on a timer otherwise.
+ *
+ * @example
+ * const writer = store.trialWriter(runId);
+ * writer.scheduled(spec); writer.finished(spec, outcome); writer.close();
+ */
+export class TrialWriter {
+  private scheduledRows: unknown[][] = [];
+  private finishedRows: unknown[][] = [];
+  private finishedSeqs: number[] = [];
+  private oldest = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly insertScheduled: Statement;
+  private readonly writeResult: Statement;
+  private readonly insertEvent: Statement;
+  private readonly flushTx: () => void;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly runId: string,
+    private readonly taskIndex: (taskId: string) => number,
+    private readonly onFlush?: (finished: number[]) => void,
+  ) {
+    this.insertScheduled = db.prepare(
+      `INSERT OR IGNORE INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, scheduled_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?)`,
+    );
+    this.writeResult = db.prepare(
+      `INSERT INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, prompt, output, score, passed, scores,
+         attempts, attempt_count, latency_ms, tokens_in, tokens_out, cost, error_kind, error, scheduled_at, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, seq) DO UPDATE SET status = excluded.status, prompt = excluded.prompt, output = excluded.output,
+         score = excluded.score, passed = excluded.passed, scores = excluded.scores, attempts = excluded.attempts,
+         attempt_count = excluded.attempt_count, latency_ms = excluded.latency_ms, tokens_in = excluded.tokens_in,
+         tokens_out = excluded.tokens_out, cost = excluded.cost, error_kind = excluded.error_kind, error = excluded.error,
+         started_at = excluded.started_at, finished_at = excluded.finished_at
+       WHERE trials.status = 'scheduled'`,
+    );
+    this.insertEvent = db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)');
+    this.flushTx = db.transaction(() => this.writeBatch());
+    this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  scheduled(spec: TrialSpec): void {
+    this.touch();
+    this.scheduledRows.push([this.runId, spec.seq, spec.variantId, this.taskIndex(spec.task.id), spec.repeat, spec.seed, Date.now()]);
+    this.maybeFlush();
+  }
+
+  finished(spec: TrialSpec, o: TrialOutcome): void {
+    this.touch();
+    this.finishedRows.push([
+      this.runId, spec.seq, spec.variantId, this.taskIndex(spec.task.id), spec.repeat, spec.seed, o.status, o.prompt, o.output,
+      o.score, o.passed === null ? null : o.passed ? 1 : 0, JSON.stringify(o.scores), JSON.stringify(o.attempts),
+      o.attempts.length, o.latencyMs, o.tokens.input, o.tokens.output, o.cost, o.error?.kind ?? null,
+      o.error ? JSON.stringify(o.error) : null, o.startedAt, o.startedAt, o.finishedAt,
+    ]);
+    this.finishedSeqs.push(spec.seq);
+    this.maybeFlush();
+  }
+
+  /** Commits everything queued. */
+  flush(): void {
+    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0) return;
+    const seqs = this.finishedSeqs;
+    this.flushTx();
+    if (seqs.length) this.onFlush?.(seqs);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.flush();
+  }
+
+  private touch(): void {
+    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0) this.oldest = performance.now();
+  }
+
+  private maybeFlush(): void {
+    const size = this.scheduledRows.length + this.finishedRows.length;
+    if (size >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flush();
+  }
+
+  private writeBatch(): void {
+    for (const row of this.scheduledRows) this.insertScheduled.run(row);
+    for (const row of this.finishedRows) this.writeResult.run(row);
+    const seqs = this.finishedSeqs;
+    if (seqs.length) this.insertEvent.run(this.runId, Date.now(), 'trials', JSON.stringify({ seqs }));
+    this.scheduledRows = [];
+    this.finishedRows = [];
+    this.finishedSeqs = [];
+  }
+}
