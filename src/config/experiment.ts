@@ -1,5 +1,5 @@
 import type { Task } from '../model/task.js';
-import type { Budget, Cost } from './schema.js';
+import type { Budget, Cost, Objective, StopRule } from './schema.js';
 
 /** A validated variant. `options` are the adapter's own fields as written: `${ENV}` references intact. */
 export interface VariantSpec {
@@ -29,7 +29,7 @@ export interface ScorerSpec {
 export interface Experiment {
   name: string;
   description?: string;
-  mode: 'grid';
+  mode: 'grid' | 'adaptive';
   seed: number;
   repeats: number;
   concurrency: number;
@@ -39,6 +39,11 @@ export interface Experiment {
   prompt?: string;
   system?: string;
   budget: Budget;
+  /** Adaptive mode: the policy config (name + options), validated. */
+  policy?: { name: string; [option: string]: unknown };
+  objective: Objective;
+  stop?: StopRule;
+  snapshotEvery: number;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   tasks: Task[];

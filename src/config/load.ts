@@ -4,6 +4,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { importUserModule } from '../adapters/module.js';
 import { ConfigError, type ConfigIssue } from '../model/errors.js';
 import type { Task } from '../model/task.js';
+import { createPolicy, policyConfigSchema, type PolicyConfig } from '../policies/index.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { readDataset } from '../tasks/load.js';
 import { normaliseTasks } from '../tasks/normalise.js';
@@ -56,6 +57,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const variants = await loadVariants(head, baseDir, list, env);
   const tasks = loadTasks(head, baseDir, list);
   const scorers = loadScorers(head, tasks, baseDir, list, env);
+  const policy = checkAdaptive(head, variants.length, list);
   checkTemplates(head, variants, tasks, list.at.bind(list));
   checkEnv(doc.value, list, env);
   if (list.issues.length) throw new ConfigError(list.issues);
@@ -69,6 +71,8 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
     retries: head.retries,
     threshold: head.threshold,
     budget: head.budget ?? {},
+    objective: head.objective ?? { score: 1, error: 0 },
+    snapshotEvery: head.snapshotEvery,
     variants,
     scorers,
     tasks,
@@ -78,13 +82,44 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (head.description !== undefined) experiment.description = head.description;
   if (head.prompt !== undefined) experiment.prompt = head.prompt;
   if (head.system !== undefined) experiment.system = head.system;
+  if (policy) experiment.policy = policy;
+  if (head.stop) experiment.stop = head.stop;
   return experiment;
+}
+
+/**
+ * Adaptive settings: a known policy with valid options (defaulting to top-two when a confidence is
+ * asked, since plain Thompson sampling stops exploring the runner-up), and something that ends the run.
+ */
+function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
+  if (head.mode !== 'adaptive') {
+    for (const key of ['policy', 'stop'] as const) {
+      if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive (this experiment is mode: ${head.mode})`);
+    }
+    return undefined;
+  }
+  if (head.stop === undefined && !head.budget?.trials && !head.budget?.cost && head.budget?.time === undefined) {
+    list.at(['mode'], 'an adaptive run needs an end: a budget (trials, cost or time) or stop: { confidence }');
+  }
+  const config = head.policy ?? { name: head.stop ? 'top-two' : 'thompson' };
+  const parsed = policyConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) list.at(['policy', ...(issue.path as Path)], describeIssue(issue));
+    return undefined;
+  }
+  try {
+    createPolicy(config as PolicyConfig, Math.max(1, armCount));
+  } catch (e) {
+    list.at(['policy'], (e as Error).message);
+    return undefined;
+  }
+  return config as PolicyConfig;
 }
 
 function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; keys?: string[] }): string {
   if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   if (issue.path[0] === 'mode' && issue.code === 'invalid_value') {
-    return `${issue.message}; 'adaptive' and 'continuous' modes are not implemented yet`;
+    return `${issue.message} ('continuous' mode is not implemented yet)`;
   }
   return issue.message;
 }

@@ -58,7 +58,30 @@ export const taskSourceSchema = z.union([
   }),
 ]);
 
-export const modeSchema = z.enum(['grid']).describe("How trials are scheduled: 'grid' runs every variant on every task `repeats` times.");
+export const modeSchema = z
+  .enum(['grid', 'adaptive'])
+  .describe("How trials are scheduled: 'grid' runs every variant on every task `repeats` times; 'adaptive' lets a policy spend a budget.");
+
+const utilitySchema = z.strictObject({
+  weight: z.number().nonnegative().describe('Weight of this term in the reward.'),
+  per: z.number().positive().describe('The amount (dollars, or ms) at which this term reaches its full penalty.'),
+});
+
+export const objectiveSchema = z
+  .strictObject({
+    score: z.number().nonnegative().default(1).describe('Weight of the score (1 for success when there are no scorers).'),
+    cost: utilitySchema.optional().describe('Cheapness term: 1 - min(1, cost/per).'),
+    latency: utilitySchema.optional().describe('Speed term: 1 - min(1, latencyMs/per).'),
+    error: z.number().min(0).max(1).default(0).describe('Reward of a trial that errored (or timed out).'),
+  })
+  .describe('How a trial becomes the reward in [0,1] a policy maximises: a weighted average of score, cheapness and speed.');
+
+export const stopSchema = z
+  .strictObject({
+    confidence: z.number().gt(0.5).lt(1).describe('Stop once the best variant is identified with this confidence (e.g. 0.95).'),
+    minTrials: z.number().int().nonnegative().default(5).describe('Trials per variant before the stopping rule is consulted.'),
+  })
+  .describe('Stopping rule of an adaptive run (besides the budget).');
 
 /**
  * The experiment file, before adapter- and scorer-specific checks (those are done per entry by their
@@ -85,9 +108,17 @@ export const experimentShape = {
   ),
   threshold: z.number().min(0).max(1).default(0.5).describe('A trial passes when its score is at least this.'),
   budget: budgetSchema.optional(),
+  policy: z.record(z.string(), z.unknown()).optional().describe(
+    "Adaptive mode's policy: { name: thompson | top-two | ucb1 | kl-ucb | epsilon-greedy | uniform | weighted | gaussian-thompson, ...options }. Default: top-two with a stop confidence, else thompson.",
+  ),
+  objective: objectiveSchema.optional(),
+  stop: stopSchema.optional(),
+  snapshotEvery: z.number().int().positive().default(100).describe("Record the policy's state every N finished trials (adaptive)."),
 };
 
 export const experimentHeadSchema = z.strictObject(experimentShape);
 export type ExperimentHead = z.output<typeof experimentHeadSchema>;
 export type Budget = z.output<typeof budgetSchema>;
 export type Cost = z.output<typeof costSchema>;
+export type Objective = z.output<typeof objectiveSchema>;
+export type StopRule = z.output<typeof stopSchema>;

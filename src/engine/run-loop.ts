@@ -49,7 +49,10 @@ export async function runLoop(o: LoopOptions): Promise<StopReason> {
       }
       if (stopped()) return;
       const spec = o.scheduler.next();
-      if (!spec) return;
+      if (!spec) {
+        reason ??= o.scheduler.stopReason?.() ?? null;
+        return;
+      }
       notifyStart(spec);
       let outcome: TrialOutcome;
       try {

@@ -12,7 +12,7 @@ function experiment(variant: Record<string, unknown>, extra: Partial<Experiment>
   const { id, adapter, ...options } = variant as { id: string; adapter: string };
   return {
     name: 't', mode: 'grid', seed: 1, repeats: 1, concurrency: 1, timeoutMs: 1000, retries: 2, threshold: 0.5,
-    budget: {}, variants: [{ id, adapter, options }], scorers: [{ type: 'equals', weight: 1, options: {} }],
+    budget: {}, objective: { score: 1, error: 0 }, snapshotEvery: 25, variants: [{ id, adapter, options }], scorers: [{ type: 'equals', weight: 1, options: {} }],
     tasks: [], baseDir: process.cwd(), source: '<test>', prompt: 'Q: {{q}}', ...extra,
   };
 }

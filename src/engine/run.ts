@@ -5,12 +5,15 @@ import { MetaorchError } from '../model/errors.js';
 import type { RunStatus } from '../store/records.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { budgetGuard } from './budget.js';
+import { adaptiveScheduler } from './adaptive.js';
 import { gridScheduler } from './grid.js';
+import { reward } from './objective.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
 import { buildRuntime, type TrialRuntime } from './runtime.js';
 import type { BackoffOptions } from './retry.js';
-import type { Executor, RunObserver, StopReason } from './types.js';
+import type { Executor, RunObserver, Scheduler, StopReason } from './types.js';
+import type { TrialWriter } from '../store/trial-writer.js';
 
 export interface RunOptions {
   store: SqliteStore;
@@ -41,9 +44,8 @@ export interface RunResult {
  */
 export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const runId = options.runId ?? newRunId();
-  const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  options.store.createRun(runId, experiment, planned);
+  options.store.createRun(runId, experiment, plannedTrials(experiment));
   return execute(runId, experiment, runtime, options, false);
 }
 
@@ -69,19 +71,16 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   const never = new AbortController().signal;
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
   for (const signal of [options.cancel, options.stop]) if (signal) setMaxListeners(0, signal);
-  const scheduler0Planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
-  const bitmap = store.finishedBitmap(runId, scheduler0Planned);
-  const isFinished = (seq: number) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0;
-  const scheduler = gridScheduler(runId, experiment, isFinished);
+  const writer = store.trialWriter(runId, experiment.tasks);
+  const scheduler = createScheduler(store, runId, experiment, writer);
   const prior = priorTotals(store, runId);
   const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
-  const writer = store.trialWriter(runId, experiment.tasks);
   let finished = prior.finished;
   let errors = prior.errors;
   const recorder: RunObserver = {
     onTrialStart: (spec) => writer.scheduled(spec),
     onTrialEnd: (spec, outcome) => {
-      writer.finished(spec, outcome);
+      writer.finished(spec, outcome, reward(experiment.objective, outcome));
       finished++;
       if (outcome.status === 'error') errors++;
     },
@@ -104,12 +103,29 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   } finally {
     await executor.close();
   }
+  if ('decision' in scheduler && scheduler.decision) writer.event('decision', { kind: 'stop', ...scheduler.decision });
   writer.close();
   const status: RunStatus = stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
   store.updateRun(runId, { status, finishedAt: Date.now(), activeMs: budget.activeMs(), stopReason, pid: null });
   const result: RunResult = { runId, status, stopReason, finished, errors };
   for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });
   return result;
+}
+
+/** Grid: the deterministic plan minus what finished. Adaptive: the policy, rebuilt from what finished. */
+function createScheduler(store: SqliteStore, runId: string, experiment: Experiment, writer: TrialWriter): Scheduler {
+  if (experiment.mode === 'adaptive') {
+    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot));
+  }
+  const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
+  const bitmap = store.finishedBitmap(runId, planned);
+  return gridScheduler(runId, experiment, (seq) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0);
+}
+
+/** Trials a run will have: the grid's size, or an adaptive run's trial budget (null when open). */
+export function plannedTrials(experiment: Experiment): number | null {
+  if (experiment.mode === 'adaptive') return experiment.budget.trials ?? null;
+  return experiment.variants.length * experiment.tasks.length * experiment.repeats;
 }
 
 function priorTotals(store: SqliteStore, runId: string): { finished: number; errors: number; cost: number } {

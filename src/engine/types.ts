@@ -18,6 +18,8 @@ export interface Scheduler {
   next(): TrialSpec | null;
   /** Told of every finished trial, so adaptive schedulers can learn. */
   onResult?(spec: TrialSpec, outcome: TrialOutcome): void;
+  /** Why the scheduler has stopped scheduling on its own (an adaptive run that found its winner). */
+  stopReason?(): StopReason | null;
 }
 
 export interface RunStartInfo {
@@ -29,7 +31,7 @@ export interface RunStartInfo {
   resumed: boolean;
 }
 
-export type StopReason = 'done' | 'interrupted' | 'budget:trials' | 'budget:cost' | 'budget:time';
+export type StopReason = 'done' | 'confident' | 'interrupted' | 'budget:trials' | 'budget:cost' | 'budget:time';
 
 export interface RunEndInfo {
   runId: string;

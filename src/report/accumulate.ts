@@ -31,6 +31,8 @@ export class VariantAccumulator {
   cost = 0;
   tokensIn = 0;
   tokensOut = 0;
+  rewardSum = 0;
+  rewarded = 0;
   readonly errorsByKind: Record<string, number> = {};
   readonly scores = new NumberBuffer();
   readonly latencies = new NumberBuffer();
@@ -45,6 +47,10 @@ export class VariantAccumulator {
     this.cost += t.cost;
     this.tokensIn += t.tokensIn;
     this.tokensOut += t.tokensOut;
+    if (t.reward !== undefined && t.reward !== null) {
+      this.rewardSum += t.reward;
+      this.rewarded++;
+    }
     if (t.status === 'error') {
       this.errors++;
       const kind = t.errorKind ?? 'unknown';

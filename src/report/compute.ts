@@ -1,6 +1,7 @@
 import { meanInterval, quantile, wilsonInterval } from '../stats/index.js';
 import type { RunData } from '../store/records.js';
 import { VariantAccumulator } from './accumulate.js';
+import { estimatedRegret, probabilityOfBest } from './allocation.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -24,6 +25,12 @@ export interface VariantReport {
   tokensIn: number;
   tokensOut: number;
   meanAttempts: number | null;
+  /** This variant's share of the run's finished trials: the allocation a policy chose. */
+  share: number;
+  /** Mean of the objective's reward (what an adaptive policy maximised). */
+  meanReward: number | null;
+  /** Posterior probability that this variant has the highest mean reward (Beta, Monte Carlo). */
+  probBest: number | null;
 }
 
 export interface RunReport {
@@ -46,6 +53,8 @@ export interface RunReport {
   };
   variants: VariantReport[];
   best: { id: string; meanScore: number | null; reason: string } | null;
+  /** Adaptive runs: the policy, and the reward lost against always choosing the final best variant. */
+  allocation: { policy: string; regret: number; stoppedConfident: boolean } | null;
   /** Which kind of interval each column shows, so nobody reads a fixed-n interval as anytime-valid. */
   intervals: { meanScore: string; passRate: string };
 }
@@ -67,8 +76,14 @@ export function computeReport(data: RunData): RunReport {
     acc.add(trial);
   }
   const adapters = new Map(data.experiment.variants.map((v) => [v.id, v.adapter]));
-  const variants = [...accs].map(([id, a]) => variantReport(id, adapters.get(id) ?? '?', a));
+  const total = [...accs.values()].reduce((n, a) => n + a.finished, 0);
+  const arms = [...accs.values()].map((a) => ({ trials: a.rewarded, rewardSum: a.rewardSum }));
+  const probBest = arms.some((a) => a.trials > 0) ? probabilityOfBest(arms) : null;
+  const variants = [...accs].map(([id, a], i) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest?.[i] ?? null));
   const { run } = data;
+  const allocation = data.experiment.mode === 'adaptive'
+    ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
+    : null;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     run: {
@@ -81,6 +96,7 @@ export function computeReport(data: RunData): RunReport {
     },
     variants,
     best: pickBest(variants),
+    allocation,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
       passRate: 'Wilson score interval, 95%',
@@ -88,7 +104,7 @@ export function computeReport(data: RunData): RunReport {
   };
 }
 
-function variantReport(id: string, adapter: string, a: VariantAccumulator): VariantReport {
+function variantReport(id: string, adapter: string, a: VariantAccumulator, total: number, probBest: number | null): VariantReport {
   const mi = meanInterval(a.scores.view());
   const wi = wilsonInterval(a.passes, a.judged);
   const lat = a.latencies.sorted();
@@ -104,6 +120,9 @@ function variantReport(id: string, adapter: string, a: VariantAccumulator): Vari
     costTotal: a.cost, costPerTrial: a.finished ? a.cost / a.finished : null,
     tokensIn: a.tokensIn, tokensOut: a.tokensOut,
     meanAttempts: a.finished ? a.attempts / a.finished : null,
+    share: total ? a.finished / total : 0,
+    meanReward: a.rewarded ? a.rewardSum / a.rewarded : null,
+    probBest,
   };
 }
 

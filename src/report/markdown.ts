@@ -14,20 +14,25 @@ export function reportMarkdown(r: RunReport): string {
   lines.push(`**Status:** ${run.status}${run.stopReason && run.stopReason !== 'done' ? ` (${run.stopReason})` : ''} · ` +
     `**mode:** ${run.mode} · **seed:** ${run.seed} · **trials:** ${fmt.int(run.finished)}${run.planned ? ` of ${fmt.int(run.planned)}` : ''} · ` +
     `**errors:** ${fmt.int(run.errors)} · **cost:** ${fmt.usd(run.costTotal)}`, '');
+  if (r.allocation) {
+    lines.push(`**Allocation:** policy \`${r.allocation.policy}\`${r.allocation.stoppedConfident ? ', stopped once the best variant was identified with the asked confidence' : ''}; ` +
+      `estimated regret ${r.allocation.regret.toFixed(1)} (reward lost against always choosing the final best variant).`, '');
+  }
   if (r.best) lines.push(`**Best variant: \`${r.best.id}\`** (mean score ${fmt.score(r.best.meanScore)}; ${r.best.reason}).`, '');
   else lines.push('**Best variant:** none (no trial was scored).', '');
-  lines.push('| variant | trials | errors | mean score [95% CI] | pass rate [95% CI] | p50 latency | p95 latency | cost | cost/trial | tokens in/out |');
-  lines.push('|---|---:|---:|---|---|---:|---:|---:|---:|---:|');
+  lines.push('| variant | trials | share | P(best) | errors | mean score [95% CI] | pass rate [95% CI] | p50 latency | p95 latency | cost | cost/trial | tokens in/out |');
+  lines.push('|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|');
   for (const v of r.variants) {
     const errorKinds = Object.entries(v.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
     lines.push(
-      `| ${v.id === r.best?.id ? `**${v.id}**` : v.id} | ${fmt.int(v.trials)} | ${fmt.int(v.errors)}${errorKinds ? ` (${errorKinds})` : ''} | ` +
+      `| ${v.id === r.best?.id ? `**${v.id}**` : v.id} | ${fmt.int(v.trials)} | ${fmt.pct(v.share)} | ${fmt.pct(v.probBest)} | ${fmt.int(v.errors)}${errorKinds ? ` (${errorKinds})` : ''} | ` +
       `${fmt.score(v.meanScore)} ${fmt.interval(v.ci95, fmt.score)} | ${fmt.pct(v.passRate)} ${fmt.interval(v.passRateCi95, (x) => fmt.pct(x))} | ` +
       `${fmt.ms(v.latencyP50Ms)} | ${fmt.ms(v.latencyP95Ms)} | ${fmt.usd(v.costTotal)} | ${fmt.usd(v.costPerTrial)} | ` +
       `${fmt.int(v.tokensIn)} / ${fmt.int(v.tokensOut)} |`,
     );
   }
-  lines.push('', `Intervals: mean score, ${r.intervals.meanScore}; pass rate, ${r.intervals.passRate}.`);
+  lines.push('', `Intervals: mean score, ${r.intervals.meanScore}; pass rate, ${r.intervals.passRate}. ` +
+    'P(best): posterior probability of the highest mean reward (Beta posteriors, Monte Carlo).');
   lines.push(`Errored trials have no score and are excluded from the mean score and pass rate; see the errors column.`, '');
   return lines.join('\n');
 }

@@ -77,6 +77,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_by_run ON events (run_id, seq);
   `,
+  // 2: the reward a policy learned from (objective applied to the outcome), for allocation and regret.
+  `
+  ALTER TABLE trials ADD COLUMN reward REAL;
+  `,
 ];
 
 /** Brings a database to the latest schema inside one transaction per migration. */

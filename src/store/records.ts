@@ -1,5 +1,5 @@
 import type { Experiment } from '../config/experiment.js';
-import type { Attempt, ErrorKind, ScoreResult, TrialStatus } from '../model/trial.js';
+import type { Attempt, ErrorKind, ScoreResult, TrialOutcome, TrialStatus } from '../model/trial.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -52,6 +52,8 @@ export interface TrialRecord {
   scheduledAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** The reward the objective gave this trial (what an adaptive policy learned from); absent in old exports. */
+  reward?: number | null;
 }
 
 export interface EventRecord {
@@ -68,3 +70,30 @@ export interface RunData {
   experiment: Experiment;
   trials(): Iterable<TrialRecord>;
 }
+
+/** A finished trial as the policy needs it, in the order it finished. */
+export interface FinishedTrial {
+  seq: number;
+  variantId: string;
+  status: TrialOutcome['status'];
+  score: number | null;
+  cost: number;
+  latencyMs: number;
+  reward: number | null;
+}
+
+/** A trial scheduled before a stop or crash whose result was never recorded. */
+export interface PendingTrial {
+  seq: number;
+  variantId: string;
+  taskIdx: number;
+  repeat: number;
+}
+
+export interface AdaptiveHistory {
+  finished: Iterable<FinishedTrial>;
+  unfinished: PendingTrial[];
+  /** One past the highest seq ever scheduled. */
+  nextSeq: number;
+}
+

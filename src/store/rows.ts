@@ -12,6 +12,7 @@ export interface TrialRow {
   prompt: string | null; output: string | null; score: number | null; passed: number | null; scores: string | null;
   attempts: string | null; latency_ms: number | null; tokens_in: number | null; tokens_out: number | null; cost: number | null;
   error_kind: string | null; error: string | null; scheduled_at: number; started_at: number | null; finished_at: number | null;
+  reward: number | null;
 }
 
 export function rowToRun(r: RunRow): RunRecord {
@@ -32,6 +33,6 @@ export function rowToTrial(r: TrialRow): TrialRecord {
     attempts: r.attempts ? (JSON.parse(r.attempts) as Attempt[]) : [],
     latencyMs: r.latency_ms, tokensIn: r.tokens_in ?? 0, tokensOut: r.tokens_out ?? 0, cost: r.cost ?? 0,
     errorKind: r.error_kind as ErrorKind | null, error: error?.message ?? null,
-    scheduledAt: r.scheduled_at, startedAt: r.started_at, finishedAt: r.finished_at,
+    scheduledAt: r.scheduled_at, startedAt: r.started_at, finishedAt: r.finished_at, reward: r.reward,
   };
 }

@@ -9,6 +9,7 @@ import { SqliteStore } from './sqlite-store.js';
 
 const experiment: Experiment = {
   name: 'store-test', mode: 'grid', seed: 3, repeats: 1, concurrency: 2, timeoutMs: 1000, retries: 0, threshold: 0.5, budget: {},
+  objective: { score: 1, error: 0 }, snapshotEvery: 25,
   variants: [{ id: 'a', adapter: 'mock', options: { apiKey: '${SOME_KEY}' } }, { id: 'b', adapter: 'mock', options: {} }],
   scorers: [], tasks: [{ id: 't0', input: { q: 1 }, expected: 'x' }, { id: 't1', input: { q: 2 }, metadata: { lang: 'fr' } }],
   baseDir: '/tmp', source: '/tmp/exp.yaml',

@@ -5,7 +5,7 @@ import type { Experiment } from '../config/experiment.js';
 import { MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { migrate } from './migrations.js';
-import type { EventRecord, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
+import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
 import { TrialWriter } from './trial-writer.js';
 
@@ -127,7 +127,8 @@ export class SqliteStore {
   loadExperiment(id: string): Experiment {
     const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').get(id) as { config: string } | undefined;
     if (!row) throw new RunNotFoundError(id, []);
-    return { ...(JSON.parse(row.config) as Omit<Experiment, 'tasks'>), tasks: this.loadTasks(id) };
+    const defaults = { objective: { score: 1, error: 0 }, snapshotEvery: 100 };
+    return { ...defaults, ...(JSON.parse(row.config) as Omit<Experiment, 'tasks'>), tasks: this.loadTasks(id) };
   }
 
   loadTasks(id: string): Task[] {
@@ -148,6 +149,19 @@ export class SqliteStore {
     const rows = this.db.prepare("SELECT seq FROM trials WHERE run_id = ? AND status != 'scheduled'").raw().iterate(id) as Iterable<[number]>;
     for (const [seq] of rows) if (seq < size) bits[seq >> 3]! |= 1 << (seq & 7);
     return bits;
+  }
+
+  /** What an adaptive scheduler replays on resume: finished trials in the order they finished. */
+  adaptiveHistory(id: string): AdaptiveHistory {
+    const finished = this.db
+      .prepare(`SELECT seq, variant_id AS variantId, status, score, COALESCE(cost, 0) AS cost, COALESCE(latency_ms, 0) AS latencyMs, reward
+                FROM trials WHERE run_id = ? AND status != 'scheduled' ORDER BY finished_at, seq`)
+      .iterate(id) as Iterable<FinishedTrial>;
+    const unfinished = this.db
+      .prepare("SELECT seq, variant_id AS variantId, task_idx AS taskIdx, repeat FROM trials WHERE run_id = ? AND status = 'scheduled' ORDER BY seq")
+      .all(id) as PendingTrial[];
+    const max = this.db.prepare('SELECT MAX(seq) AS m FROM trials WHERE run_id = ?').get(id) as { m: number | null };
+    return { finished, unfinished, nextSeq: max.m === null ? 0 : max.m + 1 };
   }
 
   /** Trials scheduled before a stop or crash whose result was never recorded. */

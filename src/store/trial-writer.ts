@@ -19,6 +19,7 @@ export class TrialWriter {
   private scheduledRows: unknown[][] = [];
   private finishedRows: unknown[][] = [];
   private finishedSeqs: number[] = [];
+  private events: [string, string][] = [];
   private oldest = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly insertScheduled: Statement;
@@ -39,13 +40,13 @@ export class TrialWriter {
     );
     this.writeResult = db.prepare(
       `INSERT INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, prompt, output, score, passed, scores,
-         attempts, attempt_count, latency_ms, tokens_in, tokens_out, cost, error_kind, error, scheduled_at, started_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         attempts, attempt_count, latency_ms, tokens_in, tokens_out, cost, error_kind, error, scheduled_at, started_at, finished_at, reward)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, seq) DO UPDATE SET status = excluded.status, prompt = excluded.prompt, output = excluded.output,
          score = excluded.score, passed = excluded.passed, scores = excluded.scores, attempts = excluded.attempts,
          attempt_count = excluded.attempt_count, latency_ms = excluded.latency_ms, tokens_in = excluded.tokens_in,
          tokens_out = excluded.tokens_out, cost = excluded.cost, error_kind = excluded.error_kind, error = excluded.error,
-         started_at = excluded.started_at, finished_at = excluded.finished_at
+         started_at = excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward
        WHERE trials.status = 'scheduled'`,
     );
     this.insertEvent = db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)');
@@ -60,21 +61,28 @@ export class TrialWriter {
     this.maybeFlush();
   }
 
-  finished(spec: TrialSpec, o: TrialOutcome): void {
+  finished(spec: TrialSpec, o: TrialOutcome, reward: number | null = null): void {
     this.touch();
     this.finishedRows.push([
       this.runId, spec.seq, spec.variantId, this.taskIndex(spec.task.id), spec.repeat, spec.seed, o.status, o.prompt, o.output,
       o.score, o.passed === null ? null : o.passed ? 1 : 0, JSON.stringify(o.scores), JSON.stringify(o.attempts),
       o.attempts.length, o.latencyMs, o.tokens.input, o.tokens.output, o.cost, o.error?.kind ?? null,
-      o.error ? JSON.stringify(o.error) : null, o.startedAt, o.startedAt, o.finishedAt,
+      o.error ? JSON.stringify(o.error) : null, o.startedAt, o.startedAt, o.finishedAt, reward,
     ]);
     this.finishedSeqs.push(spec.seq);
     this.maybeFlush();
   }
 
+  /** Queues an event to be committed after the trials written before it. */
+  event(type: string, data: unknown): void {
+    this.touch();
+    this.events.push([type, JSON.stringify(data)]);
+    this.maybeFlush();
+  }
+
   /** Commits everything queued. */
   flush(): void {
-    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0) return;
+    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0 && this.events.length === 0) return;
     const seqs = this.finishedSeqs;
     this.flushTx();
     if (seqs.length) this.onFlush?.(seqs);
@@ -88,11 +96,11 @@ export class TrialWriter {
   }
 
   private touch(): void {
-    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0) this.oldest = performance.now();
+    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0 && this.events.length === 0) this.oldest = performance.now();
   }
 
   private maybeFlush(): void {
-    const size = this.scheduledRows.length + this.finishedRows.length;
+    const size = this.scheduledRows.length + this.finishedRows.length + this.events.length;
     if (size >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flush();
   }
 
@@ -100,7 +108,10 @@ export class TrialWriter {
     for (const row of this.scheduledRows) this.insertScheduled.run(row);
     for (const row of this.finishedRows) this.writeResult.run(row);
     const seqs = this.finishedSeqs;
-    if (seqs.length) this.insertEvent.run(this.runId, Date.now(), 'trials', JSON.stringify({ seqs }));
+    const now = Date.now();
+    if (seqs.length) this.insertEvent.run(this.runId, now, 'trials', JSON.stringify({ seqs }));
+    for (const [type, data] of this.events) this.insertEvent.run(this.runId, now, type, data);
+    this.events = [];
     this.scheduledRows = [];
     this.finishedRows = [];
     this.finishedSeqs = [];

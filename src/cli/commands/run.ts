@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadExperiment } from '../../config/load.js';
-import { resumeRun, startRun, type RunResult } from '../../engine/run.js';
+import { plannedTrials, resumeRun, startRun, type RunResult } from '../../engine/run.js';
 import { newRunId } from '../../engine/run-id.js';
 import { computeReport } from '../../report/compute.js';
 import { fmt } from '../../report/format.js';
@@ -43,8 +43,9 @@ export function runCommand(): Command {
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       const runId = newRunId();
-      const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
-      console.log(`Run ${runId} (${experiment.name}): ${fmt.int(planned)} trials planned, seed ${experiment.seed}. Store: ${relativePath(db)}`);
+      const planned = plannedTrials(experiment);
+      const plan = planned === null ? `adaptive, ${experiment.policy?.name ?? 'policy'}` : `${fmt.int(planned)} trials ${experiment.mode === 'adaptive' ? `at most, adaptive (${experiment.policy?.name ?? 'policy'})` : 'planned'}`;
+      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}. Store: ${relativePath(db)}`);
       process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
     });
 }
@@ -109,7 +110,7 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
 
 function summaryLine(r: RunResult, best: string | null): string {
   const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
-  const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : '';
+  const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
   return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
 }
 

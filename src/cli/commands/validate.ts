@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadExperiment } from '../../config/load.js';
+import { plannedTrials } from '../../engine/run.js';
 import { fmt } from '../../report/format.js';
 
 export function validateCommand(): Command {
@@ -8,10 +9,11 @@ export function validateCommand(): Command {
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .action(async (file: string) => {
       const e = await loadExperiment(file);
-      const planned = e.variants.length * e.tasks.length * e.repeats;
+      const planned = plannedTrials(e);
       console.log(
         `${file} is valid: ${e.variants.length} variant(s) (${e.variants.map((v) => v.id).join(', ')}), ${fmt.int(e.tasks.length)} task(s), ` +
-        `${e.scorers.length} scorer(s), mode ${e.mode}, ${fmt.int(planned)} trials planned.`,
+        `${e.scorers.length} scorer(s), mode ${e.mode}${e.policy ? ` (policy ${e.policy.name})` : ''}, ` +
+        `${planned === null ? 'no trial budget' : `${fmt.int(planned)} trials ${e.mode === 'adaptive' ? 'at most' : 'planned'}`}.`,
       );
     });
 }

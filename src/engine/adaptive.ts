@@ -1,0 +1,131 @@
+import type { Experiment } from '../config/experiment.js';
+import { createRandom, hashSeed } from '../model/random.js';
+import type { Task } from '../model/task.js';
+import type { TrialSpec } from '../model/trial.js';
+import { createPolicy, glrStop, type PolicyConfig, type PolicySnapshot } from '../policies/index.js';
+import { reward } from './objective.js';
+import type { AdaptiveHistory, FinishedTrial } from '../store/records.js';
+import type { Scheduler, StopReason } from './types.js';
+
+export interface AdaptiveScheduler extends Scheduler {
+  stopReason(): StopReason | null;
+  /** The winner and the evidence, once the stopping rule fired. */
+  readonly decision: { best: string; statistic: number; threshold: number; confidence: number } | null;
+}
+
+/**
+ * A policy spends the budget: each next trial goes to the variant the policy chooses from what has
+ * finished, counting what is in flight as pending. Tasks come in a seeded random order (a fresh
+ * permutation per pass), independent of the choices, so every variant sees the same distribution.
+ * Resume replays the finished trials in the order they finished, so with the same seed the choices
+ * after a resume are the ones an uninterrupted run would have made.
+ *
+ * @example
+ * const scheduler = adaptiveScheduler(runId, experiment, { finished: [], unfinished: [], nextSeq: 0 }, (s) => writer.event('policy', s));
+ */
+export function adaptiveScheduler(
+  runId: string,
+  experiment: Experiment,
+  history: AdaptiveHistory,
+  onSnapshot: (snapshot: PolicySnapshot & { finished: number; variants: string[] }) => void,
+): AdaptiveScheduler {
+  const variants = experiment.variants.map((v) => v.id);
+  const armOf = new Map(variants.map((id, i) => [id, i]));
+  const k = variants.length;
+  const root = createRandom(experiment.seed);
+  const policy = createPolicy((experiment.policy ?? { name: 'thompson' }) as PolicyConfig, k, root.fork('policy-update'));
+  const pending = new Float64Array(k);
+  const n = new Float64Array(k);
+  const sum = new Float64Array(k);
+  const sumSq = new Float64Array(k);
+  const order = taskOrder(experiment.tasks, experiment.seed);
+  const redispatch = [...history.unfinished];
+  let nextSeq = history.nextSeq;
+  let finished = 0;
+  let decision: AdaptiveScheduler['decision'] = null;
+
+  const learn = (arm: number, trial: Omit<FinishedTrial, 'seq' | 'variantId'>) => {
+    const r = trial.reward ?? reward(experiment.objective, trial);
+    policy.update(arm, r, { success: trial.status === 'ok', latencyMs: trial.latencyMs, cost: trial.cost });
+    n[arm]! += 1;
+    sum[arm]! += r;
+    sumSq[arm]! += r * r;
+    finished++;
+  };
+
+  const checkStop = () => {
+    const rule = experiment.stop;
+    if (!rule || decision) return;
+    for (let i = 0; i < k; i++) if (n[i]! < Math.max(1, rule.minTrials)) return;
+    const d = glrStop(n, sum, sumSq, 1 - rule.confidence);
+    if (d.stop) decision = { best: variants[d.best] ?? '', statistic: d.statistic, threshold: d.threshold, confidence: rule.confidence };
+  };
+
+  for (const trial of history.finished) {
+    const arm = armOf.get(trial.variantId);
+    if (arm !== undefined) learn(arm, trial);
+  }
+  checkStop();
+
+  const spec = (seq: number, arm: number, task: Task, repeat: number): TrialSpec => {
+    pending[arm]! += 1;
+    return { runId, seq, variantId: variants[arm] ?? '', task, repeat, seed: hashSeed(experiment.seed, seq) };
+  };
+
+  return {
+    planned: experiment.budget.trials ?? null,
+    get decision() {
+      return decision;
+    },
+    stopReason: () => (decision ? 'confident' : null),
+    next() {
+      const again = redispatch.shift();
+      if (again) {
+        const arm = armOf.get(again.variantId);
+        const task = experiment.tasks[again.taskIdx];
+        if (arm !== undefined && task) return spec(again.seq, arm, task, again.repeat);
+      }
+      if (decision) return null;
+      const seq = nextSeq++;
+      const arm = policy.choose({ eligible: ALL(k), pending, rng: createRandom(hashSeed(experiment.seed, 'choose', seq)) });
+      const { task, pass } = order(seq);
+      return spec(seq, arm, task, pass);
+    },
+    onResult(trialSpec, outcome) {
+      const arm = armOf.get(trialSpec.variantId);
+      if (arm === undefined) return;
+      pending[arm]! -= 1;
+      learn(arm, { status: outcome.status, score: outcome.score, cost: outcome.cost, latencyMs: outcome.latencyMs, reward: null });
+      if (finished % experiment.snapshotEvery === 0) {
+        onSnapshot({ ...policy.snapshot(root.fork(`snapshot-${finished}`)), finished, variants });
+      }
+      checkStop();
+    },
+  };
+}
+
+const allArms = new Map<number, number[]>();
+function ALL(k: number): number[] {
+  let arms = allArms.get(k);
+  if (!arms) allArms.set(k, (arms = Array.from({ length: k }, (_, i) => i)));
+  return arms;
+}
+
+/** The task of each seq: pass p is a seeded permutation of all tasks, so the order never depends on choices. */
+function taskOrder(tasks: readonly Task[], seed: number): (seq: number) => { task: Task; pass: number } {
+  let pass = -1;
+  let perm: Uint32Array = new Uint32Array(0);
+  return (seq) => {
+    const p = Math.floor(seq / tasks.length);
+    if (p !== pass) {
+      pass = p;
+      const rng = createRandom(hashSeed(seed, 'tasks', p));
+      perm = Uint32Array.from(tasks, (_, i) => i);
+      for (let i = perm.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+      }
+    }
+    return { task: tasks[perm[seq % tasks.length]!]!, pass: p };
+  };
+}
