@@ -80,7 +80,7 @@ describe('metaorch run on the bundled quick start', () => {
     const strip = (s: string) => (JSON.parse(s) as { variants: unknown }).variants;
     expect(strip(fromFile.stdout)).toEqual(strip(report.stdout));
     const md = await runCli(['report', join(dir, 'run.json')]);
-    expect(md.stdout).toContain('| variant | trials | errors |');
+    expect(md.stdout).toContain('| variant | trials | share | P(best) | errors |');
   });
 
   it('resume of a completed run does nothing and exits 0', async () => {
