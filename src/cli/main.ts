@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS, MetaorchError } from '../model/errors.js';
+import { compareCommand } from './commands/compare.js';
 import { exportCommand, reportCommand } from './commands/report.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), schemaCommand(), simulateCommand()]) {
+  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;
