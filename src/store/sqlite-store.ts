@@ -123,6 +123,26 @@ export class SqliteStore {
     return rows.map((r) => ({ ...rowToRun(r), trials: r.trials, finished: r.finished, errors: r.errors, cost: r.cost }));
   }
 
+  /**
+   * Each run's best variant by mean score (ties: the higher pass rate), in one aggregate query, so
+   * listing runs stays fast however many trials they hold. The full report uses the same rule.
+   */
+  bestVariants(): Map<string, { variantId: string; meanScore: number }> {
+    const rows = this.db
+      .prepare(`SELECT run_id AS runId, variant_id AS variantId, AVG(score) AS meanScore, AVG(passed) AS passRate
+                FROM trials WHERE status = 'ok' AND score IS NOT NULL GROUP BY run_id, variant_id`)
+      .all() as { runId: string; variantId: string; meanScore: number; passRate: number | null }[];
+    const best = new Map<string, { variantId: string; meanScore: number; passRate: number }>();
+    for (const r of rows) {
+      const current = best.get(r.runId);
+      const passRate = r.passRate ?? 0;
+      if (!current || r.meanScore > current.meanScore || (r.meanScore === current.meanScore && passRate > current.passRate)) {
+        best.set(r.runId, { variantId: r.variantId, meanScore: r.meanScore, passRate });
+      }
+    }
+    return best;
+  }
+
   /** The experiment as it was validated when the run was created (not re-read from its file). */
   loadExperiment(id: string): Experiment {
     const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').get(id) as { config: string } | undefined;

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { computeReport } from '../../report/compute.js';
 import { fmt } from '../../report/format.js';
-import { storeRunData } from '../../report/run-data.js';
 import type { RunListing } from '../../store/records.js';
 import { dbPath, lazyStore } from '../context.js';
 import { table } from '../../report/table.js';
@@ -16,7 +14,8 @@ export function runsCommand(): Command {
       const store = lazyStore(dbPath(flags.db));
       try {
         const runs = store.get().listRuns().slice(0, Number(flags.limit) || 50);
-        const rows = runs.map((r) => ({ ...r, status: displayStatus(r), best: computeReport(storeRunData(store.get(), r.id)).best?.id ?? null }));
+        const best = store.get().bestVariants();
+        const rows = runs.map((r) => ({ ...r, status: displayStatus(r), best: best.get(r.id)?.variantId ?? null }));
         if (flags.json) {
           console.log(JSON.stringify(rows, null, 2));
           return;
