@@ -67,9 +67,10 @@ export function adaptiveScheduler(
   }
   checkStop();
 
-  const spec = (seq: number, arm: number, task: Task, repeat: number): TrialSpec => {
+  const spec = (seq: number, arm: number, taskIdx: number, repeat: number): TrialSpec => {
     pending[arm]! += 1;
-    return { runId, seq, variantId: variants[arm] ?? '', task, repeat, seed: hashSeed(experiment.seed, seq) };
+    const task = experiment.tasks[taskIdx] as Task;
+    return { runId, seq, variantId: variants[arm] ?? '', task, taskIdx, repeat, seed: hashSeed(experiment.seed, seq) };
   };
 
   return {
@@ -82,14 +83,13 @@ export function adaptiveScheduler(
       const again = redispatch.shift();
       if (again) {
         const arm = armOf.get(again.variantId);
-        const task = experiment.tasks[again.taskIdx];
-        if (arm !== undefined && task) return spec(again.seq, arm, task, again.repeat);
+        if (arm !== undefined && experiment.tasks[again.taskIdx]) return spec(again.seq, arm, again.taskIdx, again.repeat);
       }
       if (decision) return null;
       const seq = nextSeq++;
       const arm = policy.choose({ eligible: ALL(k), pending, rng: createRandom(hashSeed(experiment.seed, 'choose', seq)) });
-      const { task, pass } = order(seq);
-      return spec(seq, arm, task, pass);
+      const { taskIdx, pass } = order(seq);
+      return spec(seq, arm, taskIdx, pass);
     },
     onResult(trialSpec, outcome) {
       const arm = armOf.get(trialSpec.variantId);
@@ -112,7 +112,7 @@ function ALL(k: number): number[] {
 }
 
 /** The task of each seq: pass p is a seeded permutation of all tasks, so the order never depends on choices. */
-function taskOrder(tasks: readonly Task[], seed: number): (seq: number) => { task: Task; pass: number } {
+function taskOrder(tasks: readonly Task[], seed: number): (seq: number) => { taskIdx: number; pass: number } {
   let pass = -1;
   let perm: Uint32Array = new Uint32Array(0);
   return (seq) => {
@@ -126,6 +126,6 @@ function taskOrder(tasks: readonly Task[], seed: number): (seq: number) => { tas
         [perm[i], perm[j]] = [perm[j]!, perm[i]!];
       }
     }
-    return { task: tasks[perm[seq % tasks.length]!]!, pass: p };
+    return { taskIdx: perm[seq % tasks.length]!, pass: p };
   };
 }

@@ -26,10 +26,11 @@ export function gridScheduler(runId: string, experiment: Experiment, isFinished:
       const s = seq++;
       const repeat = Math.floor(s / perRepeat);
       const within = s - repeat * perRepeat;
-      const task = tasks[Math.floor(within / nv)];
+      const taskIdx = Math.floor(within / nv);
+      const task = tasks[taskIdx];
       const variantId = variants[within % nv];
       if (!task || variantId === undefined) return null;
-      return { runId, seq: s, variantId, task, repeat, seed: hashSeed(experiment.seed, s) };
+      return { runId, seq: s, variantId, task, taskIdx, repeat, seed: hashSeed(experiment.seed, s) };
     },
   };
 }

@@ -28,6 +28,17 @@ const YIELD_EVERY_MS = 15;
 export async function runLoop(o: LoopOptions): Promise<StopReason> {
   let reason: StopReason | null = null;
   let lastYield = performance.now();
+  // One shared pause: every worker waits on the same setImmediate, so the event loop really turns
+  // (signals, timers, the writer's flush) instead of each worker yielding in turn.
+  let pause: Promise<void> | null = null;
+  const yieldToLoop = (): Promise<void> =>
+    (pause ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        pause = null;
+        lastYield = performance.now();
+        resolve();
+      }),
+    ));
   const stopped = (): boolean => {
     if (reason) return true;
     if (o.stop.aborted || o.cancel.aborted) reason = 'interrupted';
@@ -43,10 +54,7 @@ export async function runLoop(o: LoopOptions): Promise<StopReason> {
   };
   const worker = async () => {
     for (;;) {
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        lastYield = performance.now();
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      if (performance.now() - lastYield > YIELD_EVERY_MS) await yieldToLoop();
       if (stopped()) return;
       const spec = o.scheduler.next();
       if (!spec) {
@@ -58,7 +66,11 @@ export async function runLoop(o: LoopOptions): Promise<StopReason> {
       try {
         outcome = await o.executor.run(spec, o.cancel);
       } catch (error) {
-        if (error instanceof TrialCancelled) return;
+        if (error instanceof TrialCancelled) {
+          // Every worker may be in flight when the cancel lands: none passes stopped() again.
+          reason ??= 'interrupted';
+          return;
+        }
         throw error;
       }
       notifyEnd(spec, outcome);

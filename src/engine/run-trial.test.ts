@@ -17,7 +17,7 @@ function experiment(variant: Record<string, unknown>, extra: Partial<Experiment>
   };
 }
 
-const spec = (variantId = 'v'): TrialSpec => ({ runId: 'r', seq: 0, variantId, task: { id: 't1', input: { q: 'x' }, expected: 'yes' }, repeat: 0, seed: 5 });
+const spec = (variantId = 'v'): TrialSpec => ({ runId: 'r', seq: 0, variantId, task: { id: 't1', input: { q: 'x' }, expected: 'yes' }, taskIdx: 0, repeat: 0, seed: 5 });
 const fastBackoff = { initialMs: 1, maxMs: 5 };
 
 /** Replaces a runtime's adapter with a scripted one: edge-of-the-world behaviour without a server. */

@@ -112,27 +112,27 @@ interface Finished {
 }
 
 async function finish(spec: TrialSpec, runtime: TrialRuntime, f: Finished, cancel: AbortSignal): Promise<TrialOutcome> {
-  const base = {
-    seq: spec.seq, prompt: f.prompt, output: f.output, attempts: f.attempts, latencyMs: f.latencyMs,
-    tokens: f.tokens, cost: f.cost, startedAt: f.startedAt,
-  };
-  if (runtime.scorers.length === 0) {
-    return { ...base, status: 'ok', scores: [], score: null, passed: null, error: null, finishedAt: Date.now() };
-  }
+  // Outcomes are built as single literals: this runs once per trial, and spreads cost allocations.
+  if (runtime.scorers.length === 0) return outcome(spec, f, 'ok', [], null, null, null);
   try {
-    const combined = await scoreAll(runtime.scorers, { output: f.output, task: spec.task, prompt: f.prompt, signal: cancel });
-    return {
-      ...base, status: 'ok', scores: combined.scores, score: combined.score, passed: combined.score >= runtime.threshold,
-      error: null, finishedAt: Date.now(),
-    };
+    const scored = scoreAll(runtime.scorers, { output: f.output, task: spec.task, prompt: f.prompt, signal: cancel });
+    const combined = scored instanceof Promise ? await scored : scored;
+    return outcome(spec, f, 'ok', combined.scores, combined.score, combined.score >= runtime.threshold, null);
   } catch (error) {
     if (cancel.aborted) throw new TrialCancelled();
     const message = runtime.redact(error instanceof Error ? error.message : String(error));
-    return {
-      ...base, status: 'error', scores: [], score: null, passed: null,
-      error: { kind: 'scorer', message, retryable: false }, finishedAt: Date.now(),
-    };
+    return outcome(spec, f, 'error', [], null, null, { kind: 'scorer', message, retryable: false });
   }
+}
+
+function outcome(
+  spec: TrialSpec, f: Finished, status: TrialOutcome['status'], scores: TrialOutcome['scores'],
+  score: number | null, passed: boolean | null, error: TrialError | null,
+): TrialOutcome {
+  return {
+    seq: spec.seq, status, prompt: f.prompt, output: status === 'ok' || error?.kind === 'scorer' ? f.output : null, scores, score, passed,
+    attempts: f.attempts, latencyMs: f.latencyMs, tokens: f.tokens, cost: f.cost, error, startedAt: f.startedAt, finishedAt: Date.now(),
+  };
 }
 
 /** With no template: the task's `prompt` field, else its input as JSON. */

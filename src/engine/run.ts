@@ -70,8 +70,8 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   const { store } = options;
   const never = new AbortController().signal;
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
-  for (const signal of [options.cancel, options.stop]) if (signal) setMaxListeners(0, signal);
-  const writer = store.trialWriter(runId, experiment.tasks);
+  for (const signal of [options.cancel, options.stop, never]) if (signal) setMaxListeners(0, signal);
+  const writer = store.trialWriter(runId);
   const scheduler = createScheduler(store, runId, experiment, writer);
   const prior = priorTotals(store, runId);
   const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });

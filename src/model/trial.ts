@@ -13,6 +13,8 @@ export interface TrialSpec {
   seq: number;
   variantId: string;
   task: Task;
+  /** The task's position in the run's task list (its identity in the store). */
+  taskIdx: number;
   repeat: number;
   /** Seed for everything random inside this trial (mock draws, retry jitter). */
   seed: number;

@@ -15,7 +15,7 @@ const experiment: Experiment = {
   baseDir: '/tmp', source: '/tmp/exp.yaml',
 };
 
-const spec = (seq: number, variantId = 'a'): TrialSpec => ({ runId: 'r1', seq, variantId, task: experiment.tasks[seq % 2]!, repeat: 0, seed: seq });
+const spec = (seq: number, variantId = 'a'): TrialSpec => ({ runId: 'r1', seq, variantId, task: experiment.tasks[seq % 2]!, taskIdx: seq % 2, repeat: 0, seed: seq });
 const outcome = (seq: number, output: string): TrialOutcome => ({
   seq, status: 'ok', prompt: 'p', output, scores: [], score: 1, passed: true, attempts: [{ n: 1, latencyMs: 3 }],
   latencyMs: 3, tokens: { input: 1, output: 2 }, cost: 0.5, error: null, startedAt: 1, finishedAt: 2,
@@ -65,7 +65,7 @@ describe('SqliteStore', () => {
   it('writes a result once: a second write of the same trial is ignored', () => {
     const { store } = open();
     store.createRun('r1', experiment, 4);
-    const writer = store.trialWriter('r1', experiment.tasks);
+    const writer = store.trialWriter('r1');
     writer.scheduled(spec(0));
     writer.scheduled(spec(1));
     writer.finished(spec(0), outcome(0, 'first'));
@@ -83,7 +83,7 @@ describe('SqliteStore', () => {
   it('commits a finished result within about 100 ms even with no further writes', async () => {
     const { store, path } = open();
     store.createRun('r1', experiment, 4);
-    const writer = store.trialWriter('r1', experiment.tasks);
+    const writer = store.trialWriter('r1');
     writer.finished(spec(2), outcome(2, 'late'));
     await new Promise((r) => setTimeout(r, 120));
     const reader = new Database(path, { readonly: true });
@@ -95,7 +95,7 @@ describe('SqliteStore', () => {
   it('appends events with increasing sequence numbers, one per flushed batch of trials', () => {
     const { store } = open();
     store.createRun('r1', experiment, 4);
-    const writer = store.trialWriter('r1', experiment.tasks);
+    const writer = store.trialWriter('r1');
     writer.finished(spec(0), outcome(0, 'x'));
     writer.finished(spec(1, 'b'), outcome(1, 'y'));
     writer.close();

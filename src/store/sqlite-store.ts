@@ -213,9 +213,8 @@ export class SqliteStore {
     return rows.map((r) => ({ seq: r.seq, runId: r.run_id, ts: r.ts, type: r.type, data: JSON.parse(r.data) as unknown }));
   }
 
-  trialWriter(runId: string, tasks: readonly Task[], onFlush?: (seqs: number[]) => void): TrialWriter {
-    const index = new Map(tasks.map((t, i) => [t.id, i]));
-    return new TrialWriter(this.db, runId, (taskId) => index.get(taskId) ?? -1, onFlush);
+  trialWriter(runId: string, onFlush?: (seqs: number[]) => void): TrialWriter {
+    return new TrialWriter(this.db, runId, onFlush);
   }
 
   integrityCheck(): string {

@@ -31,7 +31,6 @@ export class TrialWriter {
   constructor(
     private readonly db: Database,
     private readonly runId: string,
-    private readonly taskIndex: (taskId: string) => number,
     private readonly onFlush?: (finished: number[]) => void,
   ) {
     this.insertScheduled = db.prepare(
@@ -57,14 +56,14 @@ export class TrialWriter {
 
   scheduled(spec: TrialSpec): void {
     this.touch();
-    this.scheduledRows.push([this.runId, spec.seq, spec.variantId, this.taskIndex(spec.task.id), spec.repeat, spec.seed, Date.now()]);
+    this.scheduledRows.push([this.runId, spec.seq, spec.variantId, spec.taskIdx, spec.repeat, spec.seed, Date.now()]);
     this.maybeFlush();
   }
 
   finished(spec: TrialSpec, o: TrialOutcome, reward: number | null = null): void {
     this.touch();
     this.finishedRows.push([
-      this.runId, spec.seq, spec.variantId, this.taskIndex(spec.task.id), spec.repeat, spec.seed, o.status, o.prompt, o.output,
+      this.runId, spec.seq, spec.variantId, spec.taskIdx, spec.repeat, spec.seed, o.status, o.prompt, o.output,
       o.score, o.passed === null ? null : o.passed ? 1 : 0, JSON.stringify(o.scores), JSON.stringify(o.attempts),
       o.attempts.length, o.latencyMs, o.tokens.input, o.tokens.output, o.cost, o.error?.kind ?? null,
       o.error ? JSON.stringify(o.error) : null, o.startedAt, o.startedAt, o.finishedAt, reward,
@@ -105,7 +104,9 @@ export class TrialWriter {
   }
 
   private writeBatch(): void {
-    for (const row of this.scheduledRows) this.insertScheduled.run(row);
+    // A trial that finished within the batch it was scheduled in needs only its result row.
+    const done = this.finishedSeqs.length ? new Set(this.finishedSeqs) : null;
+    for (const row of this.scheduledRows) if (!done?.has(row[1] as number)) this.insertScheduled.run(row);
     for (const row of this.finishedRows) this.writeResult.run(row);
     const seqs = this.finishedSeqs;
     const now = Date.now();
