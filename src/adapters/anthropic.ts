@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { AdapterError } from './errors.js';
 import { parseAnthropicMessage } from './provider-anthropic-response.js';
@@ -63,18 +63,26 @@ export type AnthropicOptions = z.input<typeof anthropicOptionsSchema>;
  */
 export function createAnthropicAdapter(options: AnthropicOptions, _ctx: AdapterContext): Adapter {
   const opts = anthropicOptionsSchema.parse(options);
-  const client = createClient(opts);
-  const errorContext: ProviderErrorContext = {
-    provider: 'anthropic',
-    endpoint: endpointOf(opts.baseURL, ANTHROPIC_BASE_URL),
-    secrets: [...secretsOf(client.apiKey === NO_KEY ? undefined : (client.apiKey ?? undefined), opts.headers), ...(client.authToken ? [client.authToken] : [])],
-    classes: Anthropic,
+  // The SDK is imported on the first call: a run (or a CLI command) that never calls it never pays
+  // its start-up time and memory.
+  let ready: Promise<{ client: Anthropic; errorContext: ProviderErrorContext }> | undefined;
+  const load = async () => {
+    const { default: SDK } = await import('@anthropic-ai/sdk');
+    const client = createClient(SDK, opts);
+    const errorContext: ProviderErrorContext = {
+      provider: 'anthropic',
+      endpoint: endpointOf(opts.baseURL, ANTHROPIC_BASE_URL),
+      secrets: [...secretsOf(client.apiKey === NO_KEY ? undefined : (client.apiKey ?? undefined), opts.headers), ...(client.authToken ? [client.authToken] : [])],
+      classes: SDK,
+    };
+    return { client, errorContext };
   };
 
   return {
     kind: 'anthropic',
     async call(request: AdapterRequest): Promise<AdapterResponse> {
       request.signal.throwIfAborted();
+      const { client, errorContext } = await (ready ??= load());
       let raw: unknown;
       try {
         raw = await raceAbort(client.messages.create(buildBody(opts, request), { signal: request.signal }), request.signal);
@@ -91,11 +99,11 @@ export function createAnthropicAdapter(options: AnthropicOptions, _ctx: AdapterC
   };
 }
 
-function createClient(opts: z.output<typeof anthropicOptionsSchema>): Anthropic {
+function createClient(SDK: typeof Anthropic, opts: z.output<typeof anthropicOptionsSchema>): Anthropic {
   // A custom server gets nothing from the environment: ANTHROPIC_API_KEY is for api.anthropic.com.
   const apiKey = opts.apiKey ?? (opts.baseURL === undefined ? undefined : NO_KEY);
   const defaultHeaders = apiKey === NO_KEY ? { ...NO_KEY_HEADERS, ...opts.headers } : opts.headers;
-  return new Anthropic({
+  return new SDK({
     ...(apiKey === undefined ? {} : { apiKey }),
     baseURL: opts.baseURL ?? ANTHROPIC_BASE_URL,
     defaultHeaders,

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { z } from 'zod';
 import { AdapterError } from './errors.js';
 import { toAdapterError } from './provider-errors.js';
@@ -68,18 +68,29 @@ export function createOpenAIAdapter(options: OpenAIOptions, _ctx: AdapterContext
   const opts = openaiOptionsSchema.parse(options);
   const baseURL = opts.baseURL ?? OPENAI_BASE_URL;
   const official = new URL(baseURL).hostname === 'api.openai.com';
-  const client = createClient(opts, baseURL, official);
-  const errorContext: ProviderErrorContext = {
-    provider: 'openai',
-    endpoint: endpointOf(baseURL, OPENAI_BASE_URL),
-    secrets: secretsOf(client.apiKey === NO_KEY ? undefined : (client.apiKey ?? undefined), opts.headers),
-    classes: OpenAI,
+  if (official && opts.apiKey === undefined && !process.env['OPENAI_API_KEY']) {
+    throw new AdapterError('client', MISSING_KEY, { retryable: false });
+  }
+  // The SDK is imported on the first call: a run (or a CLI command) that never calls it never pays
+  // its start-up time and memory.
+  let ready: Promise<{ client: OpenAI; errorContext: ProviderErrorContext }> | undefined;
+  const load = async () => {
+    const { default: SDK } = await import('openai');
+    const client = createClient(SDK, opts, baseURL, official);
+    const errorContext: ProviderErrorContext = {
+      provider: 'openai',
+      endpoint: endpointOf(baseURL, OPENAI_BASE_URL),
+      secrets: secretsOf(client.apiKey === NO_KEY ? undefined : (client.apiKey ?? undefined), opts.headers),
+      classes: SDK,
+    };
+    return { client, errorContext };
   };
 
   return {
     kind: 'openai',
     async call(request: AdapterRequest): Promise<AdapterResponse> {
       request.signal.throwIfAborted();
+      const { client, errorContext } = await (ready ??= load());
       const body = buildBody(opts, request, official);
       let raw: unknown;
       try {
@@ -94,12 +105,14 @@ export function createOpenAIAdapter(options: OpenAIOptions, _ctx: AdapterContext
   };
 }
 
-function createClient(opts: z.output<typeof openaiOptionsSchema>, baseURL: string, official: boolean): OpenAI {
+const MISSING_KEY = 'openai: no API key for api.openai.com: set `apiKey: ${OPENAI_API_KEY}` in the variant or export OPENAI_API_KEY';
+
+function createClient(SDK: typeof OpenAI, opts: z.output<typeof openaiOptionsSchema>, baseURL: string, official: boolean): OpenAI {
   // A custom server gets nothing from the environment: no OPENAI_API_KEY, org or project id.
   const apiKey = opts.apiKey ?? (official ? undefined : NO_KEY);
   const defaultHeaders = apiKey === NO_KEY ? { ...NO_KEY_HEADERS, ...opts.headers } : opts.headers;
   try {
-    return new OpenAI({
+    return new SDK({
       apiKey,
       baseURL,
       adminAPIKey: null,
@@ -112,9 +125,7 @@ function createClient(opts: z.output<typeof openaiOptionsSchema>, baseURL: strin
     });
   } catch (err) {
     const missingKey = err instanceof Error && err.message.startsWith('Missing credentials');
-    const message = missingKey
-      ? 'openai: no API key for api.openai.com: set `apiKey: ${OPENAI_API_KEY}` in the variant or export OPENAI_API_KEY'
-      : `openai: cannot create the client: ${err instanceof Error ? err.message : String(err)}`;
+    const message = missingKey ? MISSING_KEY : `openai: cannot create the client: ${err instanceof Error ? err.message : String(err)}`;
     throw new AdapterError('client', message, { retryable: false, cause: err });
   }
 }

@@ -77,10 +77,10 @@ describe('compareRuns: metrics and directions', () => {
     expect(latency?.diff).toBeGreaterThan(50);
     expect(cost).toMatchObject({ metric: 'cost', higherIsBetter: false, verdict: 'improved', exceedsBudget: false });
     expect(cost?.relDiff).toBeCloseTo(-0.2, 10);
-    // Identical pass/fail outcomes: no evidence of change, but with a zero budget not enough to rule out a small regression.
-    expect(score).toMatchObject({ verdict: 'inconclusive', diff: 0 });
+    // Identical pass/fail outcomes and no budget to clear: no evidence of change.
+    expect(score).toMatchObject({ verdict: 'no significant change', diff: 0 });
     expect(r.regressions).toBe(1);
-    expect(r.counts).toMatchObject({ improved: 1, regressed: 1, inconclusive: 1 });
+    expect(r.counts).toMatchObject({ improved: 1, regressed: 1, noSignificantChange: 1 });
   });
 
   it('leaves errored trials out of score, latency and pass rate, and counts them in errorRate', () => {
@@ -129,9 +129,11 @@ describe('compareRuns: budget and correction', () => {
     const same = run({ id: 'cand', seed: 6, tasks: 1000, variants: [{ id: 'a', quality: 0.8 }] });
     const loose = compareRuns(base, same, { metrics: ['passRate'], budgets: { passRate: { value: 0.1, relative: false } } });
     expect(loose.comparisons[0]?.verdict).toBe('no significant change');
-    const strict = compareRuns(base, same, { metrics: ['passRate'] });
+    const strict = compareRuns(base, same, { metrics: ['passRate'], budgets: { passRate: { value: 0.001, relative: false } } });
     expect(strict.comparisons[0]?.verdict).toBe('inconclusive');
     expect(strict.regressions).toBe(0);
+    const unbudgeted = compareRuns(base, same, { metrics: ['passRate'] });
+    expect(unbudgeted.comparisons[0]?.verdict).toBe('no significant change');
   });
 
   it('adjusts p-values over every (variant, metric) and widens the verdict interval', () => {

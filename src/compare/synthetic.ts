@@ -70,10 +70,10 @@ export function syntheticRun(options: SyntheticRunOptions): RunData & { trials()
   const taskList: Task[] = tasks.map((t) => ({ id: t.id, input: {} }));
   const experiment = {
     name: 'synthetic', mode: 'grid', seed, repeats, concurrency: 1, timeoutMs: 60_000, retries: 0, threshold: THRESHOLD,
-    budget: {}, snapshotEvery: 25, scorers: [], tasks: taskList, baseDir: '', source: '<synthetic>',
+    budget: {}, snapshotEvery: 25, scorers: [], baseDir: '', source: '<synthetic>',
     variants: variants.map((v) => ({ id: v.id, adapter: 'mock', options: { accuracy: v.quality } })),
-  } satisfies Partial<Experiment> as unknown as Experiment;
-  return { run, experiment, trials: () => trials };
+  } satisfies Partial<Experiment> as unknown as Omit<Experiment, 'tasks'>;
+  return { run, experiment, tasks: () => taskList, trials: () => trials };
 }
 
 function trial(
@@ -106,9 +106,8 @@ function trial(
  * writeFileSync('base.json', JSON.stringify(toRunExport(syntheticRun({ ... }))));
  */
 export function toRunExport(data: RunData): RunExport {
-  const { tasks, ...experiment } = data.experiment;
   return {
     schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date(0).toISOString(),
-    run: data.run, experiment, tasks, trials: [...data.trials()],
+    run: data.run, experiment: data.experiment, tasks: data.tasks(), trials: [...data.trials()],
   };
 }

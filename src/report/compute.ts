@@ -62,6 +62,11 @@ export interface RunReport {
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const pair = (low: number, high: number): [number, number] | null => (Number.isFinite(low) && Number.isFinite(high) ? [low, high] : null);
 
+/** Scores live in [0, 1]: a t interval that reaches past either end is clipped to it. */
+export function clampScoreInterval(ci: [number, number] | null): [number, number] | null {
+  return ci ? [Math.max(0, ci[0]), Math.min(1, ci[1])] : null;
+}
+
 /**
  * One pass over a run's trials into per-variant statistics and the best variant.
  *
@@ -112,7 +117,7 @@ function variantReport(id: string, adapter: string, a: VariantAccumulator, total
     id, adapter, trials: a.finished, errors: a.errors, errorRate: a.finished ? a.errors / a.finished : 0,
     errorsByKind: a.errorsByKind,
     meanScore: a.scores.length ? mi.mean : null,
-    ci95: a.scores.length >= 2 ? pair(mi.low, mi.high) : null,
+    ci95: a.scores.length >= 2 ? clampScoreInterval(pair(mi.low, mi.high)) : null,
     passRate: a.judged ? wi.estimate : null,
     passRateCi95: a.judged ? pair(wi.low, wi.high) : null,
     latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
@@ -126,8 +131,23 @@ function variantReport(id: string, adapter: string, a: VariantAccumulator, total
   };
 }
 
-/** Highest mean score; ties go to the higher pass rate, then the cheaper variant. */
-function pickBest(variants: VariantReport[]): RunReport['best'] {
+/** What choosing the best variant reads: the report's and the dashboard's variant rows both have it. */
+export interface BestCandidate {
+  id: string;
+  meanScore: number | null;
+  passRate: number | null;
+  costPerTrial: number | null;
+  ci95: [number, number] | null;
+}
+
+/**
+ * Highest mean score; ties go to the higher pass rate, then the cheaper variant. The reason says
+ * whether the lead is established (intervals apart) or not.
+ *
+ * @example
+ * pickBest(report.variants)?.id;
+ */
+export function pickBest(variants: readonly BestCandidate[]): RunReport['best'] {
   const scored = variants.filter((v) => v.meanScore !== null);
   if (scored.length === 0) return null;
   const best = [...scored].sort(

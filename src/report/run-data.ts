@@ -25,7 +25,7 @@ export interface RunExport {
 export function storeRunData(store: SqliteStore, runId: string): RunData {
   const run = store.getRun(runId);
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
-  return { run, experiment: store.loadExperiment(runId), trials: () => store.iterateTrials(runId) };
+  return { run, experiment: store.loadExperimentConfig(runId), tasks: () => store.loadTasks(runId), trials: () => store.iterateTrials(runId) };
 }
 
 /**
@@ -57,7 +57,8 @@ export function readExport(file: string): RunData {
     throw new MetaorchError('USAGE', `${file} has schema version ${doc.schemaVersion}; this meta-orchestrator reads up to ${TRIAL_SCHEMA_VERSION}. Upgrade it.`);
   }
   const trials = doc.trials;
-  return { run: doc.run, experiment: { ...doc.experiment, tasks: doc.tasks ?? [] } as Experiment, trials: () => trials };
+  const tasks = doc.tasks ?? [];
+  return { run: doc.run, experiment: doc.experiment, tasks: () => tasks, trials: () => trials };
 }
 
 /**
@@ -67,9 +68,9 @@ export function readExport(file: string): RunData {
  * await writeExport(storeRunData(store, id), process.stdout);
  */
 export async function writeExport(data: RunData, out: Writable): Promise<void> {
-  const { tasks, ...experiment } = data.experiment;
   const head = {
-    schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date().toISOString(), run: data.run, experiment, tasks,
+    schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date().toISOString(), run: data.run,
+    experiment: data.experiment, tasks: data.tasks(),
   };
   const headJson = JSON.stringify(head, null, 0);
   await write(out, `${headJson.slice(0, -1)},"trials":[`);

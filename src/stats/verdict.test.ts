@@ -20,7 +20,8 @@ describe('decideVerdict', () => {
   it('separates "no change" from "cannot tell" by the budget', () => {
     expect(decideVerdict(base)).toBe('no significant change');
     expect(decideVerdict({ ...base, ci: { low: -0.03, high: 0.01 } })).toBe('inconclusive');
-    expect(decideVerdict({ ...base, maxRegression: 0 })).toBe('inconclusive');
+    expect(decideVerdict({ ...base, maxRegression: 0 })).toBe('no significant change');
+    expect(decideVerdict({ ...base, maxRegression: 0.001 })).toBe('inconclusive');
     expect(decideVerdict({ ...base, pValue: NaN })).toBe('inconclusive');
   });
 

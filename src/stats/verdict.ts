@@ -26,11 +26,12 @@ export interface VerdictInput {
 /**
  * The verdict rule:
  * - p < α and the difference points the good way: 'improved'; the bad way: 'regressed'.
- * - otherwise, if the interval still allows a regression larger than maxRegression (its bad-side end
- *   is beyond the budget): 'inconclusive' — more trials are needed to clear the candidate.
- * - otherwise 'no significant change': any regression the data allow is within budget.
- * A NaN p-value or difference (too little data) is 'inconclusive'. With maxRegression = 0 a
- * non-significant result is almost always 'inconclusive', which is the honest reading.
+ * - otherwise, when a budget is set (maxRegression > 0) and the interval still allows a regression
+ *   larger than it (its bad-side end is beyond the budget): 'inconclusive' — more trials are needed to
+ *   clear the candidate.
+ * - otherwise 'no significant change'. Without a budget (maxRegression = 0) there is nothing to clear a
+ *   candidate against, so a non-significant result is simply that.
+ * A NaN p-value or difference (too little data) is 'inconclusive'.
  *
  * @example
  * decideVerdict({ diff: -0.01, pValue: 0.4, ci: { low: -0.03, high: 0.01 }, alpha: 0.05, maxRegression: 0.05, higherIsBetter: true });
@@ -41,6 +42,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (Number.isNaN(pValue) || Number.isNaN(diff)) return 'inconclusive';
   const gain = higherIsBetter ? diff : -diff;
   if (pValue < alpha && gain !== 0) return gain > 0 ? 'improved' : 'regressed';
+  if (maxRegression <= 0) return 'no significant change';
   const worstRegression = higherIsBetter ? -ci.low : ci.high;
   return Number.isNaN(worstRegression) || worstRegression > maxRegression ? 'inconclusive' : 'no significant change';
 }

@@ -1,4 +1,5 @@
 import type { Experiment } from '../config/experiment.js';
+import type { Task } from '../model/task.js';
 import type { Attempt, ErrorKind, ScoreResult, TrialOutcome, TrialStatus } from '../model/trial.js';
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
@@ -64,10 +65,14 @@ export interface EventRecord {
   data: unknown;
 }
 
-/** Everything a report or export needs about a run, from the store or from an exported file. */
+/**
+ * Everything a report or export needs about a run, from the store or from an exported file. Tasks
+ * and trials are read on demand: a report over a large run never holds them all.
+ */
 export interface RunData {
   run: RunRecord;
-  experiment: Experiment;
+  experiment: Omit<Experiment, 'tasks'>;
+  tasks(): Task[];
   trials(): Iterable<TrialRecord>;
 }
 

@@ -145,10 +145,15 @@ export class SqliteStore {
 
   /** The experiment as it was validated when the run was created (not re-read from its file). */
   loadExperiment(id: string): Experiment {
+    return { ...this.loadExperimentConfig(id), tasks: this.loadTasks(id) };
+  }
+
+  /** The stored experiment without its tasks (which may be many). */
+  loadExperimentConfig(id: string): Omit<Experiment, 'tasks'> {
     const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').get(id) as { config: string } | undefined;
     if (!row) throw new RunNotFoundError(id, []);
     const defaults = { objective: { score: 1, error: 0 }, snapshotEvery: 100 };
-    return { ...defaults, ...(JSON.parse(row.config) as Omit<Experiment, 'tasks'>), tasks: this.loadTasks(id) };
+    return { ...defaults, ...(JSON.parse(row.config) as Omit<Experiment, 'tasks'>) };
   }
 
   loadTasks(id: string): Task[] {

@@ -1,0 +1,74 @@
+/** The centre of the live page: one row per variant, the same numbers `metaorch report` prints. */
+import type { BestVariant, VariantStats } from '../../../src/server/api-types.js';
+import { colorOf, fmt } from '../format.js';
+import { Dot, IntervalBar } from './ui.js';
+
+export function VariantTable({ variants, best, onVariant }: { variants: VariantStats[]; best: BestVariant | null; onVariant?: (id: string) => void }) {
+  const adaptive = variants.some((v) => v.probBest !== null);
+  const sampled = variants.some((v) => v.latencySampled);
+  return (
+    <div class="table-wrap">
+      <table class="table variants" data-testid="variant-table">
+        <thead>
+          <tr>
+            <th>Variant</th>
+            <th class="num">Trials</th>
+            <th>Mean score [95% CI]</th>
+            <th class="num">Pass rate</th>
+            {adaptive && <th class="num" title="Probability of being the best variant (adaptive policy)">P(best)</th>}
+            <th class="num">Cost / trial</th>
+            <th class="num" title="Latency of the successful attempt">p50 · p95 latency{sampled ? ' ≈' : ''}</th>
+            <th class="num">Error rate</th>
+            <th>Errors by kind</th>
+          </tr>
+        </thead>
+        <tbody>
+          {variants.map((v, i) => {
+            const isBest = best?.id === v.id;
+            return (
+              <tr key={v.id} class={isBest ? 'best' : ''} data-variant={v.id}>
+                <td>
+                  <button type="button" class="linklike variant-name" onClick={() => onVariant?.(v.id)} title="Show this variant's trials">
+                    <Dot color={colorOf(i)} />
+                    {v.id}
+                  </button>
+                  {isBest && <span class="star" title={best?.reason}>★ best</span>}
+                  <div class="muted small">{v.adapter}</div>
+                </td>
+                <td class="num" data-col="trials">{fmt.int(v.trials)}</td>
+                <td class="score-cell">
+                  <span class="score-num">{fmt.score(v.meanScore)}</span>
+                  <span class="muted small"> {fmt.interval(v.ci95, fmt.score)}</span>
+                  <IntervalBar value={v.meanScore} ci={v.ci95} color={colorOf(i)} />
+                </td>
+                <td class="num">{fmt.pct(v.passRate)}</td>
+                {adaptive && <td class="num">{fmt.pct(v.probBest)}</td>}
+                <td class="num">{fmt.usd(v.costPerTrial)}</td>
+                <td class="num">
+                  {fmt.ms(v.latencyP50Ms)} · {fmt.ms(v.latencyP95Ms)}
+                </td>
+                <td class={`num ${v.errorRate > 0.1 ? 'bad' : ''}`}>{fmt.pct(v.errorRate)}</td>
+                <td>
+                  {Object.keys(v.errorsByKind).length === 0 ? (
+                    <span class="muted">none</span>
+                  ) : (
+                    Object.entries(v.errorsByKind).map(([kind, n]) => (
+                      <span class="chip" title={`${n} ${kind} error(s)`}>
+                        {kind} {fmt.int(n)}
+                      </span>
+                    ))
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {best && (
+        <p class="muted small best-line">
+          <strong>{best.id}</strong>: {best.reason}.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,350 @@
+/**
+ * The JSON shapes of the dashboard API, shared by the server and the browser (types only: this file
+ * imports nothing, so the dashboard's own tsconfig can check it with DOM libraries).
+ */
+
+/** `running` whose process is gone is shown as `killed` (resumable). */
+export type DisplayStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'killed';
+
+/** A run as the Runs page lists it. */
+export interface RunRow {
+  id: string;
+  name: string;
+  mode: string;
+  status: DisplayStatus;
+  stopReason: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  activeMs: number;
+  planned: number | null;
+  /** Finished trials (ok + errors). */
+  finished: number;
+  errors: number;
+  /** Null until the run's statistics are computed (large runs, first look). */
+  cost: number | null;
+  best: { id: string; meanScore: number | null } | null;
+  /** True while the statistics of a large run are being computed in the background. */
+  statsPending: boolean;
+  source: string;
+}
+
+export interface RunListResponse {
+  runs: RunRow[];
+  /** Runs matching the filters, before `limit`. */
+  total: number;
+}
+
+/** Budget limits of a run, as configured (`time` in ms). */
+export interface BudgetLimits {
+  trials?: number;
+  cost?: number;
+  time?: number;
+}
+
+/** Run progress shown in the live header. */
+export interface RunProgress extends RunRow {
+  budget: BudgetLimits;
+  /** Trials in flight now (0 when the run is not running). */
+  inFlight: number;
+  /** Trials per second over the last few seconds of finished trials; null when unknown. */
+  rate: number | null;
+  /** Milliseconds until the planned or budgeted trials are done at the current rate; null when unknown. */
+  etaMs: number | null;
+  /** Elapsed active time, ms (live while running). */
+  elapsedMs: number;
+}
+
+/** Per-variant statistics: the centre of the live page (same rules as `metaorch report`). */
+export interface VariantStats {
+  id: string;
+  adapter: string;
+  trials: number;
+  errors: number;
+  errorRate: number;
+  errorsByKind: Record<string, number>;
+  meanScore: number | null;
+  ci95: [number, number] | null;
+  passRate: number | null;
+  passRateCi95: [number, number] | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  /** True when the latency percentiles come from a systematic sample (very large variants). */
+  latencySampled: boolean;
+  costTotal: number;
+  costPerTrial: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  meanAttempts: number | null;
+  /** Probability of being the best variant, from the adaptive policy's latest snapshot. */
+  probBest: number | null;
+  /** The policy's current chance of choosing this variant next. */
+  allocation: number | null;
+}
+
+export interface BestVariant {
+  id: string;
+  meanScore: number | null;
+  reason: string;
+}
+
+/** The latest adaptive policy snapshot (`policy` events), per variant id. */
+export interface PolicyState {
+  seq: number;
+  ts: number;
+  finished: number | null;
+  probBest: Record<string, number> | null;
+  probabilities: Record<string, number> | null;
+  weights: Record<string, number> | null;
+}
+
+/** `GET /api/runs/:id/summary`: the variant table, cheap to answer at any size. */
+export interface RunSummary {
+  /** The event sequence number this summary is up to date with. */
+  seq: number;
+  run: RunProgress;
+  variants: VariantStats[];
+  best: BestVariant | null;
+  policy: PolicyState | null;
+  intervals: { meanScore: string; passRate: string; latency: string };
+}
+
+/** A trial without its large fields: the feed, the trials table, the timeline. */
+export interface TrialBrief {
+  seq: number;
+  variantId: string;
+  taskId: string;
+  status: 'ok' | 'error' | 'scheduled';
+  score: number | null;
+  passed: boolean | null;
+  latencyMs: number | null;
+  cost: number;
+  attempts: number;
+  errorKind: string | null;
+  /** First 160 characters of the output, as text. */
+  outputPreview: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** A downsampled series over trial order (bucketed by seq), one entry per variant. */
+export interface SeriesResponse {
+  seq: number;
+  /** Trials per bucket. */
+  bucketSize: number;
+  /** x: the seq at the end of each bucket. */
+  x: number[];
+  variants: {
+    id: string;
+    /** Cumulative mean score up to the bucket, with its 95% interval. */
+    mean: (number | null)[];
+    low: (number | null)[];
+    high: (number | null)[];
+    /** The variant's share of the bucket's finished trials. */
+    share: number[];
+    /** Mean latency of the bucket's successful trials, ms. */
+    latency: (number | null)[];
+  }[];
+}
+
+/** `GET /api/runs/:id/live`: everything the live page shows on load. */
+export interface LiveSnapshot extends RunSummary {
+  series: SeriesResponse;
+  inflight: TrialBrief[];
+  recent: TrialBrief[];
+  /** The run as configured: `${ENV}` references stay references. */
+  config: Record<string, unknown>;
+  launchedHere: boolean;
+  decisions: DecisionsResponse;
+}
+
+export interface TrialPage {
+  trials: TrialBrief[];
+  /** Cursor for the next (older when order=desc) page: pass as `before` (desc) or `after` (asc). */
+  next: number | null;
+  /** Matching trials in all, when cheap to know (no text or score filter); else null. */
+  total: number | null;
+}
+
+export interface TrialDetail {
+  seq: number;
+  variantId: string;
+  status: 'ok' | 'error' | 'scheduled';
+  repeat: number;
+  seed: number;
+  task: { id: string; input: unknown; expected: unknown; metadata: unknown };
+  prompt: string | null;
+  output: string | null;
+  score: number | null;
+  passed: boolean | null;
+  scores: { scorer: string; score: number; weight: number; reason: string }[];
+  attempts: { n: number; latencyMs: number; error?: { kind: string; message: string; status?: number; retryable: boolean } }[];
+  latencyMs: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  cost: number;
+  reward: number | null;
+  errorKind: string | null;
+  error: string | null;
+  scheduledAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface EventItem {
+  seq: number;
+  runId: string;
+  ts: number;
+  type: string;
+  data: unknown;
+}
+
+export interface EventsResponse {
+  events: EventItem[];
+  /** Pass as `after` for the next page; null when caught up. */
+  next: number | null;
+}
+
+export interface Decision {
+  seq: number;
+  ts: number;
+  kind: string;
+  summary: string;
+  data: unknown;
+}
+
+export interface DecisionsResponse {
+  decisions: Decision[];
+  /** Says where decisions come from, or why there are none. */
+  note: string;
+}
+
+export interface LogLine {
+  n: number;
+  ts: number;
+  stream: 'stdout' | 'stderr' | 'server';
+  text: string;
+}
+
+export interface LogResponse {
+  launchedHere: boolean;
+  lines: LogLine[];
+}
+
+/** One message of the live stream (`event: batch`); the SSE id is `seq`. */
+export interface StreamBatch {
+  seq: number;
+  events: EventItem[];
+  /** Finished trials of this batch's `trials` events (the newest 50), for the live feed. */
+  trials: TrialBrief[];
+  /** For a run stream: the variant table after this batch. */
+  summary: RunSummary | null;
+  log: LogLine[];
+}
+
+/** Sent instead of a replay when a reconnecting client is too far behind: reload the snapshot. */
+export interface StreamReset {
+  seq: number;
+  reason: string;
+}
+
+export interface ConfigIssueItem {
+  file: string;
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface ValidateResponse {
+  ok: boolean;
+  issues: ConfigIssueItem[];
+  experiment: { name: string; mode: string; variants: string[]; tasks: number; planned: number | null } | null;
+  /** The equivalent command line, relative to the project folder. */
+  command: string;
+  /** Where pasted YAML was written (project-relative). */
+  file: string | null;
+}
+
+export interface LaunchResponse {
+  runId: string;
+  pid: number;
+  command: string;
+}
+
+export interface StopResponse {
+  runId: string;
+  pid: number;
+  how: 'child' | 'pid';
+  /** 'stopping' after the first request (in-flight trials finish), 'cancelling' after another. */
+  state: 'stopping' | 'cancelling';
+  message: string;
+}
+
+export interface ProjectFile {
+  path: string;
+  size: number;
+  mtime: number;
+}
+
+export interface FilesResponse {
+  root: string;
+  files: ProjectFile[];
+}
+
+export interface SessionResponse {
+  version: string;
+  project: string;
+  db: string;
+  /** True when the request carried the right token. */
+  authorized: boolean;
+}
+
+export interface TaskChange {
+  taskId: string;
+  variant: string;
+  base: number;
+  cand: number;
+  diff: number;
+}
+
+/** The fields of `metaorch compare --format json` (src/compare/types.ts RunComparison) the page shows. */
+export interface CompareDoc {
+  metrics: string[];
+  alpha: number;
+  correction: string;
+  regressions: number;
+  counts: { improved: number; regressed: number; regressedWithinBudget: number; noSignificantChange: number; inconclusive: number };
+  comparisons: {
+    variant: string;
+    metric: string;
+    higherIsBetter: boolean;
+    base: number | null;
+    cand: number | null;
+    diff: number | null;
+    relDiff: number | null;
+    ci95: [number, number] | null;
+    pValue: number | null;
+    verdict: 'improved' | 'regressed' | 'no significant change' | 'inconclusive';
+    exceedsBudget: boolean;
+    test: string;
+    paired: boolean;
+    nBase: number;
+    nCand: number;
+  }[];
+  unmatched: { base: string[]; cand: string[] };
+  warnings: string[];
+}
+
+export interface CompareResponse {
+  base: RunRow;
+  cand: RunRow;
+  /** The `metaorch compare` result, or null when it could not be computed (see `error`). */
+  comparison: CompareDoc | null;
+  error: string | null;
+  tasks: { changed: TaskChange[]; improved: number; regressed: number; unchanged: number; onlyBase: number; onlyCand: number };
+}
+
+export interface ApiError {
+  error: { code: string; message: string; issues?: ConfigIssueItem[] };
+}

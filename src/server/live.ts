@@ -1,0 +1,128 @@
+/**
+ * What the Runs and Live pages show about a run: its row, its progress against the budget (rate, ETA),
+ * the variant table and the live snapshot, all from the aggregates and a few indexed queries.
+ */
+import type { Database } from 'better-sqlite3';
+import type { RunRecord } from '../store/records.js';
+import type { RunAggregate } from './aggregate.js';
+import type { Aggregates } from './aggregates.js';
+import type { BudgetLimits, LiveSnapshot, RunProgress, RunRow, RunSummary } from './api-types.js';
+import { decisions, displayStatus, getRunRecord, inflightTrials, lastRunEventSeq, recentTrials, trialCounts, trialSpan } from './queries.js';
+import { series } from './summary.js';
+
+/** Runs up to this many trials get their statistics computed before the Runs page answers. */
+const SMALL_RUN = 50_000;
+
+export const INTERVALS = {
+  meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
+  passRate: 'Wilson score interval, 95%',
+  latency: 'p50/p95 of successful attempts; exact up to 60,000 trials, above that from a fixed pseudo-random sample of at least 60,000 trials',
+};
+
+export class LiveRuns {
+  private readonly launchedHere: (runId: string) => boolean;
+  constructor(private readonly db: Database, readonly aggregates: Aggregates, launchedHere: (runId: string) => boolean) {
+    this.launchedHere = launchedHere;
+  }
+
+  /**
+   * A run as the Runs page lists it. Small runs get their statistics at once; a large run's are
+   * computed in the background (statsPending) the first time it is seen.
+   */
+  async row(run: RunRecord): Promise<RunRow> {
+    const base = baseRow(run);
+    const lastSeq = lastRunEventSeq(this.db, run.id);
+    let totals = this.aggregates.totals(run.id, lastSeq);
+    if (!totals && trialSpan(this.db, run.id) <= SMALL_RUN) {
+      await this.aggregates.ensure(run.id);
+      totals = this.aggregates.totals(run.id, lastSeq);
+    }
+    if (totals) return { ...base, finished: totals.finished, errors: totals.errors, cost: totals.cost, best: totals.best };
+    void this.aggregates.ensure(run.id).catch(() => undefined);
+    return { ...base, ...trialCounts(this.db, run.id), statsPending: true };
+  }
+
+  /** The variant table of a run whose aggregate is ready. */
+  summary(run: RunRecord, agg: RunAggregate): RunSummary {
+    const { variants, best } = this.aggregates.stats(run.id, agg);
+    const inFlight = run.status === 'running' ? this.inflightCount(run.id) : 0;
+    const row: RunRow = {
+      ...baseRow(run), finished: agg.finished, errors: variants.reduce((s, v) => s + v.errors, 0),
+      cost: variants.reduce((s, v) => s + v.costTotal, 0), best: best ? { id: best.id, meanScore: best.meanScore } : null, statsPending: false,
+    };
+    return { seq: agg.seq, run: progress(run, row, agg, this.budget(run.id), inFlight), variants, best, policy: this.aggregates.policy(run.id), intervals: INTERVALS };
+  }
+
+  /** The summary when the run's aggregate is ready (the live stream never waits for a build). */
+  summaryIfReady(runId: string): RunSummary | null {
+    const run = getRunRecord(this.db, runId);
+    const agg = this.aggregates.peek(runId);
+    return run && agg ? this.summary(run, agg) : null;
+  }
+
+  async snapshot(run: RunRecord): Promise<LiveSnapshot> {
+    const agg = await this.aggregates.ensure(run.id);
+    const summary = this.summary(run, agg);
+    const running = summary.run.status === 'running';
+    return {
+      ...summary,
+      series: series(agg),
+      inflight: running ? inflightTrials(this.db, run.id, agg.variantOrder) : [],
+      recent: recentTrials(this.db, run.id, 50),
+      config: this.config(run.id),
+      launchedHere: this.launchedHere(run.id),
+      decisions: decisions(this.db, run.id),
+    };
+  }
+
+  /** The stored config (validated experiment without its tasks): `${ENV}` references intact. */
+  config(runId: string): Record<string, unknown> {
+    const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
+    return row ? (JSON.parse(row) as Record<string, unknown>) : {};
+  }
+
+  private budget(runId: string): BudgetLimits {
+    const budget = (this.config(runId)['budget'] ?? {}) as BudgetLimits;
+    return { ...(budget.trials !== undefined ? { trials: budget.trials } : {}), ...(budget.cost !== undefined ? { cost: budget.cost } : {}), ...(budget.time !== undefined ? { time: budget.time } : {}) };
+  }
+
+  private inflightCount(runId: string): number {
+    return this.db.prepare("SELECT COUNT(*) FROM trials WHERE run_id = ? AND status = 'scheduled'").pluck().get(runId) as number;
+  }
+}
+
+function baseRow(run: RunRecord): RunRow {
+  return {
+    id: run.id, name: run.name, mode: run.mode, status: displayStatus(run), stopReason: run.stopReason, createdAt: run.createdAt,
+    startedAt: run.startedAt, finishedAt: run.finishedAt, activeMs: run.activeMs, planned: run.planned, finished: 0, errors: 0, cost: null,
+    best: null, statsPending: false, source: run.source,
+  };
+}
+
+/** Progress, rate (finished trials per second over the last seconds) and ETA against plan and budget. */
+function progress(run: RunRecord, row: RunRow, agg: RunAggregate, budget: BudgetLimits, inFlight: number): RunProgress {
+  const now = Date.now();
+  const running = row.status === 'running';
+  const elapsedMs = running && run.startedAt ? run.activeMs + (now - run.startedAt) : run.activeMs;
+  let rate: number | null = null;
+  const h = agg.history;
+  if (running && h.length >= 2) {
+    const [t0, n0] = h[0]!;
+    const [t1, n1] = h[h.length - 1]!;
+    const span = Math.max(now - t0, t1 - t0);
+    if (span > 500) rate = ((n1 - n0) * 1000) / span;
+  }
+  if (running && rate === null && elapsedMs > 1000 && row.finished > 0) rate = (row.finished * 1000) / elapsedMs;
+  let etaMs: number | null = null;
+  if (running) {
+    const target = Math.min(run.planned ?? Infinity, budget.trials ?? Infinity);
+    const candidates: number[] = [];
+    if (Number.isFinite(target) && rate) candidates.push((Math.max(0, target - row.finished) / rate) * 1000);
+    if (budget.time !== undefined) candidates.push(Math.max(0, budget.time - elapsedMs));
+    if (budget.cost !== undefined && row.cost && elapsedMs > 0) {
+      candidates.push(Math.max(0, ((budget.cost - row.cost) / row.cost) * elapsedMs));
+    }
+    etaMs = candidates.length ? Math.min(...candidates) : null;
+  }
+  return { ...row, budget, inFlight, rate, etaMs, elapsedMs };
+}

@@ -1,0 +1,93 @@
+/**
+ * Starts the dashboard server over a store: HTTP API, live stream, built pages, launcher. The store is
+ * opened on its own connection (WAL: reading never blocks the runs writing to it); runs written by any
+ * process using the same file appear live.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { cacheDirFor } from './aggregate-cache.js';
+import { Aggregates } from './aggregates.js';
+import { createApp } from './app.js';
+import { EventHub } from './event-hub.js';
+import { Launcher } from './launcher.js';
+import { LiveRuns } from './live.js';
+import { allowedHosts, newToken } from './security.js';
+import { dashboardDir } from './static.js';
+
+export interface ServeOptions {
+  db: string;
+  port?: number;
+  host?: string;
+  token?: string;
+  /** The folder whose experiment files the Launch page offers (default: the working folder). */
+  projectDir?: string;
+  /** Event polling interval, ms (default 100). */
+  pollMs?: number;
+  /** Statistics of this many most recent runs are computed at start-up, in the background (default 5). */
+  warm?: number;
+  /** Keep large finished runs' statistics in `dashboard-cache/` beside the store (default true). */
+  cache?: boolean;
+}
+
+export interface DashboardServer {
+  url: string;
+  port: number;
+  token: string;
+  /** Stops runs launched here (gracefully), the stream, the server; closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const server = await startServer({ db: '.metaorch/metaorch.db', port: 8080 });
+ * console.log(`${server.url}/#token=${server.token}`);
+ */
+export async function startServer(options: ServeOptions): Promise<DashboardServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? newToken();
+  const projectDir = options.projectDir ?? process.cwd();
+  const store = SqliteStore.open(options.db);
+  store.db.pragma('mmap_size = 268435456');
+  const aggregates = new Aggregates(store.db, options.cache === false ? null : cacheDirFor(store.path));
+  let hub: EventHub | null = null;
+  const launcher = new Launcher({
+    projectDir, db: store.path, onLog: (runId, line) => hub?.log(runId, line),
+    runExists: (id) => store.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined,
+  });
+  const live = new LiveRuns(store.db, aggregates, (id) => launcher.isLaunchedHere(id));
+  hub = new EventHub(store.db, aggregates, (id) => live.summaryIfReady(id), options.pollMs ?? 100);
+  let port = options.port ?? 8080;
+  const app = createApp({
+    store, db: store.db, dbPath: store.path, projectDir, token, live, hub, launcher, dashboardDir: dashboardDir(),
+    hosts: () => allowedHosts(host, port),
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  port = (server.address() as AddressInfo).port;
+  hub.start();
+  warmUp(store, aggregates, options.warm ?? 5);
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    token,
+    async close() {
+      hub?.stop();
+      await launcher.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      store.close();
+    },
+  };
+}
+
+/** Computes the statistics of running and recent runs in the background, so their pages open at once. */
+function warmUp(store: SqliteStore, aggregates: Aggregates, count: number): void {
+  const ids = (store.db.prepare("SELECT id FROM runs ORDER BY (status = 'running') DESC, created_at DESC LIMIT ?").pluck().all(count) as string[]);
+  void ids.reduce((chain, id) => chain.then(() => aggregates.ensure(id).then(() => undefined, () => undefined)), Promise.resolve());
+}
