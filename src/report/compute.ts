@@ -2,6 +2,7 @@ import { meanInterval, quantile, wilsonInterval } from '../stats/index.js';
 import type { RunData } from '../store/records.js';
 import { VariantAccumulator } from './accumulate.js';
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
+import { leaderCheck, runnerUpOf, type LeaderCheck } from './leader.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -53,10 +54,15 @@ export interface RunReport {
   };
   variants: VariantReport[];
   best: { id: string; meanScore: number | null; reason: string } | null;
+  /**
+   * Anytime-valid check of the lead: best minus runner-up mean score with a 95% confidence sequence,
+   * valid however often the run was looked at and under adaptive allocation (unlike the t intervals).
+   */
+  leader: LeaderCheck | null;
   /** Adaptive runs: the policy, and the reward lost against always choosing the final best variant. */
   allocation: { policy: string; regret: number; stoppedConfident: boolean } | null;
   /** Which kind of interval each column shows, so nobody reads a fixed-n interval as anytime-valid. */
-  intervals: { meanScore: string; passRate: string };
+  intervals: { meanScore: string; passRate: string; leader: string };
 }
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -86,6 +92,7 @@ export function computeReport(data: RunData): RunReport {
   const probBest = arms.some((a) => a.trials > 0) ? probabilityOfBest(arms) : null;
   const variants = [...accs].map(([id, a], i) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest?.[i] ?? null));
   const { run } = data;
+  const best = pickBest(variants);
   const allocation = data.experiment.mode === 'adaptive'
     ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
@@ -100,11 +107,13 @@ export function computeReport(data: RunData): RunReport {
       activeMs: run.activeMs, source: run.source,
     },
     variants,
-    best: pickBest(variants),
+    best,
+    leader: leaderOf(best?.id ?? null, variants, accs),
     allocation,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
       passRate: 'Wilson score interval, 95%',
+      leader: 'betting confidence sequence, 95% (Waudby-Smith & Ramdas): valid at any look and under adaptive allocation',
     },
   };
 }
@@ -160,6 +169,14 @@ export function pickBest(variants: readonly BestCandidate[]): RunReport['best'] 
     reason += best.ci95[0] > runnerUp.ci95[1] ? `; its interval lies above ${runnerUp.id}'s` : `; its interval overlaps ${runnerUp.id}'s, so the lead is not established`;
   }
   return { id: best.id, meanScore: best.meanScore, reason };
+}
+
+/** The leader against the runner-up by mean score, with an anytime-valid confidence sequence. */
+function leaderOf(bestId: string | null, variants: VariantReport[], accs: Map<string, VariantAccumulator>): RunReport['leader'] {
+  const runnerUp = runnerUpOf(bestId, variants);
+  const a = bestId ? accs.get(bestId)?.scores.view() : undefined;
+  const b = runnerUp ? accs.get(runnerUp)?.scores.view() : undefined;
+  return bestId && runnerUp && a && b ? leaderCheck(bestId, runnerUp, a, b) : null;
 }
 
 function sum<T>(items: T[], f: (t: T) => number): number {

@@ -20,6 +20,12 @@ export function reportMarkdown(r: RunReport): string {
   }
   if (r.best) lines.push(`**Best variant: \`${r.best.id}\`** (mean score ${fmt.score(r.best.meanScore)}; ${r.best.reason}).`, '');
   else lines.push('**Best variant:** none (no trial was scored).', '');
+  if (r.leader) {
+    const ci = `[${fmt.score(r.leader.cs95[0])}, ${fmt.score(r.leader.cs95[1])}]`;
+    lines.push(r.leader.established
+      ? `**Lead established** (anytime-valid): \`${r.leader.id}\` − \`${r.leader.runnerUp}\` = ${fmt.score(r.leader.difference)}, 95% confidence sequence ${ci}.`
+      : `**Lead not established** (anytime-valid): \`${r.leader.id}\` − \`${r.leader.runnerUp}\` = ${fmt.score(r.leader.difference)}, 95% confidence sequence ${ci} includes 0.`, '');
+  }
   lines.push('| variant | trials | share | P(best) | errors | mean score [95% CI] | pass rate [95% CI] | p50 latency | p95 latency | cost | cost/trial | tokens in/out |');
   lines.push('|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|');
   for (const v of r.variants) {
