@@ -98,7 +98,7 @@ export function useLiveRun(runId: string): LiveState {
 }
 
 function pickSummary(s: LiveSnapshot) {
-  return { seq: s.seq, run: s.run, variants: s.variants, best: s.best, policy: s.policy };
+  return { seq: s.seq, run: s.run, variants: s.variants, best: s.best, leader: s.leader, policy: s.policy };
 }
 
 function dedupe(trials: TrialBrief[]): TrialBrief[] {

@@ -91,3 +91,24 @@ export function createArmStats(armCount: number, forgetting: Forgetting = {}): A
     },
   };
 }
+
+/**
+ * The variance pooled over arms (each arm's squared deviations from its own mean, over the summed
+ * degrees of freedom), or undefined before any arm has two observations. Pooling suits arms that share
+ * a noise level, and avoids trusting one arm's variance from two close draws.
+ *
+ * @example
+ * pooledVariance(stats.n, stats.sum, stats.sumSq) ?? 1;
+ */
+export function pooledVariance(n: ArrayLike<number>, sum: ArrayLike<number>, sumSq: ArrayLike<number>): number | undefined {
+  let ss = 0;
+  let dof = 0;
+  for (let i = 0; i < n.length; i++) {
+    const c = n[i]!;
+    if (c >= 2) {
+      ss += sumSq[i]! - (sum[i]! * sum[i]!) / c;
+      dof += c - 1;
+    }
+  }
+  return dof > 0 && ss > 0 ? ss / dof : undefined;
+}

@@ -6,6 +6,12 @@ import { parseOptions } from './errors.js';
 import { adaptiveSchema, type AdaptiveOptions } from './options.js';
 import type { PolicyFactory } from './types.js';
 
+/**
+ * The options of `epsilon-greedy` (without `name`), validated by the factory and embedded in `policyConfigSchema`.
+ *
+ * @example
+ * epsilonGreedyOptions.parse({ epsilon: 0.05 });
+ */
 export const epsilonGreedyOptions = adaptiveSchema({
   epsilon: z.number().min(0).max(1).optional().describe('Probability of exploring uniformly (default 0.1).'),
   decay: z

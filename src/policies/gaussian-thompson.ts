@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import type { Random } from '../model/random.js';
 import { adaptive } from './adaptive.js';
-import { createArmStats, type ArmStats } from './arm-stats.js';
+import { createArmStats, pooledVariance, type ArmStats } from './arm-stats.js';
 import { monteCarlo } from './choice.js';
 import { parseOptions } from './errors.js';
 import { adaptiveSchema, type AdaptiveOptions } from './options.js';
 import type { PolicyFactory } from './types.js';
 import { normal } from './ziggurat.js';
 
+/**
+ * The options of `gaussian-thompson` (without `name`), validated by the factory and embedded in `policyConfigSchema`.
+ *
+ * @example
+ * gaussianThompsonOptions.parse({ sd: 2 });
+ */
 export const gaussianThompsonOptions = adaptiveSchema({
   sd: z
     .number()
@@ -19,23 +25,9 @@ export const gaussianThompsonOptions = adaptiveSchema({
 /** Gaussian Thompson options: the shared adaptive ones and the optional known noise. */
 export type GaussianThompsonOptions = AdaptiveOptions & { sd?: number };
 
-/**
- * The noise scale: given, or pooled over arms. Pooling (arms usually share a noise level) avoids the
- * trap of a per-arm estimate from two close draws that would make one arm look certain. Until two
- * observations of some arm exist it is 1.
- */
+/** The noise scale: given, or pooled over arms (see `pooledVariance`); 1 until there is data. */
 function noiseScale(stats: ArmStats, sd: number | undefined): number {
-  if (sd !== undefined) return sd;
-  const { n, sum, sumSq } = stats;
-  let ss = 0;
-  let dof = 0;
-  for (let i = 0; i < n.length; i++) {
-    if (n[i]! >= 2) {
-      ss += sumSq[i]! - (sum[i]! * sum[i]!) / n[i]!;
-      dof += n[i]! - 1;
-    }
-  }
-  return dof > 0 && ss > 0 ? Math.sqrt(ss / dof) : 1;
+  return sd ?? Math.sqrt(pooledVariance(stats.n, stats.sum, stats.sumSq) ?? 1);
 }
 
 function gaussianDraw(stats: ArmStats, sd: number | undefined, eligible: readonly number[], pending: ArrayLike<number>, rng: Random): number {

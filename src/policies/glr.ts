@@ -1,3 +1,4 @@
+import { pooledVariance } from './arm-stats.js';
 import { klBernoulli } from './kl.js';
 
 /** The answer of a best-arm stopping rule. */
@@ -20,19 +21,6 @@ export type RewardFamily = 'bernoulli' | 'gaussian';
  */
 export function glrThreshold(t: number, delta: number): number {
   return Math.log((1 + Math.log(Math.max(t, 1))) / delta);
-}
-
-function pooledVariance(n: ArrayLike<number>, sum: ArrayLike<number>, sumSq: ArrayLike<number>): number {
-  let ss = 0;
-  let dof = 0;
-  for (let i = 0; i < n.length; i++) {
-    const c = n[i]!;
-    if (c >= 2) {
-      ss += sumSq[i]! - (sum[i]! * sum[i]!) / c;
-      dof += c - 1;
-    }
-  }
-  return dof > 0 && ss > 0 ? ss / dof : 1;
 }
 
 /**
@@ -64,7 +52,7 @@ export function glrStop(
   }
   const threshold = glrThreshold(t, delta);
   if (k === 1) return { stop: n[0]! > 0, best: 0, statistic: Infinity, threshold };
-  const variance = family === 'gaussian' ? pooledVariance(n, sum, sumSq) : 1;
+  const variance = family === 'gaussian' ? (pooledVariance(n, sum, sumSq) ?? 1) : 1;
   const na = n[best]!;
   let statistic = Infinity;
   for (let b = 0; b < k; b++) {

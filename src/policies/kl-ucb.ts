@@ -8,6 +8,12 @@ import { klBernoulli, klUcbIndex } from './kl.js';
 import { adaptiveSchema, type AdaptiveOptions } from './options.js';
 import type { PolicyFactory } from './types.js';
 
+/**
+ * The options of `kl-ucb` (without `name`), validated by the factory and embedded in `policyConfigSchema`.
+ *
+ * @example
+ * klUcbOptions.parse({ c: 3 });
+ */
 export const klUcbOptions = adaptiveSchema({
   c: z
     .number()
@@ -75,7 +81,7 @@ export function klUcb(options: KlUcbOptions = {}): PolicyFactory {
         bounded: true,
         stats,
         pick({ eligible, pending, rng }) {
-          const logT = Math.log(Math.max(view.refresh(stats, pending), 1));
+          const logT = Math.log(Math.max(view.refresh(stats, pending, true), 1));
           const budget = logT + (c > 0 && logT > 1 ? c * Math.log(logT) : 0);
           return klUcbPick(view, eligible, budget, rng);
         },

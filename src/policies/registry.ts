@@ -51,7 +51,7 @@ function unknownName(name: unknown): string {
  */
 export const policyConfigSchema = z.discriminatedUnion(
   'name',
-  DEFINITIONS.map((d) => d.options.extend({ name: z.literal(d.name) })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  DEFINITIONS.map((d) => d.options.extend({ name: z.literal(d.name) }).describe(`${d.name}: ${d.summary}`)) as unknown as [z.ZodObject, ...z.ZodObject[]],
   { error: (issue) => (issue.code === 'invalid_union' ? unknownName((issue.input as { name?: unknown } | undefined)?.name) : undefined) },
 );
 

@@ -7,14 +7,23 @@ import { sampleBeta } from './gamma.js';
 import { adaptiveSchema, type AdaptiveOptions } from './options.js';
 import type { ChooseInput, PolicyContext, PolicyFactory } from './types.js';
 
+/**
+ * The options of `thompson` (without `name`), validated by the factory and embedded in `policyConfigSchema`.
+ *
+ * @example
+ * thompsonOptions.parse({ discount: 0.999 });
+ */
 export const thompsonOptions = adaptiveSchema({});
 
 /** Thompson sampling options: only the shared adaptive ones. */
 export type ThompsonOptions = AdaptiveOptions;
 
 /**
- * The generator `update` uses when the context gives none: fixed, so a policy built without one is
- * still deterministic.
+ * The generator a policy's `update` draws from: a fork of `ctx.rng`, or of a fixed seed when the
+ * context gives none, so a policy built without one is still deterministic.
+ *
+ * @example
+ * const rng = updateRandom(ctx, 'thompson');
  */
 export function updateRandom(ctx: PolicyContext, name: string): Random {
   return (ctx.rng ?? createRandom(0)).fork(`${name}:update`);
@@ -24,13 +33,21 @@ export function updateRandom(ctx: PolicyContext, name: string): Random {
  * Turns a reward in [0, 1] into a Bernoulli outcome: 0 and 1 pass unchanged (and use no randomness);
  * a fractional r becomes 1 with probability r (Agrawal and Goyal, 2012), which keeps the Beta
  * posterior exact and the regret guarantees of the Bernoulli case.
+ *
+ * @example
+ * bernoulliOutcome(0.3, rng); // 1 with probability 0.3, else 0
  */
 export function bernoulliOutcome(reward: number, rng: Random): number {
   if (reward === 0 || reward === 1) return reward;
   return rng.next() < reward ? 1 : 0;
 }
 
-/** The eligible arm whose Beta(1 + successes, 1 + failures) draw is highest. */
+/**
+ * The eligible arm whose Beta(1 + successes, 1 + failures) draw is highest.
+ *
+ * @example
+ * thompsonDraw(stats, [0, 1, 2], rng);
+ */
 export function thompsonDraw(stats: ArmStats, eligible: readonly number[], rng: Random): number {
   const { n, sum } = stats;
   let best = eligible[0]!;

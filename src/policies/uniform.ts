@@ -4,6 +4,12 @@ import { createArmStats } from './arm-stats.js';
 import { PolicyConfigError, parseOptions } from './errors.js';
 import type { PolicyFactory } from './types.js';
 
+/**
+ * The options of `uniform` (without `name`), validated by the factory and embedded in `policyConfigSchema`.
+ *
+ * @example
+ * uniformOptions.parse({ weights: [9, 1] });
+ */
 export const uniformOptions = z.strictObject({
   weights: z
     .array(z.number().nonnegative())

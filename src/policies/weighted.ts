@@ -6,6 +6,12 @@ import { checkFloor, parseOptions } from './errors.js';
 import { adaptiveSchema, type AdaptiveOptions } from './options.js';
 import type { PolicyFactory, UpdateInfo } from './types.js';
 
+/**
+ * The options of `weighted` (without `name`), validated by the factory and embedded in `policyConfigSchema`.
+ *
+ * @example
+ * weightedOptions.parse({ maxChange: 0.02, minWeight: 0.05 });
+ */
 export const weightedOptions = adaptiveSchema({
   metric: z.enum(['reward', 'success']).optional().describe('Quality measure: mean reward (default) or success rate.'),
   latencyWeight: z.number().min(0).optional().describe('How much an arm slower than average is penalised (default 0).'),

@@ -88,6 +88,19 @@ export interface BestVariant {
   reason: string;
 }
 
+/**
+ * The anytime-valid check of the lead (same shape as `leader` in `metaorch report --format json`): best
+ * minus runner-up mean score with a 95% betting confidence sequence, valid however often it is looked
+ * at and under adaptive allocation; established when the sequence excludes 0.
+ */
+export interface LeaderCheck {
+  id: string;
+  runnerUp: string;
+  difference: number;
+  cs95: [number, number];
+  established: boolean;
+}
+
 /** The latest adaptive policy snapshot (`policy` events), per variant id. */
 export interface PolicyState {
   seq: number;
@@ -105,8 +118,13 @@ export interface RunSummary {
   run: RunProgress;
   variants: VariantStats[];
   best: BestVariant | null;
+  /**
+   * Null with fewer than two scored variants, or when the two have more than 200,000 scored trials
+   * together (too large to recompute live). While a run is running it may lag by about a second.
+   */
+  leader: LeaderCheck | null;
   policy: PolicyState | null;
-  intervals: { meanScore: string; passRate: string; latency: string };
+  intervals: { meanScore: string; passRate: string; latency: string; leader: string };
 }
 
 /** A trial without its large fields: the feed, the trials table, the timeline. */

@@ -7,6 +7,7 @@ import type { RunRecord } from '../store/records.js';
 import type { RunAggregate } from './aggregate.js';
 import type { Aggregates } from './aggregates.js';
 import type { BudgetLimits, LiveSnapshot, RunProgress, RunRow, RunSummary } from './api-types.js';
+import { LeaderChecks } from './leader.js';
 import { decisions, displayStatus, getRunRecord, inflightTrials, lastRunEventSeq, recentTrials, trialCounts, trialSpan } from './queries.js';
 import { series } from './summary.js';
 
@@ -17,12 +18,15 @@ export const INTERVALS = {
   meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
   passRate: 'Wilson score interval, 95%',
   latency: 'p50/p95 of successful attempts; exact up to 60,000 trials, above that from a fixed pseudo-random sample of at least 60,000 trials',
+  leader: 'betting confidence sequence, 95% (Waudby-Smith & Ramdas): valid at any look and under adaptive allocation',
 };
 
 export class LiveRuns {
   private readonly launchedHere: (runId: string) => boolean;
+  private readonly leaders: LeaderChecks;
   constructor(private readonly db: Database, readonly aggregates: Aggregates, launchedHere: (runId: string) => boolean) {
     this.launchedHere = launchedHere;
+    this.leaders = new LeaderChecks(db);
   }
 
   /**
@@ -50,7 +54,8 @@ export class LiveRuns {
       ...baseRow(run), finished: agg.finished, errors: variants.reduce((s, v) => s + v.errors, 0),
       cost: variants.reduce((s, v) => s + v.costTotal, 0), best: best ? { id: best.id, meanScore: best.meanScore } : null, statsPending: false,
     };
-    return { seq: agg.seq, run: progress(run, row, agg, this.budget(run.id), inFlight), variants, best, policy: this.aggregates.policy(run.id), intervals: INTERVALS };
+    const leader = this.leaders.check(run.id, agg, variants, best, row.status === 'running');
+    return { seq: agg.seq, run: progress(run, row, agg, this.budget(run.id), inFlight), variants, best, leader, policy: this.aggregates.policy(run.id), intervals: INTERVALS };
   }
 
   /** The summary when the run's aggregate is ready (the live stream never waits for a build). */

@@ -72,6 +72,10 @@ describe('the dashboard in a real browser', () => {
     expect(c2).toBeGreaterThan(c1);
     expect(await page.locator('[data-testid=feed] tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=timeline] .timeline-bar').count()).toBeGreaterThan(0);
+    const lead = await page.waitForSelector('[data-testid=leader-line]');
+    const n = String.raw`[+−]?\d\.\d{3}`;
+    expect(await lead.textContent()).toMatch(new RegExp(String.raw`Lead (established|not yet established) \(anytime-valid 95%\): \w+ − \w+ = ${n} \[${n}, ${n}\]`));
+    expect(await lead.getAttribute('title')).toMatch(/valid however often you look/);
     await shot('live-running');
   });
 

@@ -75,6 +75,13 @@ describe('metaorch serve: the API over a real store', () => {
     }
   });
 
+  it('says whether the lead is established with the anytime-valid check of `metaorch report`', async () => {
+    const report = JSON.parse((await runCli(['report', quickRun, '--db', db, '--format', 'json'], { cwd: dir })).stdout) as { leader: RunSummary['leader'] };
+    expect(report.leader).toMatchObject({ id: 'sharp', runnerUp: 'steady' });
+    expect((await get<RunSummary>(`/api/runs/${quickRun}/summary`)).body.leader).toEqual(report.leader);
+    expect((await get<LiveSnapshot>(`/api/runs/${quickRun}/live`)).body.leader).toEqual(report.leader);
+  });
+
   it('pages and filters trials on the server, and returns one trial in full', async () => {
     const first = (await get<TrialPage>(`/api/runs/${quickRun}/trials?limit=10`)).body;
     expect(first.trials.map((t) => t.seq)).toEqual([79, 78, 77, 76, 75, 74, 73, 72, 71, 70]);
@@ -161,8 +168,9 @@ describe('metaorch serve: the API over a real store', () => {
     ctrl.abort();
     await reader.catch(() => undefined);
     expect(summaries.length).toBeGreaterThan(2);
-    const report = JSON.parse((await runCli(['report', run.runId, '--db', db, '--format', 'json'], { cwd: dir })).stdout) as { variants: { id: string; trials: number; errors: number; errorsByKind: Record<string, number>; meanScore: number; latencyP95Ms: number; costTotal: number }[] };
+    const report = JSON.parse((await runCli(['report', run.runId, '--db', db, '--format', 'json'], { cwd: dir })).stdout) as { leader: RunSummary['leader']; variants: { id: string; trials: number; errors: number; errorsByKind: Record<string, number>; meanScore: number; latencyP95Ms: number; costTotal: number }[] };
     const live = summaries.at(-1)!;
+    expect(live.leader).toEqual(report.leader);
     for (const v of report.variants) {
       const m = live.variants.find((x) => x.id === v.id)!;
       expect(m).toMatchObject({ trials: v.trials, errors: v.errors, errorsByKind: v.errorsByKind });

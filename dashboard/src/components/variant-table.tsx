@@ -1,9 +1,14 @@
 /** The centre of the live page: one row per variant, the same numbers `metaorch report` prints. */
-import type { BestVariant, VariantStats } from '../../../src/server/api-types.js';
-import { colorOf, fmt } from '../format.js';
+import type { BestVariant, LeaderCheck, VariantStats } from '../../../src/server/api-types.js';
+import { colorOf, fmt, signed } from '../format.js';
 import { Dot, IntervalBar } from './ui.js';
 
-export function VariantTable({ variants, best, onVariant }: { variants: VariantStats[]; best: BestVariant | null; onVariant?: (id: string) => void }) {
+export function VariantTable({ variants, best, leader, onVariant }: {
+  variants: VariantStats[];
+  best: BestVariant | null;
+  leader?: LeaderCheck | null;
+  onVariant?: (id: string) => void;
+}) {
   const adaptive = variants.some((v) => v.probBest !== null);
   const sampled = variants.some((v) => v.latencySampled);
   return (
@@ -69,6 +74,27 @@ export function VariantTable({ variants, best, onVariant }: { variants: VariantS
           <strong>{best.id}</strong>: {best.reason}.
         </p>
       )}
+      {leader && <LeaderLine leader={leader} />}
     </div>
+  );
+}
+
+const LEADER_HELP =
+  'Anytime-valid 95% confidence sequence for the difference of the two mean scores (betting confidence sequence, ' +
+  'Waudby-Smith & Ramdas). Unlike the fixed-sample intervals in the table, it stays valid however often you look ' +
+  'at this page, and under adaptive allocation. The lead is established once the whole interval is above 0.';
+
+/** The anytime-valid check of the lead, as `metaorch report` makes it. */
+function LeaderLine({ leader }: { leader: LeaderCheck }) {
+  const num = (x: number) => signed(x, fmt.score);
+  return (
+    <p class={`leader-line ${leader.established ? 'good' : 'neutral'}`} data-testid="leader-line" data-established={String(leader.established)} title={LEADER_HELP}>
+      <span class="leader-mark" aria-hidden="true">{leader.established ? '✓' : '○'}</span>
+      <strong>{leader.established ? 'Lead established' : 'Lead not yet established'}</strong> (anytime-valid 95%):{' '}
+      <span class="leader-diff">
+        {leader.id} − {leader.runnerUp} = {num(leader.difference)} {fmt.interval(leader.cs95, num)}
+      </span>
+      <span class="leader-help" aria-hidden="true">?</span>
+    </p>
   );
 }

@@ -50,7 +50,7 @@ export function LivePage({ runId, route }: { runId: string; route: Route }) {
       {tab === 'overview' && (
         <>
           <Section title="Variants" aside={<span class="muted small">mean score: {snap.intervals.meanScore.split(' (')[0]}; pass rate: Wilson 95%</span>}>
-            {snap.variants.length === 0 ? <Empty title="No variants" /> : <VariantTable variants={snap.variants} best={snap.best} onVariant={(v) => patchQuery({ tab: 'trials', variant: v }, false)} />}
+            {snap.variants.length === 0 ? <Empty title="No variants" /> : <VariantTable variants={snap.variants} best={snap.best} leader={snap.leader} onVariant={(v) => patchQuery({ tab: 'trials', variant: v }, false)} />}
           </Section>
           <Charts snap={snap} />
           <Section title={`In flight${running ? ` · ${fmt.int(snap.run.inFlight)} now` : ''}`} aside={<span class="muted small">solid bars are in flight, faded ones finished</span>}>
