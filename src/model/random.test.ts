@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom, hashSeed } from './random.js';
+
+describe('createRandom', () => {
+  it('is deterministic for a seed and differs between seeds and forks', () => {
+    const a = Array.from({ length: 5 }, createRandom(42).next);
+    expect(Array.from({ length: 5 }, createRandom(42).next)).toEqual(a);
+    expect(Array.from({ length: 5 }, createRandom(43).next)).not.toEqual(a);
+    const root = createRandom(42);
+    expect(root.fork('x').next()).toBe(createRandom(42).fork('x').next());
+    expect(root.fork('x').next()).not.toBe(root.fork('y').next());
+  });
+
+  it('draws uniform floats in [0, 1), integers in [0, n) and standard normals', () => {
+    const rng = createRandom(7);
+    const n = 100_000;
+    let sum = 0;
+    let sumSq = 0;
+    const counts = new Array<number>(10).fill(0);
+    for (let i = 0; i < n; i++) {
+      const u = rng.next();
+      expect(u).toBeGreaterThanOrEqual(0);
+      expect(u).toBeLessThan(1);
+      counts[rng.int(10)]! += 1;
+      const z = rng.normal();
+      sum += z;
+      sumSq += z * z;
+    }
+    for (const c of counts) expect(Math.abs(c - n / 10)).toBeLessThan(5 * Math.sqrt(n / 10));
+    expect(Math.abs(sum / n)).toBeLessThan(0.02);
+    expect(Math.abs(sumSq / n - 1)).toBeLessThan(0.03);
+  });
+
+  it('hashes seed parts stably, with separators that matter', () => {
+    expect(hashSeed('run', 3)).toBe(hashSeed('run', 3));
+    expect(hashSeed('ab', 'c')).not.toBe(hashSeed('a', 'bc'));
+    expect(hashSeed(1, 2)).not.toBe(hashSeed(2, 1));
+  });
+});
