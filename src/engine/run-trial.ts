@@ -72,33 +72,54 @@ interface CallInput {
 
 async function callOnce(variant: VariantRuntime, input: CallInput, cancel: AbortSignal) {
   const controller = new AbortController();
-  const onCancel = () => controller.abort(new TrialCancelled());
-  cancel.addEventListener('abort', onCancel, { once: true });
-  const timer = setTimeout(() => controller.abort(new AttemptTimeout(variant.timeoutMs)), variant.timeoutMs);
-  const release = await variant.limiter.acquire(controller.signal).catch((e: unknown) => {
-    clearTimeout(timer);
-    cancel.removeEventListener('abort', onCancel);
-    throw e;
-  });
+  // The attempt ends at the first of: the adapter's answer, the timeout, the run's cancellation. The
+  // race is against a promise rejected directly (no second listener), so an adapter that ignores its
+  // signal still cannot hold the trial.
+  let rejectAttempt: (reason: unknown) => void = () => {};
+  const stopped = new Promise<never>((_, reject) => (rejectAttempt = reject));
+  stopped.catch(() => {});
+  const abort = (reason: unknown) => {
+    controller.abort(reason);
+    rejectAttempt(reason);
+  };
+  const forget = onCancel(cancel, () => abort(new TrialCancelled()));
+  const timer = setTimeout(() => abort(new AttemptTimeout(variant.timeoutMs)), variant.timeoutMs);
   try {
-    const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt };
-    const call = variant.adapter.call(input.system !== undefined ? { ...request, system: input.system } : request);
-    // An adapter that ignores its signal must still not hold the trial past its timeout.
-    return await Promise.race([call, abortedPromise(controller.signal)]);
+    const release = await variant.limiter.acquire(controller.signal);
+    try {
+      const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt };
+      const call = variant.adapter.call(input.system !== undefined ? { ...request, system: input.system } : request);
+      return await Promise.race([call, stopped]);
+    } finally {
+      release();
+    }
   } catch (error) {
     throw controller.signal.aborted ? controller.signal.reason : error;
   } finally {
-    release();
     clearTimeout(timer);
-    cancel.removeEventListener('abort', onCancel);
+    forget();
   }
 }
 
-function abortedPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
+/**
+ * Run-wide cancellation: one listener per cancel signal calling every attempt in flight, rather than
+ * one listener per attempt (which costs about a kilobyte each at tens of thousands of trials a second).
+ */
+const cancelHooks = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onCancel(signal: AbortSignal, hook: () => void): () => void {
+  if (signal.aborted) {
+    hook();
+    return () => {};
+  }
+  let hooks = cancelHooks.get(signal);
+  if (!hooks) {
+    const set = new Set<() => void>();
+    cancelHooks.set(signal, (hooks = set));
+    signal.addEventListener('abort', () => set.forEach((h) => h()), { once: true });
+  }
+  hooks.add(hook);
+  return () => hooks.delete(hook);
 }
 
 interface Finished {

@@ -50,42 +50,65 @@ function splitmix32(seed: number): () => number {
  * const a = createRandom(7).fork('variant-a');
  */
 export function createRandom(seed: number): Random {
-  const init = splitmix32(seed);
-  let a = init(), b = init(), c = init(), d = init();
-  if ((a | b | c | d) === 0) a = 1;
-  let spareNormal: number | null = null;
+  return new Xoshiro128(seed);
+}
 
-  const nextUint32 = (): number => {
-    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
-    const t = b << 9;
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t;
-    d = rotl(d, 11);
+/** A class rather than closures: one is created per trial and attempt, so its size matters. */
+class Xoshiro128 implements Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spareNormal: number | null = null;
+
+  constructor(private readonly seed: number) {
+    const init = splitmix32(seed);
+    this.a = init();
+    this.b = init();
+    this.c = init();
+    this.d = init();
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  private nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
     return result;
-  };
+  }
 
-  const rng: Random = {
-    next: () => nextUint32() / 4294967296,
-    int: (n) => Math.floor((nextUint32() / 4294967296) * n),
-    normal: () => {
-      if (spareNormal !== null) {
-        const v = spareNormal;
-        spareNormal = null;
-        return v;
-      }
-      // Marsaglia polar method: two normals per accepted pair.
-      let u: number, v: number, s: number;
-      do {
-        u = rng.next() * 2 - 1;
-        v = rng.next() * 2 - 1;
-        s = u * u + v * v;
-      } while (s >= 1 || s === 0);
-      const m = Math.sqrt((-2 * Math.log(s)) / s);
-      spareNormal = v * m;
-      return u * m;
-    },
-    fork: (label) => createRandom(hashSeed(seed, label)),
-  };
-  return rng;
+  next = (): number => this.nextUint32() / 4294967296;
+
+  int(n: number): number {
+    return Math.floor((this.nextUint32() / 4294967296) * n);
+  }
+
+  normal(): number {
+    if (this.spareNormal !== null) {
+      const v = this.spareNormal;
+      this.spareNormal = null;
+      return v;
+    }
+    // Marsaglia polar method: two normals per accepted pair.
+    let u: number, v: number, s: number;
+    do {
+      u = this.next() * 2 - 1;
+      v = this.next() * 2 - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const m = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spareNormal = v * m;
+    return u * m;
+  }
+
+  fork(label: string | number): Random {
+    return new Xoshiro128(hashSeed(this.seed, label));
+  }
 }
 
 function rotl(x: number, k: number): number {
