@@ -12,6 +12,7 @@ export { runTrial } from './engine/run-trial.js';
 export { buildRuntime } from './engine/runtime.js';
 export type { Executor, RunObserver, Scheduler } from './engine/types.js';
 export { SqliteStore } from './store/sqlite-store.js';
+export type { Store, TrialSink, RunPatch } from './store/store.js';
 export { computeReport, type RunReport, type VariantReport } from './report/compute.js';
 export { createRandom, hashSeed, type Random } from './model/random.js';
 export * from './model/errors.js';

@@ -3,7 +3,7 @@ import type { Experiment } from '../config/experiment.js';
 import { inlineExecutor } from '../executors/inline.js';
 import { MetaorchError } from '../model/errors.js';
 import type { RunStatus } from '../store/records.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
 import { adaptiveScheduler } from './adaptive.js';
 import { gridScheduler } from './grid.js';
@@ -13,10 +13,9 @@ import { runLoop } from './run-loop.js';
 import { buildRuntime, type TrialRuntime } from './runtime.js';
 import type { BackoffOptions } from './retry.js';
 import type { Executor, RunObserver, Scheduler, StopReason } from './types.js';
-import type { TrialWriter } from '../store/trial-writer.js';
 
 export interface RunOptions {
-  store: SqliteStore;
+  store: Store;
   env?: NodeJS.ProcessEnv;
   observers?: RunObserver[];
   /** Aborting stops scheduling; in-flight trials may finish. */
@@ -73,7 +72,7 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   for (const signal of [options.cancel, options.stop, never]) if (signal) setMaxListeners(0, signal);
   const writer = store.trialWriter(runId);
   const scheduler = createScheduler(store, runId, experiment, writer);
-  const prior = priorTotals(store, runId);
+  const prior = store.runTotals(runId);
   const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
   let finished = prior.finished;
   let errors = prior.errors;
@@ -113,7 +112,7 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
 }
 
 /** Grid: the deterministic plan minus what finished. Adaptive: the policy, rebuilt from what finished. */
-function createScheduler(store: SqliteStore, runId: string, experiment: Experiment, writer: TrialWriter): Scheduler {
+function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink): Scheduler {
   if (experiment.mode === 'adaptive') {
     return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot));
   }
@@ -128,13 +127,6 @@ export function plannedTrials(experiment: Experiment): number | null {
   return experiment.variants.length * experiment.tasks.length * experiment.repeats;
 }
 
-function priorTotals(store: SqliteStore, runId: string): { finished: number; errors: number; cost: number } {
-  const row = store.db
-    .prepare(`SELECT COUNT(*) AS finished, COALESCE(SUM(status = 'error'), 0) AS errors, COALESCE(SUM(cost), 0) AS cost
-              FROM trials WHERE run_id = ? AND status != 'scheduled'`)
-    .get(runId) as { finished: number; errors: number; cost: number };
-  return row;
-}
 
 function isAlive(pid: number): boolean {
   try {

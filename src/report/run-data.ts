@@ -6,7 +6,7 @@ import { MetaorchError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { TRIAL_SCHEMA_VERSION } from '../model/trial.js';
 import type { RunData, RunRecord, TrialRecord } from '../store/records.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 
 export const EXPORT_KIND = 'meta-orchestrator/run';
 
@@ -22,7 +22,7 @@ export interface RunExport {
 }
 
 /** A run in the store as RunData. */
-export function storeRunData(store: SqliteStore, runId: string): RunData {
+export function storeRunData(store: Store, runId: string): RunData {
   const run = store.getRun(runId);
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
   return { run, experiment: store.loadExperimentConfig(runId), tasks: () => store.loadTasks(runId), trials: () => store.iterateTrials(runId) };
@@ -34,7 +34,7 @@ export function storeRunData(store: SqliteStore, runId: string): RunData {
  * @example
  * const data = resolveRunData('run.json', () => store);
  */
-export function resolveRunData(ref: string, openStore: () => SqliteStore): RunData {
+export function resolveRunData(ref: string, openStore: () => Store): RunData {
   if (ref.endsWith('.json') || (existsSync(ref) && !/^[\w-]+$/.test(ref))) {
     if (!existsSync(ref)) throw new MetaorchError('RUN_NOT_FOUND', `No exported run file '${ref}'.`);
     return readExport(ref);

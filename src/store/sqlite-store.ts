@@ -5,23 +5,14 @@ import type { Experiment } from '../config/experiment.js';
 import { MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { migrate } from './migrations.js';
-import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
+import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
+import type { RunPatch, RunTotals, Store } from './store.js';
 import { TrialWriter } from './trial-writer.js';
 
-export const DEFAULT_DB = '.metaorch/metaorch.db';
+export type { RunPatch } from './store.js';
 
-/** Fields of a run that change while it runs. */
-export interface RunPatch {
-  status?: RunStatus;
-  startedAt?: number;
-  finishedAt?: number | null;
-  activeMs?: number;
-  stopReason?: string | null;
-  pid?: number | null;
-  error?: string | null;
-  planned?: number | null;
-}
+export const DEFAULT_DB = '.metaorch/metaorch.db';
 
 /**
  * The store: one SQLite file in WAL mode, the only source of truth for runs, trials and events.
@@ -30,7 +21,7 @@ export interface RunPatch {
  * const store = SqliteStore.open('.metaorch/metaorch.db');
  * store.listRuns();
  */
-export class SqliteStore {
+export class SqliteStore implements Store {
   private constructor(readonly db: Database.Database, readonly path: string) {}
 
   static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
@@ -187,6 +178,13 @@ export class SqliteStore {
       .all(id) as PendingTrial[];
     const max = this.db.prepare('SELECT MAX(seq) AS m FROM trials WHERE run_id = ?').get(id) as { m: number | null };
     return { finished, unfinished, nextSeq: max.m === null ? 0 : max.m + 1 };
+  }
+
+  runTotals(id: string): RunTotals {
+    return this.db
+      .prepare(`SELECT COUNT(*) AS finished, COALESCE(SUM(status = 'error'), 0) AS errors, COALESCE(SUM(cost), 0) AS cost
+                FROM trials WHERE run_id = ? AND status != 'scheduled'`)
+      .get(id) as RunTotals;
   }
 
   /** Trials scheduled before a stop or crash whose result was never recorded. */

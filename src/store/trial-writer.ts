@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { TrialSink } from './store.js';
 
 /** Flush at least this often, so no finished result waits long uncommitted. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -15,7 +16,7 @@ const MAX_BATCH = 4096;
  * const writer = store.trialWriter(runId);
  * writer.scheduled(spec); writer.finished(spec, outcome); writer.close();
  */
-export class TrialWriter {
+export class TrialWriter implements TrialSink {
   private scheduledRows: unknown[][] = [];
   private finishedRows: unknown[][] = [];
   private finishedSeqs: number[] = [];

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Experiment } from '../config/experiment.js';
+import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { Store } from './store.js';
+
+/**
+ * The behaviour every Store must have, run against each implementation (like evalite's storage
+ * test-utils). A second store (Postgres...) calls this with its own factory and must pass unchanged.
+ *
+ * @example
+ * describeStoreContract('SqliteStore', () => ({ store: SqliteStore.open(tmpFile()), cleanup }));
+ */
+export function describeStoreContract(name: string, open: () => { store: Store; cleanup: () => void }): void {
+  const experiment: Experiment = {
+    name: 'contract', mode: 'grid', seed: 3, repeats: 1, concurrency: 2, timeoutMs: 1000, retries: 0, threshold: 0.5, budget: {},
+    objective: { score: 1, error: 0 }, snapshotEvery: 25,
+    variants: [{ id: 'a', adapter: 'mock', options: { apiKey: '${SOME_KEY}' } }, { id: 'b', adapter: 'mock', options: {} }],
+    scorers: [], tasks: [{ id: 't0', input: { q: 1 }, expected: 'x' }, { id: 't1', input: { q: 2 }, metadata: { lang: 'fr' } }],
+    baseDir: '/tmp', source: '/tmp/exp.yaml',
+  };
+  const spec = (seq: number, variantId = 'a'): TrialSpec => ({ runId: 'r1', seq, variantId, task: experiment.tasks[seq % 2]!, taskIdx: seq % 2, repeat: 0, seed: seq });
+  const outcome = (seq: number, output: string, status: TrialOutcome['status'] = 'ok', score = 1): TrialOutcome => ({
+    seq, status, prompt: 'p', output, scores: [], score: status === 'ok' ? score : null, passed: status === 'ok' ? score >= 0.5 : null,
+    attempts: [{ n: 1, latencyMs: 3 }], latencyMs: 3, tokens: { input: 1, output: 2 }, cost: 0.5,
+    error: status === 'ok' ? null : { kind: 'server', message: 'boom', retryable: true }, startedAt: 1, finishedAt: 2,
+  });
+
+  describe(`Store contract: ${name}`, () => {
+    let cleanups: (() => void)[] = [];
+    afterEach(() => {
+      cleanups.forEach((c) => c());
+      cleanups = [];
+    });
+    const fresh = (): Store => {
+      const { store, cleanup } = open();
+      cleanups.push(() => store.close(), cleanup);
+      return store;
+    };
+
+    it('round-trips the experiment with env references intact and tasks in order', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      expect(store.loadExperiment('r1')).toEqual(experiment);
+      const { tasks: _tasks, ...config } = experiment;
+      expect(store.loadExperimentConfig('r1')).toEqual(config);
+      expect(store.getRun('r1')).toMatchObject({ status: 'running', seed: 3, planned: 4, name: 'contract' });
+    });
+
+    it('writes a result once: a second write of the same trial is ignored', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const writer = store.trialWriter('r1');
+      writer.scheduled(spec(0));
+      writer.scheduled(spec(1));
+      writer.finished(spec(0), outcome(0, 'first'), 0.9);
+      writer.flush();
+      writer.finished(spec(0), outcome(0, 'second'), 0.1);
+      writer.scheduled(spec(0));
+      writer.close();
+      const trials = [...store.iterateTrials('r1')];
+      expect(trials.map((t) => [t.seq, t.status, t.output, t.reward ?? null])).toEqual([[0, 'ok', 'first', 0.9], [1, 'scheduled', null, null]]);
+      expect(store.unfinishedTrials('r1').map((t) => t.seq)).toEqual([1]);
+      expect(store.getTrial('r1', 0)?.taskId).toBe('t0');
+      const bits = store.finishedBitmap('r1', 4);
+      expect([0, 1, 2, 3].map((s) => ((bits[s >> 3] ?? 0) >> (s & 7)) & 1)).toEqual([1, 0, 0, 0]);
+    });
+
+    it('totals finished trials, lists runs with counts and their best variant, and gives the adaptive history', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const writer = store.trialWriter('r1');
+      writer.finished(spec(0), outcome(0, 'x', 'ok', 1), 1);
+      writer.finished(spec(1, 'b'), outcome(1, 'y', 'ok', 0), 0);
+      writer.finished(spec(2, 'b'), outcome(2, 'z', 'error'), 0);
+      writer.scheduled(spec(3));
+      writer.close();
+      expect(store.runTotals('r1')).toEqual({ finished: 3, errors: 1, cost: 1.5 });
+      expect(store.listRuns()[0]).toMatchObject({ id: 'r1', trials: 4, finished: 3, errors: 1, cost: 1.5 });
+      expect(store.bestVariants().get('r1')?.variantId).toBe('a');
+      const history = store.adaptiveHistory('r1');
+      expect([...history.finished].map((t) => [t.seq, t.variantId, t.status, t.reward])).toEqual([[0, 'a', 'ok', 1], [1, 'b', 'ok', 0], [2, 'b', 'error', 0]]);
+      expect(history.unfinished).toEqual([{ seq: 3, variantId: 'a', taskIdx: 1, repeat: 0 }]);
+      expect(history.nextSeq).toBe(4);
+    });
+
+    it('appends events with increasing sequence numbers, one per flushed batch of trials, in order with queued events', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const flushed: number[][] = [];
+      const writer = store.trialWriter('r1', (seqs) => flushed.push(seqs));
+      writer.finished(spec(0), outcome(0, 'x'));
+      writer.finished(spec(1, 'b'), outcome(1, 'y'));
+      writer.event('policy', { n: 2 });
+      writer.close();
+      store.updateRun('r1', { status: 'completed', stopReason: 'done' });
+      const events = store.eventsSince(0, 'r1');
+      expect(events.map((e) => e.type)).toEqual(['run', 'trials', 'policy', 'run']);
+      expect(events[1]?.data).toEqual({ seqs: [0, 1] });
+      expect(flushed).toEqual([[0, 1]]);
+      expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+      expect(store.eventsSince(events[1]!.seq, 'r1').map((e) => e.type)).toEqual(['policy', 'run']);
+      expect(store.getRun('r1')).toMatchObject({ status: 'completed', stopReason: 'done' });
+    });
+
+    it('resolves run references by id, unique prefix and latest, and lists known runs on a miss', () => {
+      const store = fresh();
+      store.createRun('20260101-000000-aaaa', experiment, 4);
+      store.createRun('20260102-000000-bbbb', experiment, 4);
+      expect(store.resolveRunId('20260101')).toBe('20260101-000000-aaaa');
+      expect(store.resolveRunId('latest')).toBe('20260102-000000-bbbb');
+      expect(() => store.resolveRunId('2026')).toThrow(/'2026' matches several runs \(20260102-000000-bbbb, 20260101-000000-aaaa\)/);
+      expect(() => store.resolveRunId('zzz')).toThrow(/Known runs: 20260102-000000-bbbb, 20260101-000000-aaaa/);
+    });
+  });
+}
