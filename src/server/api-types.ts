@@ -1,3 +1,8 @@
+/** The anytime-valid check of the lead and the variant row are the report's own types, so both always agree. */
+import type { VariantReport } from '../report/compute.js';
+import type { LeaderCheck } from '../report/leader.js';
+
+export type { LeaderCheck };
 /**
  * The JSON shapes of the dashboard API, shared by the server and the browser (types only: this file
  * imports nothing, so the dashboard's own tsconfig can check it with DOM libraries).
@@ -55,27 +60,13 @@ export interface RunProgress extends RunRow {
   elapsedMs: number;
 }
 
-/** Per-variant statistics: the centre of the live page (same rules as `metaorch report`). */
-export interface VariantStats {
-  id: string;
-  adapter: string;
-  trials: number;
-  errors: number;
-  errorRate: number;
-  errorsByKind: Record<string, number>;
-  meanScore: number | null;
-  ci95: [number, number] | null;
-  passRate: number | null;
-  passRateCi95: [number, number] | null;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
+/**
+ * Per-variant statistics: the centre of the live page. The report's variant row (same rules as
+ * `metaorch report`) with what the live page adds.
+ */
+export interface VariantStats extends Omit<VariantReport, 'share' | 'meanReward' | 'probBest'> {
   /** True when the latency percentiles come from a systematic sample (very large variants). */
   latencySampled: boolean;
-  costTotal: number;
-  costPerTrial: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  meanAttempts: number | null;
   /** Probability of being the best variant, from the adaptive policy's latest snapshot. */
   probBest: number | null;
   /** The policy's current chance of choosing this variant next. */
@@ -86,19 +77,6 @@ export interface BestVariant {
   id: string;
   meanScore: number | null;
   reason: string;
-}
-
-/**
- * The anytime-valid check of the lead (same shape as `leader` in `metaorch report --format json`): best
- * minus runner-up mean score with a 95% betting confidence sequence, valid however often it is looked
- * at and under adaptive allocation; established when the sequence excludes 0.
- */
-export interface LeaderCheck {
-  id: string;
-  runnerUp: string;
-  difference: number;
-  cs95: [number, number];
-  established: boolean;
 }
 
 /** The latest adaptive policy snapshot (`policy` events), per variant id. */
