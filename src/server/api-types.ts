@@ -1,6 +1,7 @@
 /** The anytime-valid check of the lead and the variant row are the report's own types, so both always agree. */
 import type { VariantReport } from '../report/compute.js';
 import type { LeaderCheck } from '../report/leader.js';
+import type { RunComparison } from '../compare/types.js';
 
 export type { LeaderCheck };
 /**
@@ -304,33 +305,8 @@ export interface TaskChange {
   diff: number;
 }
 
-/** The fields of `metaorch compare --format json` (src/compare/types.ts RunComparison) the page shows. */
-export interface CompareDoc {
-  metrics: string[];
-  alpha: number;
-  correction: string;
-  regressions: number;
-  counts: { improved: number; regressed: number; regressedWithinBudget: number; noSignificantChange: number; inconclusive: number };
-  comparisons: {
-    variant: string;
-    metric: string;
-    higherIsBetter: boolean;
-    base: number | null;
-    cand: number | null;
-    diff: number | null;
-    relDiff: number | null;
-    ci95: [number, number] | null;
-    pValue: number | null;
-    verdict: 'improved' | 'regressed' | 'no significant change' | 'inconclusive';
-    exceedsBudget: boolean;
-    test: string;
-    paired: boolean;
-    nBase: number;
-    nCand: number;
-  }[];
-  unmatched: { base: string[]; cand: string[] };
-  warnings: string[];
-}
+/** The comparison `metaorch compare --format json` prints (the same object). */
+export type CompareDoc = RunComparison;
 
 export interface CompareResponse {
   base: RunRow;
