@@ -14,14 +14,8 @@ const CELL_SIZE = 10;
 /** Charts never get more points than this per series; buckets merge pairwise beyond it. */
 export const MAX_BUCKETS = 1024;
 
-/** One group of finished trials of one variant (one trial, or a GROUP BY row of the cold build). */
-export interface TrialGroup {
-  variantId: string;
-  /** Errors of the group by kind (their sum is `errors`); absent when counted separately. */
-  errorKinds?: Record<string, number>;
-  /** Any seq of the group: decides its bucket. */
-  seq: number;
-  n: number;
+/** Sums over finished trials that both a trial group and a variant's totals carry. */
+export interface TrialSums {
   errors: number;
   ns: number;
   s: number;
@@ -32,6 +26,16 @@ export interface TrialGroup {
   tokensIn: number;
   tokensOut: number;
   attempts: number;
+}
+
+/** One group of finished trials of one variant (one trial, or a GROUP BY row of the cold build). */
+export interface TrialGroup extends TrialSums {
+  variantId: string;
+  /** Errors of the group by kind (their sum is `errors`); absent when counted separately. */
+  errorKinds?: Record<string, number>;
+  /** Any seq of the group: decides its bucket. */
+  seq: number;
+  n: number;
   latN: number;
   latSum: number;
   /** Sampled latencies as [hash, ms] pairs (see LatencySample). */
@@ -110,19 +114,9 @@ export class LatencySample {
 }
 
 /** Totals of one variant over the whole run. */
-export interface VariantTotals {
+export interface VariantTotals extends TrialSums {
   finished: number;
-  errors: number;
   errorsByKind: Record<string, number>;
-  ns: number;
-  s: number;
-  s2: number;
-  judged: number;
-  passes: number;
-  cost: number;
-  tokensIn: number;
-  tokensOut: number;
-  attempts: number;
 }
 
 const emptyTotals = (): VariantTotals => ({
