@@ -3,7 +3,7 @@ import type { Random } from '../model/random.js';
 import type { Task } from '../model/task.js';
 import { AdapterError } from './errors.js';
 import { sleep } from './sleep.js';
-import type { Adapter } from './types.js';
+import type { Adapter, AdapterRequest, AdapterResponse } from './types.js';
 
 const Z95 = 1.6448536269514722;
 
@@ -37,20 +37,24 @@ export type MockOptions = z.output<typeof mockOptionsSchema>;
  */
 export function createMockAdapter(options: MockOptions): Adapter {
   const latency = latencySampler(options.latencyMs);
-  return {
-    kind: 'mock',
-    async call(request) {
-      const { rng, task } = request;
-      await sleep(latency(rng), request.signal);
-      if (options.failureRate > 0 && rng.next() < options.failureRate) {
-        throw new AdapterError('server', 'mock: simulated failure (503)', { retryable: true, status: 503 });
-      }
-      const correct = rng.next() < options.accuracy;
-      const output = options.reply ?? (correct ? answerText(task.expected, task) : wrongAnswer(task, options.distractors, rng));
-      const tokens = options.tokens ?? { input: Math.ceil(request.prompt.length / 4), output: Math.ceil(output.length / 4) };
-      return { output, tokens };
-    },
+  // No latency: the response is returned at once (no timer, no promise), so the trial finishes in the same tick.
+  const answer = (request: AdapterRequest): AdapterResponse | Promise<AdapterResponse> => {
+    const ms = latency(request.rng);
+    if (ms <= 0) return respond(options, request);
+    return sleep(ms, request.signal).then(() => respond(options, request));
   };
+  return { kind: 'mock', answer, call: async (request) => answer(request) };
+}
+
+function respond(options: MockOptions, request: AdapterRequest): AdapterResponse {
+  const { rng, task } = request;
+  if (options.failureRate > 0 && rng.next() < options.failureRate) {
+    throw new AdapterError('server', 'mock: simulated failure (503)', { retryable: true, status: 503 });
+  }
+  const correct = rng.next() < options.accuracy;
+  const output = options.reply ?? (correct ? answerText(task.expected, task) : wrongAnswer(task, options.distractors, rng));
+  const tokens = options.tokens ?? { input: Math.ceil(request.prompt.length / 4), output: Math.ceil(output.length / 4) };
+  return { output, tokens };
 }
 
 function latencySampler(spec: MockOptions['latencyMs']): (rng: Random) => number {

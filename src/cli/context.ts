@@ -1,5 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_DB, SqliteStore } from '../store/sqlite-store.js';
+import type { RunQueries } from '../store/run-queries.js';
+import { SqliteRunQueries } from '../store/sqlite-run-queries.js';
+import { DEFAULT_DB } from '../store/sqlite-store.js';
 
 /** The store path: `--db`, else `METAORCH_DB`, else `.metaorch/metaorch.db` in the working folder. */
 export function dbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -11,11 +13,11 @@ export function defaultOutDir(db: string, runId: string): string {
   return join(dirname(db), 'runs', runId);
 }
 
-/** Opens the store lazily, once, for commands that may not need it (a run reference can be a file). */
-export function lazyStore(db: string): { get(): SqliteStore; close(): void } {
-  let store: SqliteStore | undefined;
+/** Opens the store's read side lazily, once, for commands that may not need it (a run reference can be a file). */
+export function lazyQueries(db: string): { get(): RunQueries; close(): void } {
+  let queries: RunQueries | undefined;
   return {
-    get: () => (store ??= SqliteStore.open(db)),
-    close: () => store?.close(),
+    get: () => (queries ??= SqliteRunQueries.open(db)),
+    close: () => queries?.close(),
   };
 }

@@ -1,104 +1,218 @@
-import { createRandom } from '../model/random.js';
+import { createRandom, type Random } from '../model/random.js';
 import type { Attempt, TokenUsage, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { AdapterRequest, AdapterResponse } from '../adapters/types.js';
 import { scoreAll } from '../scoring/combine.js';
-import { renderTemplate } from '../tasks/template.js';
 import { sleep } from '../adapters/sleep.js';
 import { AttemptTimeout, classifyError, TrialCancelled } from './classify.js';
 import { backoffDelay } from './retry.js';
 import type { TrialRuntime, VariantRuntime } from './runtime.js';
 
+/** One trial in progress: what its attempts share. */
+interface Trial {
+  spec: TrialSpec;
+  runtime: TrialRuntime;
+  variant: VariantRuntime;
+  cancel: AbortSignal;
+  rng: Random;
+  prompt: string;
+  system: string | undefined;
+  startedAt: number;
+  attempts: Attempt[];
+  tokens: TokenUsage;
+  cost: number;
+}
+
 /**
  * Runs one trial: render the prompt, call the variant's adapter with timeout and retries, score the
  * output, price the tokens. Every executor calls this same function, so a trial means the same thing
- * in process, in a child process and on a remote worker. Throws TrialCancelled when `cancel` aborts:
- * a cancelled trial is not recorded, and resume runs it again under the same id.
+ * in process, in a child process and on a remote worker. Rejects with TrialCancelled when `cancel`
+ * aborts: a cancelled trial is not recorded, and resume runs it again under the same id.
+ *
+ * Same-tick fast path: when the adapter answers at once (`Adapter.answer` returning a value) and the
+ * scorers are synchronous, the outcome is returned directly, with no promise, timer or abort signal
+ * created (the signal is made only if the adapter reads it). Anything else returns a promise.
  *
  * @example
  * const outcome = await runTrial(spec, runtime, new AbortController().signal);
  */
-export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: AbortSignal): Promise<TrialOutcome> {
+export function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: AbortSignal): TrialOutcome | Promise<TrialOutcome> {
   const variant = runtime.variants.get(spec.variantId);
-  if (!variant) throw new Error(`trial ${spec.seq} names unknown variant '${spec.variantId}'`);
-  const startedAt = Date.now();
-  const rng = createRandom(spec.seed);
-  const prompt = variant.prompt !== undefined ? renderTemplate(variant.prompt, spec.task.input) : defaultPrompt(spec.task.input);
-  const system = variant.system !== undefined ? renderTemplate(variant.system, spec.task.input) : undefined;
-  const attempts: Attempt[] = [];
-  const tokens: TokenUsage = { input: 0, output: 0 };
-  let cost = 0;
-  let lastError: TrialError | null = null;
-
-  for (let n = 1; n <= variant.retries + 1; n++) {
-    if (cancel.aborted) throw new TrialCancelled();
-    const t0 = performance.now();
-    try {
-      const response = await callOnce(variant, { prompt, system, spec, rng: rng.fork(n), attempt: n }, cancel);
-      const latencyMs = performance.now() - t0;
-      attempts.push({ n, latencyMs });
-      const used = { input: response.tokens?.input ?? 0, output: response.tokens?.output ?? 0 };
-      tokens.input += used.input;
-      tokens.output += used.output;
-      cost += response.cost ?? variant.price(used);
-      const output = runtime.redact(response.output);
-      return await finish(spec, runtime, { prompt, output, attempts, tokens, cost, startedAt, latencyMs }, cancel);
-    } catch (error) {
-      if (error instanceof TrialCancelled || cancel.aborted) throw new TrialCancelled();
-      const classified = classifyError(error, runtime.redact);
-      const { retryAfterMs, ...trialError } = classified;
-      lastError = trialError;
-      attempts.push({ n, latencyMs: performance.now() - t0, error: trialError });
-      if (!classified.retryable || n > variant.retries) break;
-      try {
-        await sleep(backoffDelay(n, rng, runtime.backoff, retryAfterMs), cancel);
-      } catch {
-        throw new TrialCancelled();
-      }
-    }
-  }
-  const last = attempts[attempts.length - 1];
-  return {
-    seq: spec.seq, status: 'error', prompt, output: null, scores: [], score: null, passed: null, attempts,
-    latencyMs: last?.latencyMs ?? 0, tokens, cost, error: lastError, startedAt, finishedAt: Date.now(),
+  if (!variant) return Promise.reject(new Error(`trial ${spec.seq} names unknown variant '${spec.variantId}'`));
+  if (cancel.aborted) return Promise.reject(new TrialCancelled());
+  const input = spec.task.input;
+  const t: Trial = {
+    spec, runtime, variant, cancel, rng: createRandom(spec.seed), prompt: variant.render(input),
+    system: variant.renderSystem ? variant.renderSystem(input) : undefined, startedAt: Date.now(), attempts: [], tokens: { input: 0, output: 0 }, cost: 0,
   };
-}
-
-interface CallInput {
-  prompt: string;
-  system: string | undefined;
-  spec: TrialSpec;
-  rng: ReturnType<typeof createRandom>;
-  attempt: number;
-}
-
-async function callOnce(variant: VariantRuntime, input: CallInput, cancel: AbortSignal) {
-  const controller = new AbortController();
-  // The attempt ends at the first of: the adapter's answer, the timeout, the run's cancellation. The
-  // race is against a promise rejected directly (no second listener), so an adapter that ignores its
-  // signal still cannot hold the trial.
-  let rejectAttempt: (reason: unknown) => void = () => {};
-  const stopped = new Promise<never>((_, reject) => (rejectAttempt = reject));
-  stopped.catch(() => {});
-  const abort = (reason: unknown) => {
-    controller.abort(reason);
-    rejectAttempt(reason);
-  };
-  const forget = onCancel(cancel, () => abort(new TrialCancelled()));
-  const timer = setTimeout(() => abort(new AttemptTimeout(variant.timeoutMs)), variant.timeoutMs);
+  const t0 = performance.now();
+  let answer: AdapterResponse | Promise<AdapterResponse>;
   try {
-    const release = await variant.limiter.acquire(controller.signal);
-    try {
-      const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt };
-      const call = variant.adapter.call(input.system !== undefined ? { ...request, system: input.system } : request);
-      return await Promise.race([call, stopped]);
-    } finally {
-      release();
-    }
+    answer = firstAttempt(t);
   } catch (error) {
-    throw controller.signal.aborted ? controller.signal.reason : error;
-  } finally {
-    clearTimeout(timer);
-    forget();
+    return afterFailure(t, 1, t0, error);
   }
+  if (answer instanceof Promise) return answer.then((response) => succeed(t, response, t0), (error: unknown) => afterFailure(t, 1, t0, error));
+  try {
+    return succeed(t, answer, t0);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+/** The first attempt: through `answer` when the adapter has it and a concurrency slot is free at once. */
+function firstAttempt(t: Trial): AdapterResponse | Promise<AdapterResponse> {
+  const { variant } = t;
+  const answer = variant.adapter.answer;
+  const release = answer ? variant.limiter.tryAcquire() : null;
+  if (!answer || !release) return callOnce(variant, t, 1);
+  const request = new AttemptRequest(t, 1);
+  let response: AdapterResponse | Promise<AdapterResponse>;
+  try {
+    response = answer.call(variant.adapter, request);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (!(response instanceof Promise)) {
+    release();
+    return response;
+  }
+  return guard(response, request, variant.timeoutMs, t.cancel, release);
+}
+
+/** A successful attempt: record it, price it, score the output. */
+function succeed(t: Trial, response: AdapterResponse, t0: number): TrialOutcome | Promise<TrialOutcome> {
+  const latencyMs = performance.now() - t0;
+  const n = t.attempts.length + 1;
+  t.attempts.push({ n, latencyMs });
+  const inputTokens = response.tokens?.input ?? 0;
+  const outputTokens = response.tokens?.output ?? 0;
+  t.tokens.input += inputTokens;
+  t.tokens.output += outputTokens;
+  t.cost += response.cost ?? t.variant.price({ input: inputTokens, output: outputTokens });
+  return finish(t, t.runtime.redact(response.output), latencyMs);
+}
+
+/** A failed attempt `n`: record it, then retry (after a backoff) or give the error outcome. */
+async function afterFailure(t: Trial, n: number, t0: number, error: unknown): Promise<TrialOutcome> {
+  if (error instanceof TrialCancelled || t.cancel.aborted) throw new TrialCancelled();
+  const classified = classifyError(error, t.runtime.redact);
+  const { retryAfterMs, ...trialError } = classified;
+  t.attempts.push({ n, latencyMs: performance.now() - t0, error: trialError });
+  if (!classified.retryable || n > t.variant.retries) return failed(t, trialError);
+  try {
+    await sleep(backoffDelay(n, t.rng, t.runtime.backoff, retryAfterMs), t.cancel);
+  } catch {
+    throw new TrialCancelled();
+  }
+  if (t.cancel.aborted) throw new TrialCancelled();
+  const next = performance.now();
+  let response: AdapterResponse;
+  try {
+    response = await callOnce(t.variant, t, n + 1);
+  } catch (e) {
+    return afterFailure(t, n + 1, next, e);
+  }
+  return succeed(t, response, next);
+}
+
+function failed(t: Trial, error: TrialError): TrialOutcome {
+  const last = t.attempts[t.attempts.length - 1];
+  return {
+    seq: t.spec.seq, status: 'error', prompt: t.prompt, output: null, scores: [], score: null, passed: null, attempts: t.attempts,
+    latencyMs: last?.latencyMs ?? 0, tokens: t.tokens, cost: t.cost, error, startedAt: t.startedAt, finishedAt: Date.now(),
+  };
+}
+
+/**
+ * What an adapter receives for one attempt. Its abort signal is made on first read: an instant
+ * adapter that never looks at it costs no AbortController.
+ */
+class AttemptRequest implements AdapterRequest {
+  readonly prompt: string;
+  readonly task: TrialSpec['task'];
+  readonly rng: Random;
+  readonly attempt: number;
+  system?: string;
+  private controller: AbortController | null = null;
+  /** Why the attempt was stopped (timeout, cancellation), once it was. */
+  stoppedBy: unknown = undefined;
+
+  constructor(t: Trial, attempt: number) {
+    this.prompt = t.prompt;
+    this.task = t.spec.task;
+    this.rng = t.rng.fork(attempt);
+    this.attempt = attempt;
+    if (t.system !== undefined) this.system = t.system;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stoppedBy !== undefined) this.controller.abort(this.stoppedBy);
+    }
+    return this.controller.signal;
+  }
+
+  stop(reason: unknown): void {
+    if (this.stoppedBy !== undefined) return;
+    this.stoppedBy = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/**
+ * An attempt in flight ends at the first of: the adapter's answer, the timeout, the run's cancellation.
+ * The returned promise settles on that first event, so an adapter that ignores its signal still
+ * cannot hold the trial.
+ */
+function guard(answer: Promise<AdapterResponse>, request: AttemptRequest, timeoutMs: number, cancel: AbortSignal, release: () => void): Promise<AdapterResponse> {
+  return new Promise<AdapterResponse>((resolve, reject) => {
+    let done = false;
+    const end = () => {
+      done = true;
+      clearTimeout(timer);
+      forget();
+      release();
+    };
+    const stop = (reason: unknown) => {
+      if (done) return;
+      end();
+      request.stop(reason);
+      reject(reason);
+    };
+    const timer = setTimeout(() => stop(new AttemptTimeout(timeoutMs)), timeoutMs);
+    const forget = onCancel(cancel, () => stop(new TrialCancelled()));
+    answer.then(
+      (response) => {
+        if (done) return;
+        end();
+        resolve(response);
+      },
+      (error: unknown) => {
+        if (done) return;
+        end();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** An attempt through `call`, waiting for a limiter slot within the attempt's time. */
+async function callOnce(variant: VariantRuntime, t: Trial, attempt: number): Promise<AdapterResponse> {
+  const request = new AttemptRequest(t, attempt);
+  // The limiter waits on the attempt's own signal, so a timeout or a cancellation also ends the wait.
+  const acquiring = variant.limiter.acquire(request.signal);
+  let release: (() => void) | null = null;
+  const answer = acquiring.then((r) => {
+    release = r;
+    return (variant.adapter.answer ?? variant.adapter.call).call(variant.adapter, request);
+  });
+  return guard(answer, request, variant.timeoutMs, t.cancel, () => {
+    const r = release as (() => void) | null;
+    if (r) r();
+    else void acquiring.then((late) => late(), () => undefined);
+  });
 }
 
 /**
@@ -122,42 +236,39 @@ function onCancel(signal: AbortSignal, hook: () => void): () => void {
   return () => hooks.delete(hook);
 }
 
-interface Finished {
-  prompt: string;
-  output: string;
-  attempts: Attempt[];
-  tokens: TokenUsage;
-  cost: number;
-  startedAt: number;
-  latencyMs: number;
+function finish(t: Trial, output: string, latencyMs: number): TrialOutcome | Promise<TrialOutcome> {
+  // Outcomes are built as single literals: this runs once per trial, and spreads cost allocations.
+  const { runtime } = t;
+  if (runtime.scorers.length === 0) return outcome(t, 'ok', output, latencyMs, [], null, null, null);
+  let scored: ReturnType<typeof scoreAll>;
+  try {
+    scored = scoreAll(runtime.scorers, { output, task: t.spec.task, prompt: t.prompt, signal: t.cancel });
+  } catch (error) {
+    return scorerFailed(t, output, latencyMs, error);
+  }
+  if (scored instanceof Promise) {
+    return scored.then(
+      (c) => outcome(t, 'ok', output, latencyMs, c.scores, c.score, c.score >= runtime.threshold, null),
+      (error: unknown) => {
+        if (t.cancel.aborted) throw new TrialCancelled();
+        return scorerFailed(t, output, latencyMs, error);
+      },
+    );
+  }
+  return outcome(t, 'ok', output, latencyMs, scored.scores, scored.score, scored.score >= runtime.threshold, null);
 }
 
-async function finish(spec: TrialSpec, runtime: TrialRuntime, f: Finished, cancel: AbortSignal): Promise<TrialOutcome> {
-  // Outcomes are built as single literals: this runs once per trial, and spreads cost allocations.
-  if (runtime.scorers.length === 0) return outcome(spec, f, 'ok', [], null, null, null);
-  try {
-    const scored = scoreAll(runtime.scorers, { output: f.output, task: spec.task, prompt: f.prompt, signal: cancel });
-    const combined = scored instanceof Promise ? await scored : scored;
-    return outcome(spec, f, 'ok', combined.scores, combined.score, combined.score >= runtime.threshold, null);
-  } catch (error) {
-    if (cancel.aborted) throw new TrialCancelled();
-    const message = runtime.redact(error instanceof Error ? error.message : String(error));
-    return outcome(spec, f, 'error', [], null, null, { kind: 'scorer', message, retryable: false });
-  }
+function scorerFailed(t: Trial, output: string, latencyMs: number, error: unknown): TrialOutcome {
+  const message = t.runtime.redact(error instanceof Error ? error.message : String(error));
+  return outcome(t, 'error', output, latencyMs, [], null, null, { kind: 'scorer', message, retryable: false });
 }
 
 function outcome(
-  spec: TrialSpec, f: Finished, status: TrialOutcome['status'], scores: TrialOutcome['scores'],
+  t: Trial, status: TrialOutcome['status'], output: string, latencyMs: number, scores: TrialOutcome['scores'],
   score: number | null, passed: boolean | null, error: TrialError | null,
 ): TrialOutcome {
   return {
-    seq: spec.seq, status, prompt: f.prompt, output: status === 'ok' || error?.kind === 'scorer' ? f.output : null, scores, score, passed,
-    attempts: f.attempts, latencyMs: f.latencyMs, tokens: f.tokens, cost: f.cost, error, startedAt: f.startedAt, finishedAt: Date.now(),
+    seq: t.spec.seq, status, prompt: t.prompt, output, scores, score, passed, attempts: t.attempts, latencyMs, tokens: t.tokens, cost: t.cost,
+    error, startedAt: t.startedAt, finishedAt: Date.now(),
   };
-}
-
-/** With no template: the task's `prompt` field, else its input as JSON. */
-function defaultPrompt(input: Record<string, unknown>): string {
-  const p = input['prompt'];
-  return typeof p === 'string' ? p : JSON.stringify(input);
 }

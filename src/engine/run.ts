@@ -7,6 +7,7 @@ import type { Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
 import { adaptiveScheduler } from './adaptive.js';
 import { gridScheduler } from './grid.js';
+import { RunTotals, totalsFromQueries } from '../report/totals.js';
 import { reward } from './objective.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
@@ -70,16 +71,25 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   const never = new AbortController().signal;
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
   for (const signal of [options.cancel, options.stop, never]) if (signal) setMaxListeners(0, signal);
-  const writer = store.trialWriter(runId);
+  // Grid resumes recompute the plan, so only trials still running a commit later need a scheduled row;
+  // adaptive resumes redispatch every dispatched trial, so each gets one. Prompts are the templates rendered.
+  const writer = store.trialWriter(runId, { scheduledRows: experiment.mode === 'grid' ? 'lingering' : 'all', derivedPrompts: true });
   const scheduler = createScheduler(store, runId, experiment, writer);
-  const prior = store.runTotals(runId);
+  // The report's totals are kept as trials finish (a resumed run starts from what the store holds).
+  const variantIds = experiment.variants.map((v) => v.id);
+  if (resumed) store.saveRunStats(runId, null);
+  const totals = resumed ? totalsFromQueries(store.queries(), runId, variantIds) : new RunTotals(variantIds);
+  const prior = totals.variants().reduce((p, v) => ({ finished: p.finished + v.finished, errors: p.errors + v.errors, cost: p.cost + v.cost }), { finished: 0, errors: 0, cost: 0 });
   const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
   let finished = prior.finished;
   let errors = prior.errors;
+  const objective = experiment.objective;
   const recorder: RunObserver = {
     onTrialStart: (spec) => writer.scheduled(spec),
     onTrialEnd: (spec, outcome) => {
-      writer.finished(spec, outcome, reward(experiment.objective, outcome));
+      const r = reward(objective, outcome);
+      writer.finished(spec, outcome, r);
+      totals.addOutcome(spec.variantId, spec.seq, outcome, r);
       finished++;
       if (outcome.status === 'error') errors++;
     },
@@ -105,6 +115,7 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   if ('decision' in scheduler && scheduler.decision) writer.event('decision', { kind: 'stop', ...scheduler.decision });
   writer.close();
   const status: RunStatus = stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
+  store.saveRunStats(runId, totals.stats());
   store.updateRun(runId, { status, finishedAt: Date.now(), activeMs: budget.activeMs(), stopReason, pid: null });
   const result: RunResult = { runId, status, stopReason, finished, errors };
   for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });

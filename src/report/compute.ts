@@ -1,8 +1,11 @@
-import { meanInterval, quantile, wilsonInterval } from '../stats/index.js';
-import type { RunData } from '../store/records.js';
-import { VariantAccumulator } from './accumulate.js';
+import type { Experiment } from '../config/experiment.js';
+import { wilsonInterval } from '../stats/intervals.js';
+import type { LatencySummary, LeaderCheck, RunData, RunRecord, RunStats, TrialRecord, VariantSums } from '../store/records.js';
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
-import { leaderCheck, runnerUpOf, type LeaderCheck } from './leader.js';
+import { meanFromSums, pickBest, type BestVariant } from './best.js';
+import { RunTotals } from './totals.js';
+
+export { clampScoreInterval, meanFromSums, pickBest, type BestCandidate } from './best.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -53,7 +56,7 @@ export interface RunReport {
     source: string;
   };
   variants: VariantReport[];
-  best: { id: string; meanScore: number | null; reason: string } | null;
+  best: BestVariant | null;
   /**
    * Anytime-valid check of the lead: best minus runner-up mean score with a 95% confidence sequence,
    * valid however often the run was looked at and under adaptive allocation (unlike the t intervals).
@@ -68,33 +71,39 @@ export interface RunReport {
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const pair = (low: number, high: number): [number, number] | null => (Number.isFinite(low) && Number.isFinite(high) ? [low, high] : null);
 
-/** Scores live in [0, 1]: a t interval that reaches past either end is clipped to it. */
-export function clampScoreInterval(ci: [number, number] | null): [number, number] | null {
-  return ci ? [Math.max(0, ci[0]), Math.min(1, ci[1])] : null;
+/**
+ * A run's report. From its saved totals when it has them (a run that ended), else from SQL aggregates
+ * (`data.stats`), else (an exported file) by summing its trials: no trial is read twice.
+ *
+ * @example
+ * const report = computeReport(storeRunData(queries, runId));
+ */
+export function computeReport(data: RunData): RunReport {
+  return reportFromStats(data.run, data.experiment, data.stats ? data.stats() : statsOfTrials(data.experiment, data.trials()));
+}
+
+/** Totals and the lead of trials held in memory (in seq order). */
+export function statsOfTrials(experiment: Pick<Experiment, 'variants'>, trials: Iterable<TrialRecord>): RunStats {
+  const totals = new RunTotals(experiment.variants.map((v) => v.id));
+  for (const t of trials) totals.addRecord(t);
+  return totals.stats();
 }
 
 /**
- * One pass over a run's trials into per-variant statistics and the best variant.
+ * The report of a run from its statistics.
  *
  * @example
- * const report = computeReport(storeRunData(store, runId));
+ * reportFromStats(run, experiment, queries.runStats(run.id)!);
  */
-export function computeReport(data: RunData): RunReport {
-  const accs = new Map(data.experiment.variants.map((v) => [v.id, new VariantAccumulator()]));
-  for (const trial of data.trials()) {
-    let acc = accs.get(trial.variantId);
-    if (!acc) accs.set(trial.variantId, (acc = new VariantAccumulator()));
-    acc.add(trial);
-  }
-  const adapters = new Map(data.experiment.variants.map((v) => [v.id, v.adapter]));
-  const total = [...accs.values()].reduce((n, a) => n + a.finished, 0);
-  const arms = [...accs.values()].map((a) => ({ trials: a.rewarded, rewardSum: a.rewardSum }));
+export function reportFromStats(run: RunRecord, experiment: Omit<Experiment, 'tasks'>, stats: RunStats): RunReport {
+  const adapters = new Map(experiment.variants.map((v) => [v.id, v.adapter]));
+  const total = stats.variants.reduce((n, v) => n + v.finished, 0);
+  const arms = stats.variants.map((v) => ({ trials: v.rewarded, rewardSum: v.rewardSum }));
   const probBest = arms.some((a) => a.trials > 0) ? probabilityOfBest(arms) : null;
-  const variants = [...accs].map(([id, a], i) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest?.[i] ?? null));
-  const { run } = data;
+  const variants = stats.variants.map((v, i) => variantReport(v, adapters.get(v.variantId) ?? '?', total, probBest?.[i] ?? null, stats.latency[v.variantId]));
   const best = pickBest(variants);
-  const allocation = data.experiment.mode === 'adaptive'
-    ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
+  const allocation = experiment.mode === 'adaptive'
+    ? { policy: experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -108,7 +117,7 @@ export function computeReport(data: RunData): RunReport {
     },
     variants,
     best,
-    leader: leaderOf(best?.id ?? null, variants, accs),
+    leader: best && stats.leader?.id === best.id ? stats.leader : null,
     allocation,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
@@ -118,65 +127,25 @@ export function computeReport(data: RunData): RunReport {
   };
 }
 
-function variantReport(id: string, adapter: string, a: VariantAccumulator, total: number, probBest: number | null): VariantReport {
-  const mi = meanInterval(a.scores.view());
-  const wi = wilsonInterval(a.passes, a.judged);
-  const lat = a.latencies.sorted();
+function variantReport(v: VariantSums, adapter: string, total: number, probBest: number | null, latency: LatencySummary | undefined): VariantReport {
+  const { mean, ci } = meanFromSums(v.ns, v.s, v.s2);
+  const wi = wilsonInterval(v.passes, v.judged);
   return {
-    id, adapter, trials: a.finished, errors: a.errors, errorRate: a.finished ? a.errors / a.finished : 0,
-    errorsByKind: a.errorsByKind,
-    meanScore: a.scores.length ? mi.mean : null,
-    ci95: a.scores.length >= 2 ? clampScoreInterval(pair(mi.low, mi.high)) : null,
-    passRate: a.judged ? wi.estimate : null,
-    passRateCi95: a.judged ? pair(wi.low, wi.high) : null,
-    latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
-    latencyP95Ms: lat.length ? finite(quantile(lat, 0.95)) : null,
-    costTotal: a.cost, costPerTrial: a.finished ? a.cost / a.finished : null,
-    tokensIn: a.tokensIn, tokensOut: a.tokensOut,
-    meanAttempts: a.finished ? a.attempts / a.finished : null,
-    share: total ? a.finished / total : 0,
-    meanReward: a.rewarded ? a.rewardSum / a.rewarded : null,
+    id: v.variantId, adapter, trials: v.finished, errors: v.errors, errorRate: v.finished ? v.errors / v.finished : 0,
+    errorsByKind: v.errorsByKind,
+    meanScore: mean,
+    ci95: ci,
+    passRate: v.judged ? wi.estimate : null,
+    passRateCi95: v.judged ? pair(wi.low, wi.high) : null,
+    latencyP50Ms: latency?.n ? finite(latency.p50 ?? NaN) : null,
+    latencyP95Ms: latency?.n ? finite(latency.p95 ?? NaN) : null,
+    costTotal: v.cost, costPerTrial: v.finished ? v.cost / v.finished : null,
+    tokensIn: v.tokensIn, tokensOut: v.tokensOut,
+    meanAttempts: v.finished ? v.attempts / v.finished : null,
+    share: total ? v.finished / total : 0,
+    meanReward: v.rewarded ? v.rewardSum / v.rewarded : null,
     probBest,
   };
-}
-
-/** What choosing the best variant reads: the report's and the dashboard's variant rows both have it. */
-export interface BestCandidate {
-  id: string;
-  meanScore: number | null;
-  passRate: number | null;
-  costPerTrial: number | null;
-  ci95: [number, number] | null;
-}
-
-/**
- * Highest mean score; ties go to the higher pass rate, then the cheaper variant. The reason says
- * whether the lead is established (intervals apart) or not.
- *
- * @example
- * pickBest(report.variants)?.id;
- */
-export function pickBest(variants: readonly BestCandidate[]): RunReport['best'] {
-  const scored = variants.filter((v) => v.meanScore !== null);
-  if (scored.length === 0) return null;
-  const best = [...scored].sort(
-    (a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0) || (b.passRate ?? 0) - (a.passRate ?? 0) || (a.costPerTrial ?? 0) - (b.costPerTrial ?? 0),
-  )[0];
-  if (!best) return null;
-  const runnerUp = scored.filter((v) => v !== best).sort((a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0))[0];
-  let reason = 'highest mean score';
-  if (runnerUp?.ci95 && best.ci95) {
-    reason += best.ci95[0] > runnerUp.ci95[1] ? `; its interval lies above ${runnerUp.id}'s` : `; its interval overlaps ${runnerUp.id}'s, so the lead is not established`;
-  }
-  return { id: best.id, meanScore: best.meanScore, reason };
-}
-
-/** The leader against the runner-up by mean score, with an anytime-valid confidence sequence. */
-function leaderOf(bestId: string | null, variants: VariantReport[], accs: Map<string, VariantAccumulator>): RunReport['leader'] {
-  const runnerUp = runnerUpOf(bestId, variants);
-  const a = bestId ? accs.get(bestId)?.scores.view() : undefined;
-  const b = runnerUp ? accs.get(runnerUp)?.scores.view() : undefined;
-  return bestId && runnerUp && a && b ? leaderCheck(bestId, runnerUp, a, b) : null;
 }
 
 function sum<T>(items: T[], f: (t: T) => number): number {

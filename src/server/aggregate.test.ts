@@ -31,7 +31,7 @@ describe('RunAggregate', () => {
   it('matches computeReport exactly on a small run, errors by kind and percentiles included', async () => {
     const store = SqliteStore.open(db);
     const { aggregate } = await buildAggregate(store.db, 'small', VARIANTS);
-    const report = computeReport(storeRunData(store, 'small'));
+    const report = computeReport(storeRunData(store.queries(), 'small'));
     const mine = variantStats(aggregate, adapters, null);
     for (const v of report.variants) {
       const m = mine.find((x) => x.id === v.id)!;
@@ -49,7 +49,7 @@ describe('RunAggregate', () => {
   it('samples the latencies of a large run and keeps the other statistics exact', async () => {
     const store = SqliteStore.open(db);
     const { aggregate } = await buildAggregate(store.db, 'large', VARIANTS);
-    const report = computeReport(storeRunData(store, 'large'));
+    const report = computeReport(storeRunData(store.queries(), 'large'));
     const mine = variantStats(aggregate, adapters, null);
     for (const v of report.variants) {
       const m = mine.find((x) => x.id === v.id)!;

@@ -5,6 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { RunNotFoundError } from '../model/errors.js';
+import { trialEventSeqs } from '../store/trial-events.js';
 import type { RunAggregate } from './aggregate.js';
 import { buildAggregate, CHUNK, TrialReader } from './aggregate-source.js';
 import { CACHE_FROM_TRIALS, loadCached, saveCached } from './aggregate-cache.js';
@@ -149,7 +150,7 @@ export class Aggregates {
       last = Math.max(last, event.seq);
       if (event.type === 'policy') entry.policy = policyState(event);
       if (event.type !== 'trials') continue;
-      let seqs = (event.data as { seqs?: number[] }).seqs ?? [];
+      let seqs = trialEventSeqs(event.data);
       if (entry.chunkSeen && event.seq <= entry.skipUpTo) {
         const seen = entry.chunkSeen;
         seqs = seqs.filter((seq) => event.seq > (seen.get(Math.floor(seq / CHUNK)) ?? entry.startSeq));

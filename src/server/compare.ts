@@ -31,7 +31,7 @@ export async function compareResponse(
   }
   try {
     const metrics = parseMetrics([metricsParam || 'score']);
-    const comparison = compareRuns(storeRunData(ctx.store, baseId), storeRunData(ctx.store, candId), { metrics });
+    const comparison = compareRuns(storeRunData(ctx.store.queries(), baseId), storeRunData(ctx.store.queries(), candId), { metrics });
     return { base, cand, comparison, tasks, error: null };
   } catch (error) {
     if (error instanceof MetaorchError) return { base, cand, comparison: null, tasks, error: error.message };

@@ -4,6 +4,7 @@
  * One poll = one batch per subscriber at most: that is the coalescing (about 100 ms).
  */
 import type { Database } from 'better-sqlite3';
+import { trialEventCount, trialEventSeqs } from '../store/trial-events.js';
 import type { Aggregates } from './aggregates.js';
 import type { EventItem, LogLine, RunSummary, StreamBatch, StreamReset, TrialBrief } from './api-types.js';
 import { briefsBySeqs, eventsAfter } from './queries.js';
@@ -147,10 +148,10 @@ export class EventHub {
    */
   private batch(runId: string | null, events: EventItem[], summary: RunSummary | null, log: LogLine[]): StreamBatch {
     if (runId === null) {
-      const slim = events.map((e) => (e.type === 'trials' ? { ...e, data: { count: (e.data as { seqs?: number[] }).seqs?.length ?? 0 } } : e));
+      const slim = events.map((e) => (e.type === 'trials' ? { ...e, data: { count: trialEventCount(e.data) } } : e));
       return { seq: this.seq, events: slim, trials: [], summary: null, log };
     }
-    const seqs = events.filter((e) => e.type === 'trials').flatMap((e) => (e.data as { seqs?: number[] }).seqs ?? []);
+    const seqs = events.filter((e) => e.type === 'trials').flatMap((e) => trialEventSeqs(e.data));
     const trials: TrialBrief[] = briefsBySeqs(this.db, runId, seqs, 50);
     return { seq: this.seq, events, trials, summary, log };
   }

@@ -4,6 +4,8 @@
  */
 import type { Database } from 'better-sqlite3';
 import { rowToRun, type RunRow as StoreRunRow } from '../store/rows.js';
+import { SqliteRunQueries } from '../store/sqlite-run-queries.js';
+import { expandAttempts, expandScores } from '../store/trial-format.js';
 import type { RunRecord } from '../store/records.js';
 import type { Decision, DecisionsResponse, DisplayStatus, EventItem, TrialBrief, TrialDetail, TrialPage } from './api-types.js';
 
@@ -122,8 +124,9 @@ export function trialPage(db: Database, runId: string, f: TrialFilter): TrialPag
   if (f.maxScore !== undefined) add('t.score <= ?', f.maxScore);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
-    where.push("(k.id LIKE ? ESCAPE '\\' OR t.output LIKE ? ESCAPE '\\' OR t.prompt LIKE ? ESCAPE '\\' OR t.error LIKE ? ESCAPE '\\')");
-    params.push(like, like, like, like);
+    // Prompts are not stored (they are the templates rendered with the task input): search the input.
+    where.push("(k.id LIKE ? ESCAPE '\\' OR t.output LIKE ? ESCAPE '\\' OR k.input LIKE ? ESCAPE '\\' OR t.prompt LIKE ? ESCAPE '\\' OR t.error LIKE ? ESCAPE '\\')");
+    params.push(like, like, like, like, like);
   }
   if (f.before !== undefined) add('t.seq < ?', f.before);
   if (f.after !== undefined) add('t.seq > ?', f.after);
@@ -147,13 +150,18 @@ export function trialDetail(db: Database, runId: string, seq: number): TrialDeta
   if (!r) return undefined;
   const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : null);
   const error = r['error'] ? (JSON.parse(r['error'] as string) as { message?: string }) : null;
+  const queries = new SqliteRunQueries(db);
+  const format = queries.format(runId);
+  const status = r['status'] as TrialDetail['status'];
+  const prompt = (r['prompt'] as string | null) ?? (status === 'scheduled' || typeof r['task_input'] !== 'string' ? null : queries.prompter(runId)(r['variant_id'] as string, JSON.parse(r['task_input']) as Record<string, unknown>));
   return {
     seq: r['seq'] as number, variantId: r['variant_id'] as string, status: r['status'] as TrialDetail['status'],
     repeat: r['repeat'] as number, seed: r['seed'] as number,
     task: { id: (r['task_id'] as string | null) ?? '?', input: json(r['task_input']), expected: json(r['task_expected']), metadata: json(r['task_metadata']) },
-    prompt: r['prompt'] as string | null, output: r['output'] as string | null, score: r['score'] as number | null,
+    prompt, output: r['output'] as string | null, score: r['score'] as number | null,
     passed: r['passed'] === null || r['passed'] === undefined ? null : r['passed'] === 1,
-    scores: (json(r['scores']) ?? []) as TrialDetail['scores'], attempts: (json(r['attempts']) ?? []) as TrialDetail['attempts'],
+    scores: expandScores(format, r['scores'] as string | null, r['score'] as number | null, (r['reason'] as string | null | undefined) ?? null),
+    attempts: expandAttempts(r['attempts'] as string | null, r['attempt_count'] as number | null, r['latency_ms'] as number | null) as TrialDetail['attempts'],
     latencyMs: r['latency_ms'] as number | null, tokensIn: (r['tokens_in'] as number | null) ?? 0, tokensOut: (r['tokens_out'] as number | null) ?? 0,
     cost: (r['cost'] as number | null) ?? 0, reward: (r['reward'] as number | null | undefined) ?? null,
     errorKind: r['error_kind'] as string | null, error: error?.message ?? null,

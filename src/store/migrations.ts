@@ -81,6 +81,24 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE trials ADD COLUMN reward REAL;
   `,
+  // 3 (issue 14): the fast write path and finished runs' report totals.
+  // - trials.reason: a compact row's only score reason (its scorer's name and weight are the run's
+  //   trial_format; scores stays NULL). A compact row with one clean attempt has attempts NULL and
+  //   attempt_count 1, and its prompt NULL when it is the variant's template rendered with the task.
+  // - The per-variant index goes: every write paid for it, and reads scan a run by its key instead.
+  //   A partial index of unfinished trials replaces it for in-flight views (finished rows never enter it).
+  // - run_stats: a finished run's totals per variant, written when the run ends, so reports do not
+  //   re-read its trials.
+  `
+  ALTER TABLE trials ADD COLUMN reason TEXT;
+  ALTER TABLE runs ADD COLUMN trial_format TEXT;
+  DROP INDEX IF EXISTS trials_by_variant;
+  CREATE INDEX trials_unfinished ON trials (run_id, seq) WHERE status = 'scheduled';
+  CREATE TABLE run_stats (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    data TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Brings a database to the latest schema inside one transaction per migration. */

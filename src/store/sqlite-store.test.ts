@@ -69,4 +69,20 @@ describe('SqliteStore (SQLite specifics)', () => {
     reader.close();
     writer.close();
   });
+
+  it('keeps a batch whose commit failed (a full disk) and reports it on the next write, never from the timer', async () => {
+    const { store } = open();
+    store.createRun('r1', experiment, 4);
+    const writer = store.trialWriter('r1');
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages}`);
+    const big = { ...outcome, output: 'x'.repeat(20_000) };
+    writer.finished({ ...spec, seq: 0 }, { ...big, seq: 0 });
+    await new Promise((r) => setTimeout(r, 150)); // the timer's commit fails: nothing is thrown from it
+    expect(() => writer.finished({ ...spec, seq: 1 }, { ...big, seq: 1 })).toThrow(/full/i);
+    store.db.pragma('max_page_count = 1073741823');
+    writer.finished({ ...spec, seq: 1 }, { ...big, seq: 1 });
+    writer.close();
+    expect([...store.queries().trials('r1')].map((t) => [t.seq, t.output?.length])).toEqual([[0, 20_000], [1, 20_000]]);
+  });
 });

@@ -42,7 +42,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       store.createRun('r1', experiment, 4);
       expect(store.loadExperiment('r1')).toEqual(experiment);
       const { tasks: _tasks, ...config } = experiment;
-      expect(store.loadExperimentConfig('r1')).toEqual(config);
+      expect(store.queries().runConfig('r1')).toEqual(config);
       expect(store.getRun('r1')).toMatchObject({ status: 'running', seed: 3, planned: 4, name: 'contract' });
     });
 
@@ -57,10 +57,9 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       writer.finished(spec(0), outcome(0, 'second'), 0.1);
       writer.scheduled(spec(0));
       writer.close();
-      const trials = [...store.iterateTrials('r1')];
+      const trials = [...store.queries().trials('r1')];
       expect(trials.map((t) => [t.seq, t.status, t.output, t.reward ?? null])).toEqual([[0, 'ok', 'first', 0.9], [1, 'scheduled', null, null]]);
-      expect(store.unfinishedTrials('r1').map((t) => t.seq)).toEqual([1]);
-      expect(store.getTrial('r1', 0)?.taskId).toBe('t0');
+      expect(store.queries().trial('r1', 0)?.taskId).toBe('t0');
       const bits = store.finishedBitmap('r1', 4);
       expect([0, 1, 2, 3].map((s) => ((bits[s >> 3] ?? 0) >> (s & 7)) & 1)).toEqual([1, 0, 0, 0]);
     });
@@ -75,8 +74,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       writer.scheduled(spec(3));
       writer.close();
       expect(store.runTotals('r1')).toEqual({ finished: 3, errors: 1, cost: 1.5 });
-      expect(store.listRuns()[0]).toMatchObject({ id: 'r1', trials: 4, finished: 3, errors: 1, cost: 1.5 });
-      expect(store.bestVariants().get('r1')?.variantId).toBe('a');
+      expect(store.queries().listRuns()[0]).toMatchObject({ id: 'r1', trials: 4, finished: 3, errors: 1, cost: 1.5 });
       const history = store.adaptiveHistory('r1');
       expect([...history.finished].map((t) => [t.seq, t.variantId, t.status, t.reward])).toEqual([[0, 'a', 'ok', 1], [1, 'b', 'ok', 0], [2, 'b', 'error', 0]]);
       expect(history.unfinished).toEqual([{ seq: 3, variantId: 'a', taskIdx: 1, repeat: 0 }]);
@@ -87,19 +85,78 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       const store = fresh();
       store.createRun('r1', experiment, 4);
       const flushed: number[][] = [];
-      const writer = store.trialWriter('r1', (seqs) => flushed.push(seqs));
+      const writer = store.trialWriter('r1', { onFlush: (seqs) => flushed.push(seqs) });
       writer.finished(spec(0), outcome(0, 'x'));
       writer.finished(spec(1, 'b'), outcome(1, 'y'));
       writer.event('policy', { n: 2 });
       writer.close();
       store.updateRun('r1', { status: 'completed', stopReason: 'done' });
-      const events = store.eventsSince(0, 'r1');
+      const events = store.queries().eventsAfter(0, { runId: 'r1' });
       expect(events.map((e) => e.type)).toEqual(['run', 'trials', 'policy', 'run']);
-      expect(events[1]?.data).toEqual({ seqs: [0, 1] });
+      expect(events[1]?.data).toEqual({ n: 2, ranges: [[0, 1]] });
       expect(flushed).toEqual([[0, 1]]);
       expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
-      expect(store.eventsSince(events[1]!.seq, 'r1').map((e) => e.type)).toEqual(['policy', 'run']);
+      expect(store.queries().eventsAfter(events[1]!.seq, { runId: 'r1' }).map((e) => e.type)).toEqual(['policy', 'run']);
       expect(store.getRun('r1')).toMatchObject({ status: 'completed', stopReason: 'done' });
+    });
+
+    it('gives back every outcome as written: compact (one scorer, one clean attempt) or in full', () => {
+      const store = fresh();
+      store.createRun('r1', { ...experiment, prompt: 'Q{{q}}?' }, 4);
+      const writer = store.trialWriter('r1', { derivedPrompts: true });
+      const one = { ...outcome(0, 'x'), prompt: 'Q1?', scores: [{ scorer: 'equals', score: 1, weight: 2, reason: 'equals expected' }] };
+      const two = { ...outcome(1, 'y', 'ok', 0.5), prompt: 'Q2?', scores: [{ scorer: 'equals', score: 0, weight: 1, reason: 'no' }, { scorer: 'contains', score: 1, weight: 1, reason: 'yes' }] };
+      const retried = { ...outcome(2, 'z'), prompt: 'Q1?', attempts: [{ n: 1, latencyMs: 9, error: { kind: 'server' as const, message: '503', retryable: true } }, { n: 2, latencyMs: 3 }] };
+      const failed = { ...outcome(3, 'w', 'error'), prompt: 'Q2?', output: null, attempts: [{ n: 1, latencyMs: 3, error: { kind: 'server' as const, message: 'boom', retryable: true } }] };
+      [one, two, retried, failed].forEach((o, seq) => writer.finished(spec(seq), o, 0.5));
+      writer.close();
+      const back = [...store.queries().trials('r1', { prompts: true })];
+      expect(back.map((t) => [t.prompt, t.output, t.scores, t.attempts, t.score, t.errorKind])).toEqual(
+        [one, two, retried, failed].map((o) => [o.prompt, o.output, o.scores, o.attempts, o.score, o.error?.kind ?? null]),
+      );
+      // Without asking, a prompt that was not stored stays null (reports and comparisons do not need it).
+      expect([...store.queries().trials('r1')].map((t) => t.prompt)).toEqual([null, null, null, null]);
+      expect(store.queries().trial('r1', 1)?.prompt).toBe('Q2?');
+    });
+
+    it('writes a scheduled row for trials still running at a commit: every one, or with lingering only those running a commit interval', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const scheduled = () => [...store.queries().trials('r1')].filter((t) => t.status === 'scheduled').map((t) => t.seq);
+      const all = store.trialWriter('r1');
+      all.scheduled(spec(0));
+      all.flush();
+      expect(scheduled()).toEqual([0]);
+      all.finished(spec(0), outcome(0, 'x'));
+      all.close();
+      expect(scheduled()).toEqual([]);
+
+      const lingering = store.trialWriter('r1', { scheduledRows: 'lingering' });
+      lingering.scheduled(spec(1));
+      lingering.scheduled(spec(2));
+      lingering.flush();
+      expect(scheduled()).toEqual([]); // started since the last commit: not yet
+      lingering.finished(spec(1), outcome(1, 'y'));
+      lingering.flush();
+      expect(scheduled()).toEqual([2]); // still running a whole interval later
+      lingering.finished(spec(2), outcome(2, 'z'));
+      lingering.close();
+      expect(scheduled()).toEqual([]);
+      expect([...store.queries().trials('r1')].map((t) => [t.seq, t.status])).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok']]);
+    });
+
+    it('saves a run\'s final totals for reports, and forgets them when asked (a resume)', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      expect(store.queries().savedStats('r1')).toBeNull();
+      const stats = {
+        version: 1, latencySampled: false, leader: null, latency: { a: { n: 1, p50: 3, p95: 3 } },
+        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, tokensIn: 1, tokensOut: 2, attempts: 1, rewarded: 1, rewardSum: 1 }],
+      };
+      store.saveRunStats('r1', stats);
+      expect(store.queries().savedStats('r1')).toEqual(stats);
+      store.saveRunStats('r1', null);
+      expect(store.queries().savedStats('r1')).toBeNull();
     });
 
     it('resolves run references by id, unique prefix and latest, and lists known runs on a miss', () => {

@@ -1,7 +1,7 @@
 import type { Experiment } from '../config/experiment.js';
-import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
-import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
+import type { AdaptiveHistory, RunRecord, RunStats, RunStatus } from './records.js';
+import type { RunQueries } from './run-queries.js';
 
 /** Fields of a run that change while it runs. */
 export interface RunPatch {
@@ -13,6 +13,24 @@ export interface RunPatch {
   pid?: number | null;
   error?: string | null;
   planned?: number | null;
+}
+
+/** How a run's trials are written. */
+export interface TrialWriterOptions {
+  /** Called with the seqs of each committed batch of results. */
+  onFlush?: (seqs: number[]) => void;
+  /**
+   * Which running trials get a `scheduled` row at a commit. 'all' (default): every one, so a resume
+   * finds every dispatched trial (adaptive runs need this to redispatch them). 'lingering': only those
+   * still running a whole commit interval after they started; enough when resume recomputes the plan
+   * (grid), and instant trials then write one row each.
+   */
+  scheduledRows?: 'all' | 'lingering';
+  /**
+   * True when every outcome's prompt is the variant's template rendered with the task's input (the
+   * engine's runs): it is then not stored, and readers render it again when they need it.
+   */
+  derivedPrompts?: boolean;
 }
 
 /** Where a run's trials are written: batched, results written once. */
@@ -45,20 +63,16 @@ export interface Store {
   getRun(id: string): RunRecord | undefined;
   /** A run id from an exact id, a unique prefix, or `latest`; throws listing known runs otherwise. */
   resolveRunId(ref: string): string;
-  listRuns(): RunListing[];
-  bestVariants(): Map<string, { variantId: string; meanScore: number }>;
   loadExperiment(id: string): Experiment;
-  loadExperimentConfig(id: string): Omit<Experiment, 'tasks'>;
-  loadTasks(id: string): Task[];
   /** One bit per seq: set when that trial's result is recorded. */
   finishedBitmap(id: string, size: number): Uint8Array;
   adaptiveHistory(id: string): AdaptiveHistory;
-  unfinishedTrials(id: string): TrialRecord[];
   runTotals(id: string): RunTotals;
-  iterateTrials(id: string): Iterable<TrialRecord>;
-  getTrial(id: string, seq: number): TrialRecord | undefined;
   appendEvent(runId: string, type: string, data: unknown): number;
-  eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
-  trialWriter(runId: string, onFlush?: (seqs: number[]) => void): TrialSink;
+  trialWriter(runId: string, options?: TrialWriterOptions): TrialSink;
+  /** Saves a run's final totals when it ends, so reports need not read its trials; null forgets them. */
+  saveRunStats(runId: string, stats: RunStats | null): void;
+  /** The read side over the same store (reports, resume totals). */
+  queries(): RunQueries;
   close(): void;
 }

@@ -4,7 +4,7 @@ import type { CompareFlags } from '../../compare/index.js';
 import { compareMarkdown } from '../../report/compare-markdown.js';
 import { compareTable } from '../../report/compare-table.js';
 import { resolveRunData } from '../../report/run-data.js';
-import { dbPath, lazyStore } from '../context.js';
+import { dbPath, lazyQueries } from '../context.js';
 
 /** A repeatable option collected into an array; `shownDefault` is what --help says. */
 const repeatable = (flags: string, description: string, shownDefault: string) =>
@@ -28,7 +28,7 @@ export function compareCommand(): Command {
     .option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)')
     .action((baseRef: string, candRef: string, flags: CompareFlags & { db?: string; format: 'table' | 'md' | 'json' }) => {
       const options = parseCompareFlags(flags);
-      const store = lazyStore(dbPath(flags.db));
+      const store = lazyQueries(dbPath(flags.db));
       try {
         const result = compareRuns(resolveRunData(baseRef, store.get), resolveRunData(candRef, store.get), options);
         const out = flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : flags.format === 'md' ? compareMarkdown(result) : compareTable(result);

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { computeReport } from '../../report/compute.js';
 import { reportMarkdown } from '../../report/markdown.js';
 import { resolveRunData, writeExport } from '../../report/run-data.js';
-import { dbPath, lazyStore } from '../context.js';
+import { dbPath, lazyQueries } from '../context.js';
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -11,7 +11,7 @@ export function reportCommand(): Command {
     .option('--db <path>', 'SQLite store')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
     .action((ref: string, flags: { db?: string; format: 'md' | 'json' }) => {
-      const store = lazyStore(dbPath(flags.db));
+      const store = lazyQueries(dbPath(flags.db));
       try {
         const report = computeReport(resolveRunData(ref, store.get));
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
@@ -27,7 +27,7 @@ export function exportCommand(): Command {
     .argument('<run>', 'run id, unique prefix, or "latest"')
     .option('--db <path>', 'SQLite store')
     .action(async (ref: string, flags: { db?: string }) => {
-      const store = lazyStore(dbPath(flags.db));
+      const store = lazyQueries(dbPath(flags.db));
       try {
         await writeExport(resolveRunData(ref, store.get), process.stdout);
       } finally {

@@ -101,7 +101,7 @@ async function execute(
 
 /** Writes summary.md and summary.json for a run; returns the report. */
 export function writeReports(store: SqliteStore, runId: string, dir: string) {
-  const report = computeReport(storeRunData(store, runId));
+  const report = computeReport(storeRunData(store.queries(), runId));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'summary.md'), reportMarkdown(report));

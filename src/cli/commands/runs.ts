@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { candidateOf, pickBest } from '../../report/best.js';
 import { fmt } from '../../report/format.js';
+import { totalsFromQueries } from '../../report/totals.js';
 import type { RunListing } from '../../store/records.js';
-import { dbPath, lazyStore } from '../context.js';
+import { dbPath, lazyQueries } from '../context.js';
 import { table } from '../../report/table.js';
 
 export function runsCommand(): Command {
@@ -11,11 +13,17 @@ export function runsCommand(): Command {
     .option('--json', 'print JSON')
     .option('--limit <n>', 'at most this many runs', '50')
     .action((flags: { db?: string; json?: boolean; limit: string }) => {
-      const store = lazyStore(dbPath(flags.db));
+      const store = lazyQueries(dbPath(flags.db));
       try {
-        const runs = store.get().listRuns().slice(0, Number(flags.limit) || 50);
-        const best = store.get().bestVariants();
-        const rows = runs.map((r) => ({ ...r, status: displayStatus(r), best: best.get(r.id)?.variantId ?? null }));
+        const queries = store.get();
+        const runs = queries.listRuns().slice(0, Number(flags.limit) || 50);
+        // Each run's best variant by the report's rule, from its saved totals (or aggregates when it has none).
+        const bestOf = (r: RunListing) => {
+          const sums = (r.status === 'running' ? null : queries.savedStats(r.id))?.variants
+            ?? totalsFromQueries(queries, r.id, []).variants();
+          return pickBest(sums.map(candidateOf))?.id ?? null;
+        };
+        const rows = runs.map((r) => ({ ...r, status: displayStatus(r), best: bestOf(r) }));
         if (flags.json) {
           console.log(JSON.stringify(rows, null, 2));
           return;

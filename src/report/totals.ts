@@ -1,0 +1,220 @@
+import type { TrialOutcome } from '../model/trial.js';
+import { quantile } from '../stats/descriptive.js';
+import { RUN_STATS_VERSION, type RunStats, type TrialRecord, type VariantSums } from '../store/records.js';
+import { leaderOfSums } from './best.js';
+import type { RunQueries } from '../store/run-queries.js';
+import { LATENCY_SAMPLE_MAX, LatencySample, seqHash } from './latency-sample.js';
+import { LEADER_SCORES, ScorePrefix } from './score-prefix.js';
+
+/** Zero sums for one variant. */
+export function emptySums(variantId: string): VariantSums {
+  return {
+    variantId, finished: 0, errors: 0, errorsByKind: {}, ns: 0, s: 0, s2: 0, judged: 0, passes: 0, cost: 0, tokensIn: 0, tokensOut: 0,
+    attempts: 0, rewarded: 0, rewardSum: 0,
+  };
+}
+
+/** Adds `b` into `a` (same variant). */
+export function mergeSums(a: VariantSums, b: VariantSums): void {
+  a.finished += b.finished;
+  a.errors += b.errors;
+  for (const [kind, n] of Object.entries(b.errorsByKind)) a.errorsByKind[kind] = (a.errorsByKind[kind] ?? 0) + n;
+  a.ns += b.ns;
+  a.s += b.s;
+  a.s2 += b.s2;
+  a.judged += b.judged;
+  a.passes += b.passes;
+  a.cost += b.cost;
+  a.tokensIn += b.tokensIn;
+  a.tokensOut += b.tokensOut;
+  a.attempts += b.attempts;
+  a.rewarded += b.rewarded;
+  a.rewardSum += b.rewardSum;
+}
+
+/** The floating sums of a variant, with Neumaier compensation: [cost, s, s2, rewardSum] then their errors. */
+const COST = 0;
+const S = 1;
+const S2 = 2;
+const REWARD = 3;
+
+/** Adds x to sum k of f, keeping the rounding error in f[k + 4]: the total no longer depends on the order. */
+function add(f: Float64Array, k: number, x: number): void {
+  const sum = f[k]!;
+  const t = sum + x;
+  f[k + 4]! += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+  f[k] = t;
+}
+
+interface Acc {
+  sums: VariantSums;
+  floats: Float64Array;
+}
+
+/**
+ * A run's totals, kept as trials finish: sums per variant, a bounded latency sample and each variant's
+ * first scores (for the lead check). Memory does not grow with the number of trials, and the report at
+ * the end of a run reads no trial again. Floating sums are compensated, so they do not depend on the
+ * order trials finished in: the report of a run equals the report of its export.
+ *
+ * @example
+ * const totals = new RunTotals(['a', 'b']);
+ * totals.addOutcome('a', 0, outcome, 1);
+ * totals.stats().variants[0].finished; // 1
+ */
+export class RunTotals {
+  private readonly accs = new Map<string, Acc>();
+  private readonly latency = new LatencySample();
+  private readonly prefixes = new Map<string, ScorePrefix>();
+
+  constructor(variantIds: readonly string[]) {
+    for (const id of variantIds) this.acc(id);
+  }
+
+  /** A trial as the engine sees it finish. */
+  addOutcome(variantId: string, seq: number, o: TrialOutcome, reward: number | null): void {
+    const a = this.acc(variantId);
+    const t = a.sums;
+    t.finished++;
+    t.attempts += o.attempts.length;
+    add(a.floats, COST, o.cost);
+    t.tokensIn += o.tokens.input;
+    t.tokensOut += o.tokens.output;
+    if (reward !== null) {
+      t.rewarded++;
+      add(a.floats, REWARD, reward);
+    }
+    if (o.status === 'error') {
+      t.errors++;
+      const kind = o.error?.kind ?? 'unknown';
+      t.errorsByKind[kind] = (t.errorsByKind[kind] ?? 0) + 1;
+      return;
+    }
+    this.addScored(a, seq, o.score, o.passed);
+    this.latency.add(variantId, seqHash(seq), o.latencyMs);
+  }
+
+  /** A trial as stored (an exported run, or a store read trial by trial). */
+  addRecord(r: TrialRecord): void {
+    if (r.status === 'scheduled') return;
+    const a = this.acc(r.variantId);
+    const t = a.sums;
+    t.finished++;
+    t.attempts += r.attempts.length;
+    add(a.floats, COST, r.cost);
+    t.tokensIn += r.tokensIn;
+    t.tokensOut += r.tokensOut;
+    if (r.reward !== undefined && r.reward !== null) {
+      t.rewarded++;
+      add(a.floats, REWARD, r.reward);
+    }
+    if (r.status === 'error') {
+      t.errors++;
+      const kind = r.errorKind ?? 'unknown';
+      t.errorsByKind[kind] = (t.errorsByKind[kind] ?? 0) + 1;
+      return;
+    }
+    this.addScored(a, r.seq, r.score, r.passed);
+    if (r.latencyMs !== null) this.latency.add(r.variantId, seqHash(r.seq), r.latencyMs);
+  }
+
+  /** Sums computed elsewhere (SQL aggregates of what finished before a resume). */
+  addSums(sums: VariantSums): void {
+    const a = this.acc(sums.variantId);
+    mergeSums(a.sums, { ...sums, cost: 0, s: 0, s2: 0, rewardSum: 0 });
+    add(a.floats, COST, sums.cost);
+    add(a.floats, S, sums.s);
+    add(a.floats, S2, sums.s2);
+    add(a.floats, REWARD, sums.rewardSum);
+  }
+
+  /** One successful trial's latency (with addSums: what finished before a resume). */
+  addLatency(variantId: string, seq: number, ms: number): void {
+    this.latency.add(variantId, seqHash(seq), ms);
+  }
+
+  /** One scored trial's score (with addSums: what finished before a resume). */
+  addScore(variantId: string, seq: number, score: number): void {
+    this.prefix(variantId).add(seq, score);
+  }
+
+  /** The sums per variant as they stand (copies). */
+  variants(): VariantSums[] {
+    return [...this.accs.values()].map(({ sums, floats: f }) => ({
+      ...sums, errorsByKind: { ...sums.errorsByKind }, cost: f[COST]! + f[COST + 4]!, s: f[S]! + f[S + 4]!, s2: f[S2]! + f[S2 + 4]!,
+      rewardSum: f[REWARD]! + f[REWARD + 4]!,
+    }));
+  }
+
+  /** The totals as saved report inputs, the lead check included. */
+  stats(): RunStats {
+    const latency: RunStats['latency'] = {};
+    for (const id of this.accs.keys()) {
+      const sorted = this.latency.sorted(id);
+      latency[id] = { n: sorted.length, p50: finite(quantile(sorted, 0.5)), p95: finite(quantile(sorted, 0.95)) };
+    }
+    const variants = this.variants();
+    const leader = leaderOfSums(variants, ([a, b]) => [this.prefix(a).scores(), this.prefix(b).scores()]);
+    return { version: RUN_STATS_VERSION, variants, latency, latencySampled: !this.latency.exact, leader };
+  }
+
+  private addScored(a: Acc, seq: number, score: number | null, passed: boolean | null): void {
+    const t = a.sums;
+    if (score !== null) {
+      t.ns++;
+      add(a.floats, S, score);
+      add(a.floats, S2, score * score);
+      this.prefix(t.variantId).add(seq, score);
+    }
+    if (passed !== null) {
+      t.judged++;
+      if (passed) t.passes++;
+    }
+  }
+
+  private prefix(id: string): ScorePrefix {
+    let p = this.prefixes.get(id);
+    if (!p) this.prefixes.set(id, (p = new ScorePrefix()));
+    return p;
+  }
+
+  private acc(id: string): Acc {
+    let a = this.accs.get(id);
+    if (!a) this.accs.set(id, (a = { sums: emptySums(id), floats: new Float64Array(8) }));
+    return a;
+  }
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/**
+ * A run's totals from the store's aggregate queries: sums per variant, the latency sample and the
+ * lead's score prefixes, without materialising any trial. For runs that have no saved totals (a run
+ * still going, killed, or older than saved totals) and for the totals a resumed run continues from.
+ *
+ * @example
+ * const stats = totalsFromQueries(queries, runId, ['a', 'b']).stats();
+ */
+export function totalsFromQueries(queries: RunQueries, runId: string, variantIds: readonly string[]): RunTotals {
+  const totals = new RunTotals(variantIds);
+  const sums = queries.variantSums(runId);
+  for (const s of sums) totals.addSums(s);
+  // Fetch only what can stay in the sample: a threshold a little above where it will settle.
+  const ok = sums.reduce((n, s) => n + s.finished - s.errors, 0);
+  const halvings = Math.max(0, Math.floor(Math.log2(Math.max(1, ok) / LATENCY_SAMPLE_MAX)) - 1);
+  for (const [variantId, seq, ms] of queries.latencies(runId, 2 ** 32 / 2 ** halvings)) totals.addLatency(variantId, seq, ms);
+  const wanted = new Map(sums.map((s) => [s.variantId, Math.min(s.ns, LEADER_SCORES)]));
+  let missing = [...wanted.values()].filter((n) => n > 0).length;
+  if (missing > 0) {
+    for (const [variantId, seq, score] of queries.scores(runId)) {
+      const left = wanted.get(variantId) ?? 0;
+      if (left <= 0) continue;
+      totals.addScore(variantId, seq, score);
+      wanted.set(variantId, left - 1);
+      if (left === 1 && --missing === 0) break;
+    }
+  }
+  return totals;
+}
