@@ -1,5 +1,5 @@
 import type { Experiment } from '../config/experiment.js';
-import { createRandom, hashSeed } from '../model/random.js';
+import { createRandom, hashSeed, seedHasher } from '../model/random.js';
 import type { Task } from '../model/task.js';
 import type { TrialSpec } from '../model/trial.js';
 import { createPolicy, glrStop, type PolicyConfig, type PolicySnapshot } from '../policies/index.js';
@@ -39,6 +39,8 @@ export function adaptiveScheduler(
   const sum = new Float64Array(k);
   const sumSq = new Float64Array(k);
   const order = taskOrder(experiment.tasks, experiment.seed);
+  const seedOf = seedHasher(experiment.seed);
+  const chooseSeedOf = seedHasher(experiment.seed, 'choose');
   const redispatch = [...history.unfinished];
   let nextSeq = history.nextSeq;
   let finished = 0;
@@ -70,7 +72,7 @@ export function adaptiveScheduler(
   const spec = (seq: number, arm: number, taskIdx: number, repeat: number): TrialSpec => {
     pending[arm]! += 1;
     const task = experiment.tasks[taskIdx] as Task;
-    return { runId, seq, variantId: variants[arm] ?? '', task, taskIdx, repeat, seed: hashSeed(experiment.seed, seq) };
+    return { runId, seq, variantId: variants[arm] ?? '', task, taskIdx, repeat, seed: seedOf(seq) };
   };
 
   return {
@@ -87,7 +89,7 @@ export function adaptiveScheduler(
       }
       if (decision) return null;
       const seq = nextSeq++;
-      const arm = policy.choose({ eligible: ALL(k), pending, rng: createRandom(hashSeed(experiment.seed, 'choose', seq)) });
+      const arm = policy.choose({ eligible: ALL(k), pending, rng: createRandom(chooseSeedOf(seq)) });
       const { taskIdx, pass } = order(seq);
       return spec(seq, arm, taskIdx, pass);
     },

@@ -10,7 +10,7 @@ import { LEADER_SCORES, ScorePrefix } from './score-prefix.js';
 export function emptySums(variantId: string): VariantSums {
   return {
     variantId, finished: 0, errors: 0, errorsByKind: {}, ns: 0, s: 0, s2: 0, judged: 0, passes: 0, cost: 0, tokensIn: 0, tokensOut: 0,
-    attempts: 0, rewarded: 0, rewardSum: 0,
+    attempts: 0, rewarded: 0, rewardSum: 0, latN: 0, latSum: 0,
   };
 }
 
@@ -30,20 +30,28 @@ export function mergeSums(a: VariantSums, b: VariantSums): void {
   a.attempts += b.attempts;
   a.rewarded += b.rewarded;
   a.rewardSum += b.rewardSum;
+  a.latN += b.latN;
+  a.latSum += b.latSum;
 }
 
-/** The floating sums of a variant, with Neumaier compensation: [cost, s, s2, rewardSum] then their errors. */
+/** The floating sums of a variant, with Neumaier compensation: [cost, s, s2, rewardSum, latSum] then their errors. */
 const COST = 0;
 const S = 1;
 const S2 = 2;
 const REWARD = 3;
+const LAT = 4;
+const FLOATS = 5;
 
-/** Adds x to sum k of f, keeping the rounding error in f[k + 4]: the total no longer depends on the order. */
+/** Adds x to sum k of f, keeping the rounding error in f[k + FLOATS]: the total no longer depends on the order. */
 function add(f: Float64Array, k: number, x: number): void {
   const sum = f[k]!;
   const t = sum + x;
-  f[k + 4]! += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+  f[k + FLOATS]! += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
   f[k] = t;
+}
+
+function total(f: Float64Array, k: number): number {
+  return f[k]! + f[k + FLOATS]!;
 }
 
 interface Acc {
@@ -91,6 +99,8 @@ export class RunTotals {
       return;
     }
     this.addScored(a, seq, o.score, o.passed);
+    t.latN++;
+    add(a.floats, LAT, o.latencyMs);
     this.latency.add(variantId, seqHash(seq), o.latencyMs);
   }
 
@@ -115,17 +125,21 @@ export class RunTotals {
       return;
     }
     this.addScored(a, r.seq, r.score, r.passed);
-    if (r.latencyMs !== null) this.latency.add(r.variantId, seqHash(r.seq), r.latencyMs);
+    if (r.latencyMs === null) return;
+    t.latN++;
+    add(a.floats, LAT, r.latencyMs);
+    this.latency.add(r.variantId, seqHash(r.seq), r.latencyMs);
   }
 
   /** Sums computed elsewhere (SQL aggregates of what finished before a resume). */
   addSums(sums: VariantSums): void {
     const a = this.acc(sums.variantId);
-    mergeSums(a.sums, { ...sums, cost: 0, s: 0, s2: 0, rewardSum: 0 });
+    mergeSums(a.sums, { ...sums, cost: 0, s: 0, s2: 0, rewardSum: 0, latSum: 0 });
     add(a.floats, COST, sums.cost);
     add(a.floats, S, sums.s);
     add(a.floats, S2, sums.s2);
     add(a.floats, REWARD, sums.rewardSum);
+    add(a.floats, LAT, sums.latSum);
   }
 
   /** One successful trial's latency (with addSums: what finished before a resume). */
@@ -141,8 +155,8 @@ export class RunTotals {
   /** The sums per variant as they stand (copies). */
   variants(): VariantSums[] {
     return [...this.accs.values()].map(({ sums, floats: f }) => ({
-      ...sums, errorsByKind: { ...sums.errorsByKind }, cost: f[COST]! + f[COST + 4]!, s: f[S]! + f[S + 4]!, s2: f[S2]! + f[S2 + 4]!,
-      rewardSum: f[REWARD]! + f[REWARD + 4]!,
+      ...sums, errorsByKind: { ...sums.errorsByKind }, cost: total(f, COST), s: total(f, S), s2: total(f, S2), rewardSum: total(f, REWARD),
+      latSum: total(f, LAT),
     }));
   }
 
@@ -180,7 +194,7 @@ export class RunTotals {
 
   private acc(id: string): Acc {
     let a = this.accs.get(id);
-    if (!a) this.accs.set(id, (a = { sums: emptySums(id), floats: new Float64Array(8) }));
+    if (!a) this.accs.set(id, (a = { sums: emptySums(id), floats: new Float64Array(2 * FLOATS) }));
     return a;
   }
 }

@@ -30,7 +30,7 @@ const rounded = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_
 describe('RunAggregate', () => {
   it('matches computeReport exactly on a small run, errors by kind and percentiles included', async () => {
     const store = SqliteStore.open(db);
-    const { aggregate } = await buildAggregate(store.db, 'small', VARIANTS);
+    const { aggregate } = await buildAggregate(store.queries(), 'small', VARIANTS);
     const report = computeReport(storeRunData(store.queries(), 'small'));
     const mine = variantStats(aggregate, adapters, null);
     for (const v of report.variants) {
@@ -48,7 +48,7 @@ describe('RunAggregate', () => {
 
   it('samples the latencies of a large run and keeps the other statistics exact', async () => {
     const store = SqliteStore.open(db);
-    const { aggregate } = await buildAggregate(store.db, 'large', VARIANTS);
+    const { aggregate } = await buildAggregate(store.queries(), 'large', VARIANTS);
     const report = computeReport(storeRunData(store.queries(), 'large'));
     const mine = variantStats(aggregate, adapters, null);
     for (const v of report.variants) {
@@ -68,9 +68,9 @@ describe('RunAggregate', () => {
 
   it('gives the same statistics built cold or fed trial by trial, and through the on-disk cache', async () => {
     const store = SqliteStore.open(db);
-    const { aggregate: cold } = await buildAggregate(store.db, 'small', VARIANTS);
+    const { aggregate: cold } = await buildAggregate(store.queries(), 'small', VARIANTS);
     const live = new RunAggregate(VARIANTS, 1);
-    const reader = new TrialReader(store.db);
+    const reader = new TrialReader(store.queries());
     const seqs = Array.from({ length: 3_000 }, (_, i) => i);
     for (let i = 0; i < seqs.length; i += 137) for (const g of reader.groups('small', seqs.slice(i, i + 137))) live.add(g);
     expect(live.bucketSize).toBeGreaterThan(1);

@@ -4,12 +4,12 @@
  * the token (see security.ts).
  */
 import { readFile } from 'node:fs/promises';
-import type { Database } from 'better-sqlite3';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MetaorchError } from '../model/errors.js';
+import type { TrialFilter } from '../store/read-records.js';
 import type { RunRecord } from '../store/records.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { RunQueries } from '../store/run-queries.js';
 import { VERSION } from '../version.js';
 import type { ApiError, EventsResponse, FilesResponse, LogResponse, RunListResponse, RunRow, SessionResponse } from './api-types.js';
 import { compareResponse } from './compare.js';
@@ -17,15 +17,15 @@ import type { EventHub } from './event-hub.js';
 import type { Launcher } from './launcher.js';
 import type { LiveRuns } from './live.js';
 import { listExperimentFiles, resolveProjectFile, writePastedExperiment } from './project-files.js';
-import { allRunRecords, decisions, eventsAfter, getRunRecord, trialDetail, trialPage, type TrialFilter } from './queries.js';
+import { decisions } from './queries.js';
 import { hasToken, hostGuard, requireToken, securityHeaders } from './security.js';
 import { serveDashboard } from './static.js';
 import { streamRoute } from './stream.js';
 import { series } from './summary.js';
 
 export interface AppContext {
-  store: SqliteStore;
-  db: Database;
+  /** The store's read side: every API read goes through it. */
+  queries: RunQueries;
   dbPath: string;
   projectDir: string;
   token: string;
@@ -65,7 +65,7 @@ export function createApp(ctx: AppContext): Hono {
 
   const withRun = async (c: Context, f: (run: RunRecord) => Response | Promise<Response>) => {
     const id = c.req.param('id') ?? '';
-    const run = getRunRecord(ctx.db, id);
+    const run = ctx.queries.getRun(id);
     return run ? f(run) : notFound(c, id);
   };
 
@@ -79,7 +79,7 @@ export function createApp(ctx: AppContext): Hono {
   app.get('/api/runs', async (c) => {
     const q = c.req.query();
     let rows: RunRow[] = [];
-    for (const run of allRunRecords(ctx.db)) rows.push(await ctx.live.row(run));
+    for (const run of ctx.queries.runs()) rows.push(await ctx.live.row(run));
     if (q['status']) rows = rows.filter((r) => q['status']!.split(',').includes(r.status));
     if (q['mode']) rows = rows.filter((r) => r.mode === q['mode']);
     if (q['q']) {
@@ -126,13 +126,13 @@ export function createApp(ctx: AppContext): Hono {
         ...(num(q['after']) !== undefined ? { after: num(q['after'])! } : {}),
         order: q['order'] === 'asc' ? 'asc' : 'desc', limit: Math.max(1, Math.min(200, num(q['limit']) ?? 50)),
       };
-      return c.json(trialPage(ctx.db, run.id, filter));
+      return c.json(ctx.queries.trialPage(run.id, filter));
     }),
   );
 
   app.get('/api/runs/:id/trials/:seq', (c) =>
     withRun(c, (run) => {
-      const detail = trialDetail(ctx.db, run.id, Number(c.req.param('seq')));
+      const detail = ctx.queries.trialDetail(run.id, Number(c.req.param('seq')));
       return detail ? c.json(detail) : c.json<ApiError>({ error: { code: 'NOT_FOUND', message: `No trial ${c.req.param('seq')} in run ${run.id}` } }, 404);
     }),
   );
@@ -141,12 +141,12 @@ export function createApp(ctx: AppContext): Hono {
     withRun(c, (run) => {
       const limit = Math.max(1, Math.min(1000, num(c.req.query('limit')) ?? 200));
       const types = (c.req.query('types') ?? '').split(',').filter(Boolean);
-      const events = eventsAfter(ctx.db, num(c.req.query('after')) ?? 0, run.id, limit, Number.MAX_SAFE_INTEGER, types);
+      const events = ctx.queries.eventsAfter(num(c.req.query('after')) ?? 0, { runId: run.id, limit, types });
       return c.json<EventsResponse>({ events, next: events.length === limit ? events[events.length - 1]!.seq : null });
     }),
   );
 
-  app.get('/api/runs/:id/decisions', (c) => withRun(c, (run) => c.json(decisions(ctx.db, run.id))));
+  app.get('/api/runs/:id/decisions', (c) => withRun(c, (run) => c.json(decisions(ctx.queries, run.id))));
 
   app.get('/api/runs/:id/log', (c) =>
     withRun(c, (run) => {

@@ -4,9 +4,9 @@
  * each in seq order (as the report's, see score-prefix.ts), read by one query each along the primary
  * key and cached per run.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import { leaderCheck, runnerUpOf } from '../report/leader.js';
 import { LEADER_SCORES } from '../report/score-prefix.js';
+import type { RunQueries } from '../store/run-queries.js';
 import type { RunAggregate } from './aggregate.js';
 import type { BestVariant, LeaderCheck, VariantStats } from './api-types.js';
 
@@ -27,13 +27,7 @@ interface Cached {
 
 export class LeaderChecks {
   private readonly cache = new Map<string, Cached>();
-  private readonly scores: Statement<[string, string, number], number>;
-
-  constructor(db: Database, private readonly now: () => number = Date.now) {
-    this.scores = db
-      .prepare<[string, string, number], number>("SELECT score FROM trials WHERE run_id = ? AND variant_id = ? AND status = 'ok' AND score IS NOT NULL ORDER BY seq LIMIT ?")
-      .pluck();
-  }
+  constructor(private readonly queries: RunQueries, private readonly now: () => number = Date.now) {}
 
   /**
    * The lead of `best` over the runner-up by mean score. A finished run's answer is exact; a running
@@ -65,7 +59,7 @@ export class LeaderChecks {
 
   private compute(runId: string, bestId: string, runnerUp: string): LeaderCheck | null {
     try {
-      return leaderCheck(bestId, runnerUp, this.scores.all(runId, bestId, LEADER_SCORES), this.scores.all(runId, runnerUp, LEADER_SCORES));
+      return leaderCheck(bestId, runnerUp, this.queries.scoreSequence(runId, bestId, LEADER_SCORES), this.queries.scoreSequence(runId, runnerUp, LEADER_SCORES));
     } catch {
       // A score outside [0, 1] (a custom scorer's bug) has no confidence sequence: no check, no failed page.
       return null;

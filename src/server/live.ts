@@ -2,13 +2,13 @@
  * What the Runs and Live pages show about a run: its row, its progress against the budget (rate, ETA),
  * the variant table and the live snapshot, all from the aggregates and a few indexed queries.
  */
-import type { Database } from 'better-sqlite3';
 import type { RunRecord } from '../store/records.js';
+import type { RunQueries } from '../store/run-queries.js';
 import type { RunAggregate } from './aggregate.js';
 import type { Aggregates } from './aggregates.js';
 import type { BudgetLimits, LiveSnapshot, RunProgress, RunRow, RunSummary } from './api-types.js';
 import { LeaderChecks } from './leader.js';
-import { decisions, displayStatus, getRunRecord, inflightTrials, lastRunEventSeq, recentTrials, trialCounts, trialSpan } from './queries.js';
+import { decisions, displayStatus } from './queries.js';
 import { series } from './summary.js';
 
 /** Runs up to this many trials get their statistics computed before the Runs page answers. */
@@ -24,9 +24,9 @@ export const INTERVALS = {
 export class LiveRuns {
   private readonly launchedHere: (runId: string) => boolean;
   private readonly leaders: LeaderChecks;
-  constructor(private readonly db: Database, readonly aggregates: Aggregates, launchedHere: (runId: string) => boolean) {
+  constructor(private readonly queries: RunQueries, readonly aggregates: Aggregates, launchedHere: (runId: string) => boolean) {
     this.launchedHere = launchedHere;
-    this.leaders = new LeaderChecks(db);
+    this.leaders = new LeaderChecks(queries);
   }
 
   /**
@@ -35,15 +35,16 @@ export class LiveRuns {
    */
   async row(run: RunRecord): Promise<RunRow> {
     const base = baseRow(run);
-    const lastSeq = lastRunEventSeq(this.db, run.id);
+    const lastSeq = this.queries.lastEventSeq(run.id);
     let totals = this.aggregates.totals(run.id, lastSeq);
-    if (!totals && trialSpan(this.db, run.id) <= SMALL_RUN) {
+    if (!totals && this.queries.trialSpan(run.id) <= SMALL_RUN) {
       await this.aggregates.ensure(run.id);
       totals = this.aggregates.totals(run.id, lastSeq);
     }
     if (totals) return { ...base, finished: totals.finished, errors: totals.errors, cost: totals.cost, best: totals.best };
     void this.aggregates.ensure(run.id).catch(() => undefined);
-    return { ...base, ...trialCounts(this.db, run.id), statsPending: true };
+    const { finished, errors } = this.queries.runTotals(run.id);
+    return { ...base, finished, errors, statsPending: true };
   }
 
   /** The variant table of a run whose aggregate is ready. */
@@ -60,7 +61,7 @@ export class LiveRuns {
 
   /** The summary when the run's aggregate is ready (the live stream never waits for a build). */
   summaryIfReady(runId: string): RunSummary | null {
-    const run = getRunRecord(this.db, runId);
+    const run = this.queries.getRun(runId);
     const agg = this.aggregates.peek(runId);
     return run && agg ? this.summary(run, agg) : null;
   }
@@ -72,18 +73,17 @@ export class LiveRuns {
     return {
       ...summary,
       series: series(agg),
-      inflight: running ? inflightTrials(this.db, run.id, agg.variantOrder) : [],
-      recent: recentTrials(this.db, run.id, 50),
+      inflight: running ? this.queries.inflightTrials(run.id, 200) : [],
+      recent: this.queries.recentTrials(run.id, 50),
       config: this.config(run.id),
       launchedHere: this.launchedHere(run.id),
-      decisions: decisions(this.db, run.id),
+      decisions: decisions(this.queries, run.id),
     };
   }
 
   /** The stored config (validated experiment without its tasks): `${ENV}` references intact. */
   config(runId: string): Record<string, unknown> {
-    const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
-    return row ? (JSON.parse(row) as Record<string, unknown>) : {};
+    return this.queries.getRun(runId) ? (this.queries.runConfig(runId) as unknown as Record<string, unknown>) : {};
   }
 
   private budget(runId: string): BudgetLimits {
@@ -92,7 +92,7 @@ export class LiveRuns {
   }
 
   private inflightCount(runId: string): number {
-    return this.db.prepare("SELECT COUNT(*) FROM trials WHERE run_id = ? AND status = 'scheduled'").pluck().get(runId) as number;
+    return this.queries.inflightCount(runId);
   }
 }
 

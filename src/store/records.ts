@@ -106,6 +106,9 @@ export interface VariantSums {
   /** Trials with a recorded reward, and the sum of their rewards. */
   rewarded: number;
   rewardSum: number;
+  /** Successful trials with a latency, and the sum of their latencies (ms). */
+  latN: number;
+  latSum: number;
 }
 
 /** Percentiles of a variant's successful latencies, exact or from the run's fixed pseudo-random sample. */

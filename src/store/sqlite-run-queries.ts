@@ -3,10 +3,12 @@ import type { Experiment } from '../config/experiment.js';
 import { MetaorchError, RunNotFoundError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { renderPrompt } from '../tasks/template.js';
+import type { DecisionRecord, TrialBrief, TrialDetail, TrialFacts, TrialFilter, TrialPage } from './read-records.js';
 import type { EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
 import { RUN_STATS_VERSION } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
 import { SqliteStore } from './sqlite-store.js';
+import { inflightTrials, recentTrials, trialBriefs, trialDetail, trialFacts, trialPage } from './sqlite-trial-queries.js';
 import type { EventQuery, RunQueries, SeqRange } from './run-queries.js';
 import { parseTrialFormat, type TrialFormat } from './trial-format.js';
 
@@ -16,20 +18,19 @@ import { parseTrialFormat, type TrialFormat } from './trial-format.js';
  */
 const SUMS = `variant_id, COUNT(*), SUM(status = 'error'), COUNT(score), TOTAL(score), TOTAL(score * score), COUNT(passed), TOTAL(passed),
   TOTAL(cost), TOTAL(tokens_in), TOTAL(tokens_out), TOTAL(attempt_count), COUNT(reward), TOTAL(reward),
+  COUNT(CASE WHEN status = 'ok' THEN latency_ms END), TOTAL(CASE WHEN status = 'ok' THEN latency_ms END),
   group_concat(CASE WHEN status = 'error' THEN COALESCE(error_kind, 'unknown') END, ',')`;
 
-type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null];
+type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null];
 
-/** One GROUP BY row of SUMS as VariantSums. */
-export function sumsOfRow(row: SumsRow): VariantSums {
-  const [variantId, finished, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, kinds] = row;
+function sumsOfRow(row: SumsRow): VariantSums {
+  const [variantId, finished, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, latN, latSum, kinds] = row;
   const errorsByKind: Record<string, number> = {};
   for (const kind of kinds ? kinds.split(',') : []) errorsByKind[kind] = (errorsByKind[kind] ?? 0) + 1;
-  return { variantId, finished, errors, errorsByKind, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum };
+  return { variantId, finished, errors, errorsByKind, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, latN, latSum };
 }
 
-/** The SUMS aggregate as SQL, for the dashboard's per-seq live reads. */
-export const SUMS_SQL = SUMS;
+const DECISION_TYPES = ['decision', 'controller', 'stop'];
 
 /**
  * The read side over one SQLite store (see RunQueries). Opens its own read-only connection, or reads
@@ -46,12 +47,25 @@ export class SqliteRunQueries implements RunQueries {
    * Opens the store for reading. The connection is the store's own (WAL: reading never blocks a run
    * writing), so a store written by an older version is brought to the current schema first.
    */
-  static open(path: string): SqliteRunQueries {
-    return new SqliteRunQueries(SqliteStore.open(path).db, true);
+  static open(path: string, options: { mmap?: boolean } = {}): SqliteRunQueries {
+    const { db } = SqliteStore.open(path);
+    // A long-lived reader (the dashboard) maps the file: large scans read pages without copying them.
+    if (options.mmap) db.pragma('mmap_size = 268435456');
+    return new SqliteRunQueries(db, true);
+  }
+
+  /** The path of the store file. */
+  get path(): string {
+    return this.db.name;
   }
 
   close(): void {
     if (this.owned && this.db.open) this.db.close();
+  }
+
+  snapshot<T>(read: () => T): T {
+    // A read transaction: in WAL mode it sees one snapshot of the store until it ends.
+    return this.db.transaction(read)();
   }
 
   getRun(id: string): RunRecord | undefined {
@@ -75,6 +89,10 @@ export class SqliteRunQueries implements RunQueries {
     }
     const known = (this.db.prepare('SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 11').all() as { id: string }[]).map((r) => r.id);
     throw new RunNotFoundError(ref, known);
+  }
+
+  runs(): RunRecord[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC').all() as RunRow[]).map(rowToRun);
   }
 
   listRuns(): RunListing[] {
@@ -103,6 +121,10 @@ export class SqliteRunQueries implements RunQueries {
     return { ...defaults, ...(JSON.parse(row.config) as Omit<Experiment, 'tasks'>) };
   }
 
+  variants(id: string): { id: string; adapter: string }[] {
+    return this.db.prepare('SELECT id, adapter FROM variants WHERE run_id = ? ORDER BY idx').all(id) as { id: string; adapter: string }[];
+  }
+
   *tasks(id: string): Generator<Task> {
     const rows = this.db.prepare('SELECT id, input, expected, metadata FROM tasks WHERE run_id = ? ORDER BY idx').iterate(id) as Iterable<TaskRow>;
     for (const r of rows) yield rowToTask(r);
@@ -122,13 +144,34 @@ export class SqliteRunQueries implements RunQueries {
     return (rows as SumsRow[]).map(sumsOfRow);
   }
 
-  latencies(id: string, threshold: number): Iterable<[string, number, number]> {
-    const all = threshold >= 2 ** 32;
+  runTotals(id: string): { finished: number; errors: number; cost: number } {
     return this.db
-      .prepare(`SELECT variant_id, seq, latency_ms FROM trials WHERE run_id = ? AND status = 'ok' AND latency_ms IS NOT NULL
-                ${all ? '' : 'AND (seq * 2654435761) % 4294967296 < ?'}`)
-      .raw()
-      .iterate(...(all ? [id] : [id, threshold])) as Iterable<[string, number, number]>;
+      .prepare(`SELECT COALESCE(SUM(status != 'scheduled'), 0) AS finished, COALESCE(SUM(status = 'error'), 0) AS errors, TOTAL(cost) AS cost
+                FROM trials WHERE run_id = ?`)
+      .get(id) as { finished: number; errors: number; cost: number };
+  }
+
+  trialSpan(id: string): number {
+    return ((this.db.prepare('SELECT MAX(seq) FROM trials WHERE run_id = ?').pluck().get(id) as number | null) ?? -1) + 1;
+  }
+
+  inflightCount(id: string): number {
+    return this.db.prepare("SELECT COUNT(*) FROM trials WHERE run_id = ? AND status = 'scheduled'").pluck().get(id) as number;
+  }
+
+  latencies(id: string, threshold: number, range?: SeqRange): Iterable<[string, number, number]> {
+    const where = ['run_id = ?', "status = 'ok'", 'latency_ms IS NOT NULL'];
+    const params: unknown[] = [id];
+    if (range) {
+      where.push('seq >= ?', 'seq < ?');
+      params.push(range.from, range.to);
+    }
+    if (threshold < 2 ** 32) {
+      // seqHash (report/latency-sample.ts) in SQL: the low 32 bits of seq * 2654435761.
+      where.push('(seq * 2654435761) % 4294967296 < ?');
+      params.push(threshold);
+    }
+    return this.db.prepare(`SELECT variant_id, seq, latency_ms FROM trials WHERE ${where.join(' AND ')}`).raw().iterate(...params) as Iterable<[string, number, number]>;
   }
 
   scores(id: string): Iterable<[string, number, number]> {
@@ -136,6 +179,20 @@ export class SqliteRunQueries implements RunQueries {
       .prepare("SELECT variant_id, seq, score FROM trials WHERE run_id = ? AND status = 'ok' AND score IS NOT NULL ORDER BY seq")
       .raw()
       .iterate(id) as Iterable<[string, number, number]>;
+  }
+
+  scoreSequence(id: string, variantId: string, limit: number): number[] {
+    return this.db
+      .prepare("SELECT score FROM trials WHERE run_id = ? AND variant_id = ? AND status = 'ok' AND score IS NOT NULL ORDER BY seq LIMIT ?")
+      .pluck()
+      .all(id, variantId, limit) as number[];
+  }
+
+  taskScores(id: string): { variantId: string; taskId: string; score: number }[] {
+    return this.db
+      .prepare(`SELECT t.variant_id AS variantId, k.id AS taskId, AVG(t.score) AS score FROM trials t JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx
+                WHERE t.run_id = ? AND t.status = 'ok' AND t.score IS NOT NULL GROUP BY t.variant_id, k.id`)
+      .all(id) as { variantId: string; taskId: string; score: number }[];
   }
 
   *trials(id: string, options: { prompts?: boolean } = {}): Generator<TrialRecord> {
@@ -163,6 +220,31 @@ export class SqliteRunQueries implements RunQueries {
     return trial;
   }
 
+  trialPage(id: string, filter: TrialFilter): TrialPage {
+    return trialPage(this.db, id, filter);
+  }
+
+  trialBriefs(id: string, seqs: readonly number[], limit: number): TrialBrief[] {
+    return trialBriefs(this.db, id, seqs, limit);
+  }
+
+  recentTrials(id: string, limit: number): TrialBrief[] {
+    return recentTrials(this.db, id, limit);
+  }
+
+  inflightTrials(id: string, limit: number): TrialBrief[] {
+    return inflightTrials(this.db, id, limit);
+  }
+
+  trialDetail(id: string, seq: number): TrialDetail | undefined {
+    if (!this.getRun(id)) return undefined;
+    return trialDetail(this.db, id, seq, this.format(id), (variantId, input) => this.prompter(id)(variantId, input));
+  }
+
+  trialFacts(id: string, seqs: readonly number[]): TrialFacts[] {
+    return trialFacts(this.db, id, seqs);
+  }
+
   eventsAfter(after: number, query: EventQuery = {}): EventRecord[] {
     const where = ['seq > ?', 'seq <= ?'];
     const params: unknown[] = [after, query.upTo ?? Number.MAX_SAFE_INTEGER];
@@ -185,6 +267,25 @@ export class SqliteRunQueries implements RunQueries {
       ? this.db.prepare('SELECT MAX(seq) FROM events WHERE run_id = ?').pluck().get(runId)
       : this.db.prepare('SELECT MAX(seq) FROM events').pluck().get();
     return (value as number | null) ?? 0;
+  }
+
+  latestEvent(runId: string, type: string): EventRecord | undefined {
+    const row = this.db.prepare('SELECT seq, run_id, ts, type, data FROM events WHERE run_id = ? AND type = ? ORDER BY seq DESC LIMIT 1').get(runId, type) as EventRow | undefined;
+    return row ? toEvent(row) : undefined;
+  }
+
+  decisions(runId: string, limit: number): DecisionRecord[] {
+    const rows = this.db
+      .prepare(`SELECT seq, run_id, ts, type, data FROM events WHERE run_id = ? AND type IN (${DECISION_TYPES.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT ?`)
+      .all(runId, ...DECISION_TYPES, limit) as EventRow[];
+    const list: DecisionRecord[] = rows.map(toEvent).map((e) => ({ seq: e.seq, ts: e.ts, kind: e.type, data: e.data }));
+    // A `decisions` table (the controller's, once a migration adds it) is read as it is.
+    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'").get() !== undefined) {
+      for (const r of this.db.prepare('SELECT * FROM decisions WHERE run_id = ? LIMIT ?').all(runId, limit) as Record<string, unknown>[]) {
+        list.push({ seq: Number(r['seq'] ?? r['id'] ?? 0), ts: Number(r['ts'] ?? r['created_at'] ?? 0), kind: String(r['kind'] ?? r['type'] ?? 'decision'), data: r });
+      }
+    }
+    return list;
   }
 
   /** How the run's compact rows expand. */

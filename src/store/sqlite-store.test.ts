@@ -6,11 +6,20 @@ import type { Experiment } from '../config/experiment.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
+import { describeRunQueriesContract } from './run-queries-contract.test-utils.js';
+import { SqliteRunQueries } from './sqlite-run-queries.js';
 import { describeStoreContract } from './store-contract.test-utils.js';
 
 describeStoreContract('SqliteStore', () => {
   const { dir, cleanup } = tempDir();
   return { store: SqliteStore.open(join(dir, 'contract.db')), cleanup };
+});
+
+// The read side on its own connection, as `report` and the dashboard open it.
+describeRunQueriesContract('SqliteRunQueries', () => {
+  const { dir, cleanup } = tempDir();
+  const store = SqliteStore.open(join(dir, 'contract.db'));
+  return { store, queries: SqliteRunQueries.open(join(dir, 'contract.db')), cleanup };
 });
 
 const experiment: Experiment = {

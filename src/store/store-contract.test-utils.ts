@@ -151,7 +151,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect(store.queries().savedStats('r1')).toBeNull();
       const stats = {
         version: 1, latencySampled: false, leader: null, latency: { a: { n: 1, p50: 3, p95: 3 } },
-        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, tokensIn: 1, tokensOut: 2, attempts: 1, rewarded: 1, rewardSum: 1 }],
+        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, tokensIn: 1, tokensOut: 2, attempts: 1, rewarded: 1, rewardSum: 1, latN: 1, latSum: 3 }],
       };
       store.saveRunStats('r1', stats);
       expect(store.queries().savedStats('r1')).toEqual(stats);
