@@ -1,4 +1,4 @@
-import type { Task } from '../model/task.js';
+import type { TaskList } from '../tasks/task-list.js';
 import type { Budget, Cost, Objective, StopRule } from './schema.js';
 
 /** A validated variant. `options` are the adapter's own fields as written: `${ENV}` references intact. */
@@ -46,7 +46,8 @@ export interface Experiment {
   snapshotEvery: number;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
-  tasks: Task[];
+  /** In memory (an array) for small datasets, read as iterated for large files (see TaskList). */
+  tasks: TaskList;
   /** Folder that relative paths in options resolve against. */
   baseDir: string;
   /** The experiment file, absolute; '<inline>' when built in code. */

@@ -6,13 +6,17 @@ import { ConfigError, type ConfigIssue } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { createPolicy, policyConfigSchema, type PolicyConfig } from '../policies/index.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
+import { FileTasks } from '../tasks/file-tasks.js';
+import { jsonLines } from '../tasks/jsonl.js';
 import { readDataset } from '../tasks/load.js';
-import { normaliseTasks } from '../tasks/normalise.js';
+import { normaliseTasks, TaskNormaliser } from '../tasks/normalise.js';
+import { TaskScanner, type TaskScan } from '../tasks/scan.js';
+import type { TaskList } from '../tasks/task-list.js';
 import { envReferences } from './env.js';
 import type { Experiment, ScorerSpec, VariantSpec } from './experiment.js';
 import { experimentHeadSchema, type ExperimentHead } from './schema.js';
 import { formatPath, parseSource, type SourceDocument } from './source-map.js';
-import { checkTemplates } from './templates-check.js';
+import { checkTemplates, templateVariablesOf } from './templates-check.js';
 import { validateVariant } from './variants.js';
 
 type Path = (string | number)[];
@@ -55,10 +59,11 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const head = parsed.data;
   const baseDir = dirname(source);
   const variants = await loadVariants(head, baseDir, list, env);
-  const tasks = loadTasks(head, baseDir, list);
-  const scorers = loadScorers(head, tasks, baseDir, list, env);
+  const scanner = new TaskScanner(templateVariablesOf(head, variants));
+  const tasks = loadTasks(head, baseDir, list, scanner);
+  const scorers = loadScorers(head, scanner.scan, baseDir, list, env);
   const policy = checkAdaptive(head, variants.length, list);
-  checkTemplates(head, variants, tasks, list.at.bind(list));
+  checkTemplates(head, variants, scanner.scan, list.at.bind(list));
   checkEnv(doc.value, list, env);
   if (list.issues.length) throw new ConfigError(list.issues);
   const experiment: Experiment = {
@@ -177,34 +182,67 @@ async function readVariantFile(path: string, list: IssueList): Promise<[string, 
   return found;
 }
 
-function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList): Task[] {
+/** Datasets larger than this are not held in memory: a JSON Lines file is read again when the run needs it. */
+const IN_MEMORY_TASKS_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads and checks the tasks in one pass, gathering what the other checks need in `scanner`. A large
+ * JSON Lines file streams past (its tasks are read from the file again when the run stores them);
+ * anything else is held in memory.
+ */
+function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList, scanner: TaskScanner): TaskList {
   const spec = head.tasks;
-  let records: unknown[];
-  let report: (index: number, path: string, message: string) => void;
   if (Array.isArray(spec)) {
-    records = spec;
-    report = (i, p, m) => list.at(['tasks', i, ...(p ? [p] : [])], m);
-  } else {
-    const rel = typeof spec === 'string' ? spec : spec.file;
-    const file = isAbsolute(rel) ? rel : resolve(baseDir, rel);
-    const where: Path = typeof spec === 'string' ? ['tasks'] : ['tasks', 'file'];
-    if (!existsSync(file)) {
-      list.at(where, `dataset file not found: ${file}`);
-      return [];
-    }
-    const read = readDataset(file);
-    for (const issue of read.issues) list.inFile(file, issue.path, issue.message, issue.line);
-    records = typeof spec === 'object' && spec.limit ? read.records.slice(0, spec.limit) : read.records;
-    report = (i, p, m) => list.inFile(file, `task ${i + 1}${p ? `.${p}` : ''}`, m);
+    return collect(spec, scanner, (i, p, m) => list.at(['tasks', i, ...(p ? [p] : [])], m), () => list.at(['tasks'], 'expected at least one task'), list);
   }
+  const rel = typeof spec === 'string' ? spec : spec.file;
+  const file = isAbsolute(rel) ? rel : resolve(baseDir, rel);
+  const where: Path = typeof spec === 'string' ? ['tasks'] : ['tasks', 'file'];
+  if (!existsSync(file)) {
+    list.at(where, `dataset file not found: ${file}`);
+    return [];
+  }
+  const limit = typeof spec === 'object' ? spec.limit : undefined;
+  const report = (i: number, p: string, m: string) => list.inFile(file, `task ${i + 1}${p ? `.${p}` : ''}`, m);
+  const empty = () => list.at(['tasks'], 'expected at least one task');
+  const ext = extname(file).toLowerCase();
+  if ((ext === '.jsonl' || ext === '.ndjson') && statSync(file).size > IN_MEMORY_TASKS_BYTES) {
+    const normaliser = new TaskNormaliser();
+    let index = 0;
+    for (const { line, value, error } of jsonLines(file)) {
+      if (limit !== undefined && index >= limit) break;
+      if (error !== undefined) {
+        list.inFile(file, '', error, line);
+        continue;
+      }
+      const r = normaliser.next(value, index);
+      if ('task' in r) scanner.add(r.task, hasId(value));
+      else report(r.issue.index, r.issue.path, r.issue.message);
+      index++;
+    }
+    if (index === 0 && list.issues.length === 0) empty();
+    return new FileTasks(file, scanner.scan.count, { limit, derivedIds: scanner.scan.derivedIds });
+  }
+  const read = readDataset(file);
+  for (const issue of read.issues) list.inFile(file, issue.path, issue.message, issue.line);
+  return collect(limit ? read.records.slice(0, limit) : read.records, scanner, report, empty, list);
+}
+
+/** Records held in memory, as tasks. */
+function collect(records: readonly unknown[], scanner: TaskScanner, report: (index: number, path: string, message: string) => void, empty: () => void, list: IssueList): Task[] {
   const { tasks, issues } = normaliseTasks(records);
   for (const issue of issues) report(issue.index, issue.path, issue.message);
-  if (records.length === 0 && list.issues.length === 0) list.at(['tasks'], 'expected at least one task');
+  for (const task of tasks) scanner.add(task);
+  if (records.length === 0 && list.issues.length === 0) empty();
   return tasks;
 }
 
-function loadScorers(head: ExperimentHead, tasks: Task[], baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): ScorerSpec[] {
-  const hasExpected = tasks.some((t) => t.expected !== undefined);
+function hasId(record: unknown): boolean {
+  return isRecord(record) && record['id'] !== undefined;
+}
+
+function loadScorers(head: ExperimentHead, scan: TaskScan, baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): ScorerSpec[] {
+  const hasExpected = scan.withExpected > 0;
   const entries = head.scorers ?? (hasExpected ? ['equals'] : []);
   const scorers: ScorerSpec[] = [];
   entries.forEach((entry, i) => {
@@ -227,9 +265,9 @@ function loadScorers(head: ExperimentHead, tasks: Task[], baseDir: string, list:
       for (const issue of validateVariant(options['variant'], env).issues) list.at(['scorers', i, 'variant', ...issue.path], issue.message);
     }
     const needsExpected = type === 'equals' || (type === 'contains' && options['value'] === undefined);
-    const missing = needsExpected ? tasks.filter((t) => t.expected === undefined) : [];
-    if (missing.length) {
-      list.at(['scorers', i], `${String(type)} compares with the expected answer, but ${missing.length} task(s) have none (e.g. ${missing.slice(0, 3).map((t) => t.id).join(', ')})`);
+    const missing = needsExpected ? scan.count - scan.withExpected : 0;
+    if (missing) {
+      list.at(['scorers', i], `${String(type)} compares with the expected answer, but ${missing} task(s) have none (e.g. ${scan.withoutExpected.join(', ')})`);
     }
     for (const key of ['file'] as const) {
       if (typeof options[key] === 'string' && !existsSync(resolve(baseDir, options[key]))) {

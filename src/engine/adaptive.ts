@@ -38,7 +38,7 @@ export function adaptiveScheduler(
   const n = new Float64Array(k);
   const sum = new Float64Array(k);
   const sumSq = new Float64Array(k);
-  const order = taskOrder(experiment.tasks, experiment.seed);
+  const order = taskOrder(experiment.tasks.length, experiment.seed);
   const seedOf = seedHasher(experiment.seed);
   const chooseSeedOf = seedHasher(experiment.seed, 'choose');
   const redispatch = [...history.unfinished];
@@ -71,7 +71,7 @@ export function adaptiveScheduler(
 
   const spec = (seq: number, arm: number, taskIdx: number, repeat: number): TrialSpec => {
     pending[arm]! += 1;
-    const task = experiment.tasks[taskIdx] as Task;
+    const task = experiment.tasks.at(taskIdx) as Task;
     return { runId, seq, variantId: variants[arm] ?? '', task, taskIdx, repeat, seed: seedOf(seq) };
   };
 
@@ -85,7 +85,7 @@ export function adaptiveScheduler(
       const again = redispatch.shift();
       if (again) {
         const arm = armOf.get(again.variantId);
-        if (arm !== undefined && experiment.tasks[again.taskIdx]) return spec(again.seq, arm, again.taskIdx, again.repeat);
+        if (arm !== undefined && again.taskIdx < experiment.tasks.length) return spec(again.seq, arm, again.taskIdx, again.repeat);
       }
       if (decision) return null;
       const seq = nextSeq++;
@@ -114,20 +114,20 @@ function ALL(k: number): number[] {
 }
 
 /** The task of each seq: pass p is a seeded permutation of all tasks, so the order never depends on choices. */
-function taskOrder(tasks: readonly Task[], seed: number): (seq: number) => { taskIdx: number; pass: number } {
+function taskOrder(count: number, seed: number): (seq: number) => { taskIdx: number; pass: number } {
   let pass = -1;
   let perm: Uint32Array = new Uint32Array(0);
   return (seq) => {
-    const p = Math.floor(seq / tasks.length);
+    const p = Math.floor(seq / count);
     if (p !== pass) {
       pass = p;
       const rng = createRandom(hashSeed(seed, 'tasks', p));
-      perm = Uint32Array.from(tasks, (_, i) => i);
+      perm = Uint32Array.from({ length: count }, (_, i) => i);
       for (let i = perm.length - 1; i > 0; i--) {
         const j = rng.int(i + 1);
         [perm[i], perm[j]] = [perm[j]!, perm[i]!];
       }
     }
-    return { taskIdx: perm[seq % tasks.length]!, pass: p };
+    return { taskIdx: perm[seq % count]!, pass: p };
   };
 }

@@ -28,7 +28,7 @@ export function gridScheduler(runId: string, experiment: Experiment, isFinished:
       const repeat = Math.floor(s / perRepeat);
       const within = s - repeat * perRepeat;
       const taskIdx = Math.floor(within / nv);
-      const task = tasks[taskIdx];
+      const task = tasks.at(taskIdx);
       const variantId = variants[within % nv];
       if (!task || variantId === undefined) return null;
       return { runId, seq: s, variantId, task, taskIdx, repeat, seed: seedOf(s) };

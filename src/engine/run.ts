@@ -8,6 +8,7 @@ import { budgetGuard } from './budget.js';
 import { adaptiveScheduler } from './adaptive.js';
 import { gridScheduler } from './grid.js';
 import { RunTotals, totalsFromQueries } from '../report/totals.js';
+import { FileTasks } from '../tasks/file-tasks.js';
 import { reward } from './objective.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
@@ -46,7 +47,11 @@ export async function startRun(experiment: Experiment, options: RunOptions): Pro
   const runId = options.runId ?? newRunId();
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
   options.store.createRun(runId, experiment, plannedTrials(experiment));
-  return execute(runId, experiment, runtime, options, false);
+  // Tasks held in memory are used as they are. A large dataset file, just stored, is read again from
+  // the file by a grid (in order, unchanged since validation: FileTasks checks); anything else reads the store.
+  const streamed = experiment.tasks instanceof FileTasks && experiment.mode === 'grid';
+  const tasks = Array.isArray(experiment.tasks) || streamed ? experiment.tasks : options.store.queries().tasks(runId);
+  return execute(runId, { ...experiment, tasks }, runtime, options, false);
 }
 
 /**

@@ -138,7 +138,8 @@ class Xoshiro128 implements Random {
   }
 
   fork(label: string | number): Random {
-    return new Xoshiro128(hashSeed(this.seed, label));
+    // hashSeed(this.seed, label), without its rest-argument array: one fork per trial attempt.
+    return new Xoshiro128(mix(mix(0x811c9dc5, this.seed), label) >>> 0);
   }
 }
 

@@ -24,7 +24,7 @@ export function describeRunQueriesContract(name: string, open: () => { store: St
   };
   const RUN = '20260101-000000-aaaa';
   const spec = (seq: number): TrialSpec => ({
-    runId: RUN, seq, variantId: seq % 2 ? 'b' : 'a', task: experiment.tasks[Math.floor(seq / 2) % 2]!, taskIdx: Math.floor(seq / 2) % 2, repeat: 0, seed: seq,
+    runId: RUN, seq, variantId: seq % 2 ? 'b' : 'a', task: experiment.tasks.at(Math.floor(seq / 2) % 2)!, taskIdx: Math.floor(seq / 2) % 2, repeat: 0, seed: seq,
   });
   const outcome = (seq: number): TrialOutcome => {
     const right = seq % 3 !== 0;
@@ -71,6 +71,18 @@ export function describeRunQueriesContract(name: string, open: () => { store: St
       expect(q.runConfig(RUN)).toEqual(config);
       expect(q.variants(RUN)).toEqual([{ id: 'a', adapter: 'mock' }, { id: 'b', adapter: 'mock' }]);
       expect([...q.tasks(RUN)]).toEqual(experiment.tasks);
+    });
+
+    it('reads a run\'s tasks a chunk at a time in order and one at a time out of order, with the same answers', () => {
+      const { store, queries: q, cleanup } = open();
+      cleanups.push(() => q.close(), () => store.close(), cleanup);
+      const many = Array.from({ length: 2_500 }, (_, i) => ({ id: `t${i}`, input: { word: String(i) }, ...(i % 2 ? { expected: i } : {}) }));
+      store.createRun(RUN, { ...experiment, tasks: many }, 5_000);
+      const tasks = q.tasks(RUN);
+      expect(tasks.length).toBe(2_500);
+      expect([...tasks]).toEqual(many);
+      expect([0, 1, 1023, 1024, 1025, 2499].map((i) => tasks.at(i))).toEqual([0, 1, 1023, 1024, 1025, 2499].map((i) => many[i]));
+      expect([2000, 7, 1500, 2500, -1].map((i) => tasks.at(i))).toEqual([many[2000], many[7], many[1500], undefined, undefined]);
     });
 
     it('aggregates without reading trials one by one: totals, sums per variant, latencies, scores', () => {

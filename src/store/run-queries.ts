@@ -1,5 +1,5 @@
 import type { Experiment } from '../config/experiment.js';
-import type { Task } from '../model/task.js';
+import type { TaskList } from '../tasks/task-list.js';
 import type { DecisionRecord, TrialBrief, TrialDetail, TrialFacts, TrialFilter, TrialPage } from './read-records.js';
 import type { EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
 
@@ -50,8 +50,8 @@ export interface RunReads {
   runConfig(id: string): Omit<Experiment, 'tasks'>;
   /** The run's variants in the experiment's order. */
   variants(id: string): { id: string; adapter: string }[];
-  /** The run's tasks in order, streamed. */
-  tasks(id: string): Iterable<Task>;
+  /** The run's tasks in order, read as they are asked for (never all held). */
+  tasks(id: string): TaskList;
 }
 
 /** Statistics: saved totals, aggregates, and the few per-trial values percentiles and the lead need. */

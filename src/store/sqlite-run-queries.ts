@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { Experiment } from '../config/experiment.js';
 import { MetaorchError, RunNotFoundError } from '../model/errors.js';
-import type { Task } from '../model/task.js';
+import type { TaskList } from '../tasks/task-list.js';
 import { renderPrompt } from '../tasks/template.js';
 import type { DecisionRecord, TrialBrief, TrialDetail, TrialFacts, TrialFilter, TrialPage } from './read-records.js';
 import type { EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
 import { RUN_STATS_VERSION } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
 import { SqliteStore } from './sqlite-store.js';
+import { SqliteTasks } from './sqlite-tasks.js';
 import { inflightTrials, recentTrials, trialBriefs, trialDetail, trialFacts, trialPage } from './sqlite-trial-queries.js';
 import type { EventQuery, RunQueries, SeqRange } from './run-queries.js';
 import { parseTrialFormat, type TrialFormat } from './trial-format.js';
@@ -125,9 +126,8 @@ export class SqliteRunQueries implements RunQueries {
     return this.db.prepare('SELECT id, adapter FROM variants WHERE run_id = ? ORDER BY idx').all(id) as { id: string; adapter: string }[];
   }
 
-  *tasks(id: string): Generator<Task> {
-    const rows = this.db.prepare('SELECT id, input, expected, metadata FROM tasks WHERE run_id = ? ORDER BY idx').iterate(id) as Iterable<TaskRow>;
-    for (const r of rows) yield rowToTask(r);
+  tasks(id: string): TaskList {
+    return new SqliteTasks(this.db, id);
   }
 
   savedStats(id: string): RunStats | null {
@@ -299,20 +299,6 @@ export class SqliteRunQueries implements RunQueries {
     const templates = new Map(config.variants.map((v) => [v.id, v.prompt ?? config.prompt]));
     return (variantId, input) => renderPrompt(templates.has(variantId) ? templates.get(variantId) : config.prompt, input);
   }
-}
-
-interface TaskRow {
-  id: string;
-  input: string;
-  expected: string | null;
-  metadata: string | null;
-}
-
-function rowToTask(r: TaskRow): Task {
-  const task: Task = { id: r.id, input: JSON.parse(r.input) as Record<string, unknown> };
-  if (r.expected !== null) task.expected = JSON.parse(r.expected);
-  if (r.metadata !== null) task.metadata = JSON.parse(r.metadata) as Record<string, unknown>;
-  return task;
 }
 
 interface EventRow {

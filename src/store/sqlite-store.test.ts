@@ -28,7 +28,7 @@ const experiment: Experiment = {
   variants: [{ id: 'a', adapter: 'mock', options: {} }], scorers: [], tasks: [{ id: 't0', input: { q: 1 } }],
   baseDir: '/tmp', source: '/tmp/exp.yaml',
 };
-const spec: TrialSpec = { runId: 'r1', seq: 2, variantId: 'a', task: experiment.tasks[0]!, taskIdx: 0, repeat: 0, seed: 2 };
+const spec: TrialSpec = { runId: 'r1', seq: 2, variantId: 'a', task: experiment.tasks.at(0)!, taskIdx: 0, repeat: 0, seed: 2 };
 const outcome: TrialOutcome = {
   seq: 2, status: 'ok', prompt: 'p', output: 'late', scores: [], score: 1, passed: true, attempts: [{ n: 1, latencyMs: 3 }],
   latencyMs: 3, tokens: { input: 1, output: 2 }, cost: 0.5, error: null, startedAt: 1, finishedAt: 2,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Experiment } from '../config/experiment.js';
+import type { Task } from '../model/task.js';
 import { StoreError } from '../model/errors.js';
 import { migrate } from './migrations.js';
 import type { AdaptiveHistory, FinishedTrial, PendingTrial, RunRecord, RunStats } from './records.js';
@@ -12,6 +13,8 @@ import { TrialWriter } from './trial-writer.js';
 export type { RunPatch } from './store.js';
 
 export const DEFAULT_DB = '.metaorch/metaorch.db';
+/** Tasks per INSERT statement when a run is created. */
+const TASK_ROWS = 64;
 
 /**
  * The store: one SQLite file in WAL mode, the only source of truth for runs, trials and events.
@@ -58,12 +61,32 @@ export class SqliteStore implements Store {
         .run(id, experiment.name, experiment.mode, experiment.seed, JSON.stringify(config), experiment.source, planned, now, now, process.pid);
       const insertVariant = this.db.prepare('INSERT INTO variants (run_id, idx, id, adapter, config) VALUES (?, ?, ?, ?, ?)');
       experiment.variants.forEach((v, i) => insertVariant.run(id, i, v.id, v.adapter, JSON.stringify(v)));
-      const insertTask = this.db.prepare('INSERT INTO tasks (run_id, idx, id, input, expected, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-      tasks.forEach((t, i) =>
-        insertTask.run(id, i, t.id, JSON.stringify(t.input), t.expected === undefined ? null : JSON.stringify(t.expected), t.metadata ? JSON.stringify(t.metadata) : null),
-      );
+      this.insertTasks(id, tasks);
       this.appendEvent(id, 'run', { status: 'running', name: experiment.name, planned });
     })();
+  }
+
+  /** The tasks, TASK_ROWS to a statement: a dataset of millions streams through without being held. */
+  private insertTasks(runId: string, tasks: Iterable<Task>): void {
+    const statements = new Map<number, Database.Statement>();
+    const insert = (rows: number) => {
+      let statement = statements.get(rows);
+      if (!statement) {
+        const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
+        statements.set(rows, (statement = this.db.prepare(`INSERT INTO tasks (run_id, idx, id, input, expected, metadata) VALUES ${values}`)));
+      }
+      return statement;
+    };
+    let chunk: unknown[] = [];
+    let idx = 0;
+    for (const t of tasks) {
+      chunk.push(runId, idx++, t.id, JSON.stringify(t.input), t.expected === undefined ? null : JSON.stringify(t.expected), t.metadata ? JSON.stringify(t.metadata) : null);
+      if (chunk.length === TASK_ROWS * 6) {
+        insert(TASK_ROWS).run(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length) insert(chunk.length / 6).run(chunk);
   }
 
   updateRun(id: string, patch: RunPatch): void {
@@ -99,10 +122,10 @@ export class SqliteStore implements Store {
     else this.db.prepare('INSERT OR REPLACE INTO run_stats (run_id, data) VALUES (?, ?)').run(runId, JSON.stringify(stats));
   }
 
-  /** The experiment as it was validated when the run was created (not re-read from its file). */
+  /** The experiment as it was validated when the run was created (not re-read from its file); its tasks are read as needed. */
   loadExperiment(id: string): Experiment {
     const queries = this.queries();
-    return { ...queries.runConfig(id), tasks: [...queries.tasks(id)] };
+    return { ...queries.runConfig(id), tasks: queries.tasks(id) };
   }
 
   /** One bit per seq: set when that trial's result is recorded. */

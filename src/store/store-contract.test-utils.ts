@@ -18,7 +18,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
     scorers: [], tasks: [{ id: 't0', input: { q: 1 }, expected: 'x' }, { id: 't1', input: { q: 2 }, metadata: { lang: 'fr' } }],
     baseDir: '/tmp', source: '/tmp/exp.yaml',
   };
-  const spec = (seq: number, variantId = 'a'): TrialSpec => ({ runId: 'r1', seq, variantId, task: experiment.tasks[seq % 2]!, taskIdx: seq % 2, repeat: 0, seed: seq });
+  const spec = (seq: number, variantId = 'a'): TrialSpec => ({ runId: 'r1', seq, variantId, task: experiment.tasks.at(seq % 2)!, taskIdx: seq % 2, repeat: 0, seed: seq });
   const outcome = (seq: number, output: string, status: TrialOutcome['status'] = 'ok', score = 1): TrialOutcome => ({
     seq, status, prompt: 'p', output, scores: [], score: status === 'ok' ? score : null, passed: status === 'ok' ? score >= 0.5 : null,
     attempts: [{ n: 1, latencyMs: 3 }], latencyMs: 3, tokens: { input: 1, output: 2 }, cost: 0.5,
@@ -40,9 +40,12 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
     it('round-trips the experiment with env references intact and tasks in order', () => {
       const store = fresh();
       store.createRun('r1', experiment, 4);
-      expect(store.loadExperiment('r1')).toEqual(experiment);
-      const { tasks: _tasks, ...config } = experiment;
-      expect(store.queries().runConfig('r1')).toEqual(config);
+      const { tasks, ...config } = store.loadExperiment('r1');
+      const { tasks: written, ...expected } = experiment;
+      expect(config).toEqual(expected);
+      expect([...tasks]).toEqual(written);
+      expect([tasks.length, tasks.at(1)?.id, tasks.at(0)?.id, tasks.at(2)]).toEqual([2, 't1', 't0', undefined]);
+      expect(store.queries().runConfig('r1')).toEqual(expected);
       expect(store.getRun('r1')).toMatchObject({ status: 'running', seed: 3, planned: 4, name: 'contract' });
     });
 

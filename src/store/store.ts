@@ -63,6 +63,7 @@ export interface Store {
   getRun(id: string): RunRecord | undefined;
   /** A run id from an exact id, a unique prefix, or `latest`; throws listing known runs otherwise. */
   resolveRunId(ref: string): string;
+  /** The experiment as validated when the run was created; its tasks are read from the store as needed. */
   loadExperiment(id: string): Experiment;
   /** One bit per seq: set when that trial's result is recorded. */
   finishedBitmap(id: string, size: number): Uint8Array;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Task } from '../model/task.js';
+import { IdSet } from './id-set.js';
 
 const RESERVED = new Set(['id', 'input', 'expected', 'metadata']);
 
@@ -21,51 +22,73 @@ export interface TaskIssue {
 export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; issues: TaskIssue[] } {
   const tasks: Task[] = [];
   const issues: TaskIssue[] = [];
-  const seen = new Map<string, number>();
+  const normaliser = new TaskNormaliser();
   records.forEach((record, index) => {
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      issues.push({ index, path: '', message: `expected an object, got ${describe(record)}` });
-      return;
-    }
-    const r = record as Record<string, unknown>;
-    let input: Record<string, unknown>;
-    if ('input' in r) {
-      if (r['input'] === null || typeof r['input'] !== 'object' || Array.isArray(r['input'])) {
-        issues.push({ index, path: 'input', message: `expected an object of input fields, got ${describe(r['input'])}` });
-        return;
-      }
-      input = r['input'] as Record<string, unknown>;
-    } else {
-      input = Object.fromEntries(Object.entries(r).filter(([k]) => !RESERVED.has(k)));
-    }
-    if (r['metadata'] !== undefined && (typeof r['metadata'] !== 'object' || r['metadata'] === null || Array.isArray(r['metadata']))) {
-      issues.push({ index, path: 'metadata', message: `expected an object, got ${describe(r['metadata'])}` });
-      return;
-    }
-    if (r['id'] !== undefined && typeof r['id'] !== 'string' && typeof r['id'] !== 'number') {
-      issues.push({ index, path: 'id', message: `expected a string or number, got ${describe(r['id'])}` });
-      return;
-    }
-    const given = r['id'] !== undefined ? String(r['id']) : undefined;
-    let id = given ?? `t-${contentHash(input, r['expected'])}`;
-    const previous = seen.get(id);
-    if (previous !== undefined) {
-      if (given !== undefined) {
-        issues.push({ index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous})` });
-        return;
-      }
-      // Identical content without an id: keep both, numbered by occurrence so the id stays stable.
-      let n = 2;
-      while (seen.has(`${id}-${n}`)) n++;
-      id = `${id}-${n}`;
-    }
-    seen.set(id, index);
-    const task: Task = { id, input };
-    if (r['expected'] !== undefined) task.expected = r['expected'];
-    if (r['metadata'] !== undefined) task.metadata = r['metadata'] as Record<string, unknown>;
-    tasks.push(task);
+    const r = normaliser.next(record, index);
+    if ('task' in r) tasks.push(r.task);
+    else issues.push(r.issue);
   });
   return { tasks, issues };
+}
+
+/**
+ * normaliseTasks one record at a time, for datasets that stream past: it remembers every id (to
+ * report duplicates) in a few bytes each, and nothing else.
+ *
+ * @example
+ * const n = new TaskNormaliser();
+ * for (const [i, record] of records.entries()) { const r = n.next(record, i); ... }
+ */
+export class TaskNormaliser {
+  private readonly seen = new IdSet();
+
+  /** One record on its own: no duplicate check (for records already validated with their ids). */
+  static one(record: unknown, index: number): { task: Task } | { issue: TaskIssue } {
+    return shape(record, index, null);
+  }
+
+  next(record: unknown, index: number): { task: Task } | { issue: TaskIssue } {
+    return shape(record, index, this.seen);
+  }
+}
+
+/** Shapes one record into a task; with `seen`, also checks its id against the ids before it. */
+function shape(record: unknown, index: number, seen: IdSet | null): { task: Task } | { issue: TaskIssue } {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    return { issue: { index, path: '', message: `expected an object, got ${describe(record)}` } };
+  }
+  const r = record as Record<string, unknown>;
+  let input: Record<string, unknown>;
+  if ('input' in r) {
+    if (r['input'] === null || typeof r['input'] !== 'object' || Array.isArray(r['input'])) {
+      return { issue: { index, path: 'input', message: `expected an object of input fields, got ${describe(r['input'])}` } };
+    }
+    input = r['input'] as Record<string, unknown>;
+  } else {
+    input = {};
+    for (const key in r) if (!RESERVED.has(key)) input[key] = r[key];
+  }
+  if (r['metadata'] !== undefined && (typeof r['metadata'] !== 'object' || r['metadata'] === null || Array.isArray(r['metadata']))) {
+    return { issue: { index, path: 'metadata', message: `expected an object, got ${describe(r['metadata'])}` } };
+  }
+  if (r['id'] !== undefined && typeof r['id'] !== 'string' && typeof r['id'] !== 'number') {
+    return { issue: { index, path: 'id', message: `expected a string or number, got ${describe(r['id'])}` } };
+  }
+  const given = r['id'] !== undefined ? String(r['id']) : undefined;
+  let id = given ?? `t-${contentHash(input, r['expected'])}`;
+  const previous = seen ? seen.add(id, index) : -1;
+  if (seen && previous >= 0) {
+    if (given !== undefined) return { issue: { index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous})` } };
+    // Identical content without an id: keep both, numbered by occurrence so the id stays stable.
+    let n = 2;
+    while (seen.get(`${id}-${n}`) >= 0) n++;
+    id = `${id}-${n}`;
+    seen.add(id, index);
+  }
+  const task: Task = { id, input };
+  if (r['expected'] !== undefined) task.expected = r['expected'];
+  if (r['metadata'] !== undefined) task.metadata = r['metadata'] as Record<string, unknown>;
+  return { task };
 }
 
 function contentHash(input: unknown, expected: unknown): string {
