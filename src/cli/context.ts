@@ -1,7 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import type { RunQueries } from '../store/run-queries.js';
-import { SqliteRunQueries } from '../store/sqlite-run-queries.js';
-import { DEFAULT_DB } from '../store/sqlite-store.js';
+
+/** Where the store is when nothing says otherwise (the same as the store's DEFAULT_DB). */
+const DEFAULT_DB = '.metaorch/metaorch.db';
 
 /** The store path: `--db`, else `METAORCH_DB`, else `.metaorch/metaorch.db` in the working folder. */
 export function dbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -13,8 +14,12 @@ export function defaultOutDir(db: string, runId: string): string {
   return join(dirname(db), 'runs', runId);
 }
 
-/** Opens the store's read side lazily, once, for commands that may not need it (a run reference can be a file). */
-export function lazyQueries(db: string): { get(): RunQueries; close(): void } {
+/**
+ * The store's read side, opened lazily, once, for commands that may not need it (a run reference can
+ * be a file). Loads the store module (and SQLite) only when the command reaches this.
+ */
+export async function lazyQueries(db: string): Promise<{ get(): RunQueries; close(): void }> {
+  const { SqliteRunQueries } = await import('../store/sqlite-run-queries.js');
   let queries: RunQueries | undefined;
   return {
     get: () => (queries ??= SqliteRunQueries.open(db)),

@@ -4,7 +4,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { importUserModule } from '../adapters/module.js';
 import { ConfigError, type ConfigIssue } from '../model/errors.js';
 import type { Task } from '../model/task.js';
-import { createPolicy, policyConfigSchema, type PolicyConfig } from '../policies/index.js';
+import type { PolicyConfig } from '../policies/index.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { FileTasks } from '../tasks/file-tasks.js';
 import { jsonLines } from '../tasks/jsonl.js';
@@ -62,7 +62,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const scanner = new TaskScanner(templateVariablesOf(head, variants));
   const tasks = loadTasks(head, baseDir, list, scanner);
   const scorers = loadScorers(head, scanner.scan, baseDir, list, env);
-  const policy = checkAdaptive(head, variants.length, list);
+  const policy = await checkAdaptive(head, variants.length, list);
   checkTemplates(head, variants, scanner.scan, list.at.bind(list));
   checkEnv(doc.value, list, env);
   if (list.issues.length) throw new ConfigError(list.issues);
@@ -96,7 +96,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
  * Adaptive settings: a known policy with valid options (defaulting to top-two when a confidence is
  * asked, since plain Thompson sampling stops exploring the runner-up), and something that ends the run.
  */
-function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
+async function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Promise<Experiment['policy']> {
   if (head.mode !== 'adaptive') {
     for (const key of ['policy', 'stop'] as const) {
       if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive (this experiment is mode: ${head.mode})`);
@@ -107,6 +107,8 @@ function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList):
     list.at(['mode'], 'an adaptive run needs an end: a budget (trials, cost or time) or stop: { confidence }');
   }
   const config = head.policy ?? { name: head.stop ? 'top-two' : 'thompson' };
+  // Policies load only for adaptive experiments (their tables cost start-up time a grid does not need).
+  const { createPolicy, policyConfigSchema } = await import('../policies/index.js');
   const parsed = policyConfigSchema.safeParse(config);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) list.at(['policy', ...(issue.path as Path)], describeIssue(issue));

@@ -5,12 +5,14 @@ import { MetaorchError } from '../model/errors.js';
 import type { RunStatus } from '../store/records.js';
 import type { Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
-import { adaptiveScheduler } from './adaptive.js';
 import { gridScheduler } from './grid.js';
 import { RunTotals, totalsFromQueries } from '../report/totals.js';
 import { FileTasks } from '../tasks/file-tasks.js';
 import { reward } from './objective.js';
 import { newRunId } from './run-id.js';
+import { plannedTrials } from './planned.js';
+
+export { plannedTrials };
 import { runLoop } from './run-loop.js';
 import { buildRuntime, type TrialRuntime } from './runtime.js';
 import type { BackoffOptions } from './retry.js';
@@ -78,8 +80,8 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   for (const signal of [options.cancel, options.stop, never]) if (signal) setMaxListeners(0, signal);
   // Grid resumes recompute the plan, so only trials still running a commit later need a scheduled row;
   // adaptive resumes redispatch every dispatched trial, so each gets one. Prompts are the templates rendered.
-  const writer = store.trialWriter(runId, { scheduledRows: experiment.mode === 'grid' ? 'lingering' : 'all', derivedPrompts: true });
-  const scheduler = createScheduler(store, runId, experiment, writer);
+  const writer = store.trialWriter(runId, { scheduledRows: experiment.mode === 'grid' ? 'lingering' : 'all', derivedPrompts: true, firstAtOnce: true });
+  const scheduler = await createScheduler(store, runId, experiment, writer);
   // The report's totals are kept as trials finish (a resumed run starts from what the store holds).
   const variantIds = experiment.variants.map((v) => v.id);
   if (resumed) store.saveRunStats(runId, null);
@@ -128,8 +130,10 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
 }
 
 /** Grid: the deterministic plan minus what finished. Adaptive: the policy, rebuilt from what finished. */
-function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink): Scheduler {
+async function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink): Promise<Scheduler> {
   if (experiment.mode === 'adaptive') {
+    // Loaded for adaptive runs only: the policies' tables are start-up time a grid does not need.
+    const { adaptiveScheduler } = await import('./adaptive.js');
     return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot));
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
@@ -137,11 +141,6 @@ function createScheduler(store: Store, runId: string, experiment: Experiment, wr
   return gridScheduler(runId, experiment, (seq) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0);
 }
 
-/** Trials a run will have: the grid's size, or an adaptive run's trial budget (null when open). */
-export function plannedTrials(experiment: Experiment): number | null {
-  if (experiment.mode === 'adaptive') return experiment.budget.trials ?? null;
-  return experiment.variants.length * experiment.tasks.length * experiment.repeats;
-}
 
 
 function isAlive(pid: number): boolean {

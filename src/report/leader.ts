@@ -3,7 +3,7 @@
  * a 95% confidence sequence for the difference of their mean scores. Shared by `metaorch report`
  * (computeReport) and the dashboard's summary (src/server/leader.ts), so both say the same thing.
  */
-import { differenceConfidenceSequence } from '../stats/index.js';
+import { differenceConfidenceSequence } from '../stats/confidence-sequence.js';
 import type { LeaderCheck } from '../store/records.js';
 
 export type { LeaderCheck };

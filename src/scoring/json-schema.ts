@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import type { Ajv as AjvClass } from 'ajv';
 import { z } from 'zod';
+
+/** Ajv is loaded when a json-schema scorer is made, not by every command that knows the scorer exists. */
+const require = createRequire(import.meta.url);
 import type { Scorer, ScorerContext } from './types.js';
 
 export const jsonSchemaOptions = z
@@ -26,6 +30,7 @@ export function extractJson(output: string): unknown {
 export function jsonSchema(options: z.input<typeof jsonSchemaOptions>, ctx: Pick<ScorerContext, 'baseDir'>): Scorer {
   const o = jsonSchemaOptions.parse(options);
   const schema = o.schema ?? (JSON.parse(readFileSync(resolve(ctx.baseDir, o.file ?? ''), 'utf8')) as object);
+  const { Ajv } = require('ajv') as { Ajv: typeof AjvClass };
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   return {
     name: 'json-schema',

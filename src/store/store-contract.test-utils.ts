@@ -148,6 +148,18 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect([...store.queries().trials('r1')].map((t) => [t.seq, t.status])).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok']]);
     });
 
+    it('commits the first result at once when asked, then batches', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const writer = store.trialWriter('r1', { firstAtOnce: true });
+      writer.finished(spec(0), outcome(0, 'x'));
+      writer.finished(spec(1), outcome(1, 'y'));
+      writer.finished(spec(2), outcome(2, 'z'));
+      expect([...store.queries().trials('r1')].map((t) => t.seq)).toEqual([0]);
+      writer.close();
+      expect(store.queries().eventsAfter(0, { runId: 'r1', types: ['trials'] }).map((e) => e.data)).toEqual([{ n: 1, ranges: [[0, 0]] }, { n: 2, ranges: [[1, 2]] }]);
+    });
+
     it('saves a run\'s final totals for reports, and forgets them when asked (a resume)', () => {
       const store = fresh();
       store.createRun('r1', experiment, 4);

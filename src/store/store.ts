@@ -31,6 +31,8 @@ export interface TrialWriterOptions {
    * engine's runs): it is then not stored, and readers render it again when they need it.
    */
   derivedPrompts?: boolean;
+  /** Commit the first result as soon as it is written (someone watching sees the run start), then batch. */
+  firstAtOnce?: boolean;
 }
 
 /** Where a run's trials are written: batched, results written once. */

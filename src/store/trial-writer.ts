@@ -67,7 +67,10 @@ export class TrialWriter implements TrialSink {
   private closed = false;
   private readonly timer: NodeJS.Timeout;
   private readonly insertScheduled: Statement;
-  private readonly compactStatements = new Map<number, Statement>();
+  private readonly writeChunk: Statement;
+  private readonly writeCompact: Statement;
+  /** With `firstAtOnce`, until a result is committed: the first one is committed at once. */
+  private first: boolean;
   private readonly writeFull: Statement;
   private readonly insertEvent: Statement;
   private readonly saveFormat: Statement;
@@ -81,12 +84,15 @@ export class TrialWriter implements TrialSink {
     private readonly options: TrialWriterOptions = {},
   ) {
     this.derivedPrompts = options.derivedPrompts ?? false;
+    this.first = options.firstAtOnce ?? false;
     this.allScheduled = (options.scheduledRows ?? 'all') === 'all';
     this.insertScheduled = db.prepare(
       `INSERT OR IGNORE INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, scheduled_at)
        VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?)`,
     );
     this.writeFull = db.prepare(upsertSql(FULL, 1));
+    this.writeChunk = db.prepare(upsertSql(COMPACT, CHUNK_ROWS));
+    this.writeCompact = db.prepare(upsertSql(COMPACT, 1));
     this.insertEvent = db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)');
     this.saveFormat = db.prepare('UPDATE runs SET trial_format = ? WHERE id = ?');
     const stored = db.prepare('SELECT trial_format FROM runs WHERE id = ?').pluck().get(runId) as string | null | undefined;
@@ -107,7 +113,7 @@ export class TrialWriter implements TrialSink {
     this.seqs.push(spec.seq);
     if (this.isCompact(o)) this.pushCompact(spec, o, reward);
     else this.pushFull(spec, o, reward);
-    if (this.seqs.length >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flush();
+    if (this.first || this.seqs.length >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flush();
   }
 
   /** Queues an event to be committed after the trials written before it. */
@@ -134,6 +140,7 @@ export class TrialWriter implements TrialSink {
     this.seqs = [];
     this.events = [];
     this.formatDirty = false;
+    if (seqs.length) this.first = false;
     for (const spec of scheduled) if (!this.old.delete(spec.seq)) this.young.delete(spec.seq);
     if (!this.allScheduled) this.age();
     if (seqs.length) this.options.onFlush?.(seqs);
@@ -231,21 +238,13 @@ export class TrialWriter implements TrialSink {
     ]);
   }
 
-  private compactStatement(rows: number): Statement {
-    let statement = this.compactStatements.get(rows);
-    if (!statement) this.compactStatements.set(rows, (statement = this.db.prepare(upsertSql(COMPACT, rows))));
-    return statement;
-  }
-
   private writeBatch(scheduled: TrialSpec[]): void {
     if (this.formatDirty) this.saveFormat.run(JSON.stringify(this.format), this.runId);
     const now = Date.now();
     for (const s of scheduled) this.insertScheduled.run(this.runId, s.seq, s.variantId, s.taskIdx, s.repeat, s.seed, now);
-    if (this.chunks.length) {
-      const all = this.compactStatement(CHUNK_ROWS);
-      for (const chunk of this.chunks) all.run(chunk);
-    }
-    if (this.filled) this.compactStatement(this.filled / C).run(this.chunk.slice(0, this.filled));
+    for (const chunk of this.chunks) this.writeChunk.run(chunk);
+    // The last, partial chunk row by row: one statement per size would be compiled again and again.
+    for (let i = 0; i < this.filled; i += C) this.writeCompact.run(this.chunk.slice(i, i + C));
     for (const row of this.fullRows) this.writeFull.run(row);
     if (this.seqs.length) {
       const seqs = [...this.seqs];

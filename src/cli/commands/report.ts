@@ -1,7 +1,4 @@
 import { Command, Option } from 'commander';
-import { computeReport } from '../../report/compute.js';
-import { reportMarkdown } from '../../report/markdown.js';
-import { resolveRunData, writeExport } from '../../report/run-data.js';
 import { dbPath, lazyQueries } from '../context.js';
 
 export function reportCommand(): Command {
@@ -10,8 +7,11 @@ export function reportCommand(): Command {
     .argument('<run>', 'run id, unique prefix, "latest", or exported run .json')
     .option('--db <path>', 'SQLite store')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
-    .action((ref: string, flags: { db?: string; format: 'md' | 'json' }) => {
-      const store = lazyQueries(dbPath(flags.db));
+    .action(async (ref: string, flags: { db?: string; format: 'md' | 'json' }) => {
+      const [{ computeReport }, { reportMarkdown }, { resolveRunData }] = await Promise.all([
+        import('../../report/compute.js'), import('../../report/markdown.js'), import('../../report/run-data.js'),
+      ]);
+      const store = await lazyQueries(dbPath(flags.db));
       try {
         const report = computeReport(resolveRunData(ref, store.get));
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
@@ -27,7 +27,8 @@ export function exportCommand(): Command {
     .argument('<run>', 'run id, unique prefix, or "latest"')
     .option('--db <path>', 'SQLite store')
     .action(async (ref: string, flags: { db?: string }) => {
-      const store = lazyQueries(dbPath(flags.db));
+      const { resolveRunData, writeExport } = await import('../../report/run-data.js');
+      const store = await lazyQueries(dbPath(flags.db));
       try {
         await writeExport(resolveRunData(ref, store.get), process.stdout);
       } finally {

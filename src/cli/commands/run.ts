@@ -1,18 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { loadExperiment } from '../../config/load.js';
-import { plannedTrials, resumeRun, startRun, type RunResult } from '../../engine/run.js';
-import { newRunId } from '../../engine/run-id.js';
-import { computeReport } from '../../report/compute.js';
-import { fmt } from '../../report/format.js';
-import { reportMarkdown } from '../../report/markdown.js';
+import type { RunOptions, RunResult } from '../../engine/run.js';
 import { reportTable } from '../../report/console.js';
-import { storeRunData } from '../../report/run-data.js';
-import { SqliteStore } from '../../store/sqlite-store.js';
+import { fmt } from '../../report/format.js';
+import type { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress } from '../progress.js';
 import { interruptSignals } from '../signals.js';
+
+/** What a run needs, loaded when one starts: `metaorch --version`, `--help` and other commands never load it. */
+const engine = () => Promise.all([import('../../config/load.js'), import('../../engine/run.js'), import('../../engine/run-id.js'), import('../../store/sqlite-store.js')])
+  .then(([config, run, id, store]) => ({ ...config, ...run, ...id, ...store }));
 
 /** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted. */
 export function exitStatusOf(result: RunResult): number {
@@ -39,6 +38,7 @@ export function runCommand(): Command {
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
     .action(async (file: string, flags: RunFlags) => {
+      const { loadExperiment, plannedTrials, startRun, newRunId, SqliteStore } = await engine();
       const experiment = await loadExperiment(file);
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
@@ -59,13 +59,14 @@ export function resumeCommand(): Command {
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
     .action(async (ref: string, flags: RunFlags) => {
+      const { resumeRun, SqliteStore } = await engine();
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
       const run = store.getRun(runId);
       if (run && (run.status === 'completed' || run.status === 'failed')) {
         console.log(`Run ${runId} already ${run.status}; nothing to resume.`);
-        writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
+        await writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
         process.exitCode = run.status === 'failed' ? 1 : 0;
         store.close();
         return;
@@ -79,7 +80,7 @@ async function execute(
   store: SqliteStore,
   db: string,
   flags: RunFlags,
-  go: (options: Parameters<typeof startRun>[1]) => Promise<RunResult>,
+  go: (options: RunOptions) => Promise<RunResult>,
 ): Promise<number> {
   const graceSeconds = Number(flags.grace);
   const signals = interruptSignals(Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000, (l) => process.stderr.write(`${l}\n`));
@@ -87,7 +88,7 @@ async function execute(
     const observers = flags.progress ? [consoleProgress(process.stderr)] : [];
     const result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
     const dir = flags.out ?? defaultOutDir(db, result.runId);
-    const report = writeReports(store, result.runId, dir);
+    const report = await writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
     console.log(summaryLine(result, report.best?.id ?? null));
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
@@ -99,8 +100,11 @@ async function execute(
   }
 }
 
-/** Writes summary.md and summary.json for a run; returns the report. */
-export function writeReports(store: SqliteStore, runId: string, dir: string) {
+/** Writes summary.md and summary.json for a run (from the totals it saved when it ended); returns the report. */
+export async function writeReports(store: SqliteStore, runId: string, dir: string) {
+  const [{ computeReport }, { reportMarkdown }, { storeRunData }] = await Promise.all([
+    import('../../report/compute.js'), import('../../report/markdown.js'), import('../../report/run-data.js'),
+  ]);
   const report = computeReport(storeRunData(store.queries(), runId));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -1,10 +1,6 @@
 import { Command } from 'commander';
-import { candidateOf, pickBest } from '../../report/best.js';
-import { fmt } from '../../report/format.js';
-import { totalsFromQueries } from '../../report/totals.js';
 import type { RunListing } from '../../store/records.js';
 import { dbPath, lazyQueries } from '../context.js';
-import { table } from '../../report/table.js';
 
 export function runsCommand(): Command {
   return new Command('runs')
@@ -12,8 +8,11 @@ export function runsCommand(): Command {
     .option('--db <path>', 'SQLite store')
     .option('--json', 'print JSON')
     .option('--limit <n>', 'at most this many runs', '50')
-    .action((flags: { db?: string; json?: boolean; limit: string }) => {
-      const store = lazyQueries(dbPath(flags.db));
+    .action(async (flags: { db?: string; json?: boolean; limit: string }) => {
+      const [{ candidateOf, pickBest }, { fmt }, { totalsFromQueries }, { table }] = await Promise.all([
+        import('../../report/best.js'), import('../../report/format.js'), import('../../report/totals.js'), import('../../report/table.js'),
+      ]);
+      const store = await lazyQueries(dbPath(flags.db));
       try {
         const queries = store.get();
         const runs = queries.listRuns().slice(0, Number(flags.limit) || 50);

@@ -1,13 +1,13 @@
 import { Command } from 'commander';
-import { loadExperiment } from '../../config/load.js';
-import { plannedTrials } from '../../engine/run.js';
-import { fmt } from '../../report/format.js';
 
 export function validateCommand(): Command {
   return new Command('validate')
     .description('check an experiment file in full (schema, files, variants, template variables, env references) without running it')
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .action(async (file: string) => {
+      const [{ loadExperiment }, { plannedTrials }, { fmt }] = await Promise.all([
+        import('../../config/load.js'), import('../../engine/planned.js'), import('../../report/format.js'),
+      ]);
       const e = await loadExperiment(file);
       const planned = plannedTrials(e);
       console.log(
