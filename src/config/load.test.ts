@@ -166,13 +166,13 @@ variants:
     writeFileSync(join(dir, 'big.jsonl'), bad);
     const issues = await issuesOf(join(dir, 'exp.yaml'));
     expect(issues.map((i) => i.message)).toEqual([
-      "duplicate task id 't3' (first used by task 3)",
       expect.stringMatching(/^invalid JSON/),
+      "duplicate task id 't3' (first used by task 3)",
       'equals compares with the expected answer, but 1 task(s) have none (e.g. t11)',
-      'template variable {{q}} is missing from 1 of 19998 task(s) (e.g. t11)',
+      'template variable {{q}} is missing from 1 of 19999 task(s) (e.g. t11)',
     ]);
-    expect(issues[0]).toMatchObject({ file: join(dir, 'big.jsonl'), path: 'task 11.id' });
-    expect(issues[1]).toMatchObject({ file: join(dir, 'big.jsonl'), line: 13 });
+    expect(issues[0]).toMatchObject({ file: join(dir, 'big.jsonl'), line: 13 });
+    expect(issues[1]).toMatchObject({ file: join(dir, 'big.jsonl'), path: 'task 11.id' });
 
     writeFileSync(join(dir, 'exp.yaml'), 'tasks: { file: ./big.jsonl, limit: 10 }\nprompt: "{{q}}"\nvariants: [{ id: a, adapter: mock }]\n');
     const limited = await loadExperiment(join(dir, 'exp.yaml'), {});

@@ -7,6 +7,7 @@ import type { Task } from '../model/task.js';
 import type { PolicyConfig } from '../policies/index.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { FileTasks } from '../tasks/file-tasks.js';
+import { IdDigests } from '../tasks/id-digests.js';
 import { jsonLines } from '../tasks/jsonl.js';
 import { readDataset } from '../tasks/load.js';
 import { normaliseTasks, TaskNormaliser } from '../tasks/normalise.js';
@@ -209,7 +210,10 @@ function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList, scann
   const empty = () => list.at(['tasks'], 'expected at least one task');
   const ext = extname(file).toLowerCase();
   if ((ext === '.jsonl' || ext === '.ndjson') && statSync(file).size > IN_MEMORY_TASKS_BYTES) {
-    const normaliser = new TaskNormaliser();
+    // Ids given in the data are checked by digest (8 bytes each), then confirmed exactly; derived ids
+    // (few, and numbered when content repeats) are tracked by the normaliser.
+    const normaliser = new TaskNormaliser({ givenIds: false });
+    const digests = new IdDigests();
     let index = 0;
     for (const { line, value, error } of jsonLines(file)) {
       if (limit !== undefined && index >= limit) break;
@@ -218,16 +222,38 @@ function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList, scann
         continue;
       }
       const r = normaliser.next(value, index);
-      if ('task' in r) scanner.add(r.task, hasId(value));
-      else report(r.issue.index, r.issue.path, r.issue.message);
+      if ('task' in r) {
+        scanner.add(r.task, hasId(value));
+        digests.add(r.task.id);
+      } else report(r.issue.index, r.issue.path, r.issue.message);
       index++;
     }
+    const candidates = digests.candidates();
+    if (candidates.size) reportDuplicates(file, limit, candidates, report);
     if (index === 0 && list.issues.length === 0) empty();
     return new FileTasks(file, scanner.scan.count, { limit, derivedIds: scanner.scan.derivedIds });
   }
   const read = readDataset(file);
   for (const issue of read.issues) list.inFile(file, issue.path, issue.message, issue.line);
   return collect(limit ? read.records.slice(0, limit) : read.records, scanner, report, empty, list);
+}
+
+/** Reads the file again for the ids whose digest repeats, and reports those that really do. */
+function reportDuplicates(file: string, limit: number | undefined, candidates: Set<number>, report: (index: number, path: string, message: string) => void): void {
+  const normaliser = new TaskNormaliser({ givenIds: false });
+  const first = new Map<string, number>();
+  let index = 0;
+  for (const { value } of jsonLines(file)) {
+    if (value === undefined) continue;
+    if (limit !== undefined && index >= limit) break;
+    const r = normaliser.next(value, index);
+    if ('task' in r && candidates.has(IdDigests.of(r.task.id))) {
+      const previous = first.get(r.task.id);
+      if (previous === undefined) first.set(r.task.id, index);
+      else report(index, 'id', `duplicate task id '${r.task.id}' (first used by task ${previous})`);
+    }
+    index++;
+  }
 }
 
 /** Records held in memory, as tasks. */

@@ -35,7 +35,7 @@ export class FileTasks implements TaskList {
       throw new ConfigError([{ file: this.file, path: '', message: 'the dataset changed after it was validated: run the experiment again' }]);
     }
     // Ids derived from content need the ids seen so far (identical content is numbered); given ids do not.
-    const normaliser = this.options.derivedIds ? new TaskNormaliser() : null;
+    const normaliser = this.options.derivedIds ? new TaskNormaliser({ givenIds: false }) : null;
     let index = 0;
     for (const { value } of jsonLines(this.file)) {
       if (index >= this.length) return;

@@ -42,18 +42,24 @@ export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; is
 export class TaskNormaliser {
   private readonly seen = new IdSet();
 
+  /**
+   * `givenIds: false` leaves ids given in the data to the caller (a large dataset checks them with
+   * IdDigests) and keeps only derived ids, which it must number.
+   */
+  constructor(private readonly options: { givenIds?: boolean } = {}) {}
+
   /** One record on its own: no duplicate check (for records already validated with their ids). */
   static one(record: unknown, index: number): { task: Task } | { issue: TaskIssue } {
-    return shape(record, index, null);
+    return shape(record, index, null, false);
   }
 
   next(record: unknown, index: number): { task: Task } | { issue: TaskIssue } {
-    return shape(record, index, this.seen);
+    return shape(record, index, this.seen, this.options.givenIds ?? true);
   }
 }
 
 /** Shapes one record into a task; with `seen`, also checks its id against the ids before it. */
-function shape(record: unknown, index: number, seen: IdSet | null): { task: Task } | { issue: TaskIssue } {
+function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boolean): { task: Task } | { issue: TaskIssue } {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     return { issue: { index, path: '', message: `expected an object, got ${describe(record)}` } };
   }
@@ -76,14 +82,15 @@ function shape(record: unknown, index: number, seen: IdSet | null): { task: Task
   }
   const given = r['id'] !== undefined ? String(r['id']) : undefined;
   let id = given ?? `t-${contentHash(input, r['expected'])}`;
-  const previous = seen ? seen.add(id, index) : -1;
-  if (seen && previous >= 0) {
+  const tracked = seen && (given === undefined || givenIds) ? seen : null;
+  const previous = tracked ? tracked.add(id, index) : -1;
+  if (tracked && previous >= 0) {
     if (given !== undefined) return { issue: { index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous})` } };
     // Identical content without an id: keep both, numbered by occurrence so the id stays stable.
     let n = 2;
-    while (seen.get(`${id}-${n}`) >= 0) n++;
+    while (tracked.get(`${id}-${n}`) >= 0) n++;
     id = `${id}-${n}`;
-    seen.add(id, index);
+    tracked.add(id, index);
   }
   const task: Task = { id, input };
   if (r['expected'] !== undefined) task.expected = r['expected'];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/cli.js';
 import { FileTasks } from './file-tasks.js';
+import { IdDigests } from './id-digests.js';
 import { IdSet } from './id-set.js';
 import { jsonLines } from './jsonl.js';
 import { normaliseTasks } from './normalise.js';
@@ -32,6 +33,18 @@ describe('IdSet', () => {
     for (const text of ['é', 'e\u0301', '猫', '🐈', '', 't1 ']) expect(ids.add(text, 1)).toBe(-1);
     expect(ids.get('🐈')).toBe(1);
     expect(ids.get('e')).toBe(-1);
+  });
+});
+
+describe('IdDigests', () => {
+  it('names every repeated id among its candidates, and few others', () => {
+    const d = new IdDigests();
+    for (let i = 0; i < 300_000; i++) d.add(`t${i}`);
+    for (const id of ['t7', 't299999', 't7']) d.add(id);
+    const candidates = d.candidates();
+    expect(candidates.has(IdDigests.of('t7'))).toBe(true);
+    expect(candidates.has(IdDigests.of('t299999'))).toBe(true);
+    expect(candidates.size).toBeLessThan(4);
   });
 });
 
