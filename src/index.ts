@@ -13,6 +13,8 @@ export { buildRuntime } from './engine/runtime.js';
 export type { Executor, RunObserver, Scheduler } from './engine/types.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export type { Store, TrialSink, RunPatch } from './store/store.js';
+export { SqliteRunQueries } from './store/sqlite-run-queries.js';
+export type { RunQueries } from './store/run-queries.js';
 export { computeReport, type RunReport, type VariantReport } from './report/compute.js';
 export { createRandom, hashSeed, type Random } from './model/random.js';
 export * from './model/errors.js';

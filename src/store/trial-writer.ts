@@ -19,6 +19,8 @@ const COMPACT = [
 const FULL = [...COMPACT, 'scores', 'attempts', 'error_kind', 'error'] as const;
 const KEYS = new Set(['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'scheduled_at']);
 const C = COMPACT.length;
+/** The numeric columns of a compact row, in the writer's Float64Array. */
+const NUMBERS = 12;
 
 /**
  * One upsert of `rows` rows: a result is written once. It replaces a `scheduled` row of the same trial
@@ -51,9 +53,18 @@ function upsertSql(columns: readonly string[], rows: number): string {
  * writer.scheduled(spec); writer.finished(spec, outcome); writer.close();
  */
 export class TrialWriter implements TrialSink {
-  private chunks: unknown[][] = [];
-  private chunk: unknown[] = new Array(CHUNK_ROWS * C);
-  private filled = 0;
+  /**
+   * The batch's compact rows, by column: numbers in one Float64Array (NaN for null: SQLite stores NaN
+   * as NULL), text in arrays. A batch lives across young-generation collections, and numbers kept in
+   * JS arrays would be boxed and copied at each; here only the strings are.
+   */
+  private readonly numbers = new Float64Array(MAX_BATCH * NUMBERS);
+  private readonly rewards = new Float64Array(MAX_BATCH);
+  private variants: string[] = [];
+  private outputs: (string | null)[] = [];
+  private reasons: (string | null)[] = [];
+  private prompts: (string | null)[] = [];
+  private rows = 0;
   private fullRows: unknown[][] = [];
   private seqs: number[] = [];
   private events: [string, string][] = [];
@@ -133,9 +144,11 @@ export class TrialWriter implements TrialSink {
     const seqs = this.seqs;
     this.flushTx(scheduled);
     // Committed: only now is the batch let go (a failed commit keeps it for the next attempt).
-    this.chunks = [];
-    this.chunk = new Array(CHUNK_ROWS * C);
-    this.filled = 0;
+    this.rows = 0;
+    this.variants = [];
+    this.outputs = [];
+    this.reasons = [];
+    this.prompts = [];
     this.fullRows = [];
     this.seqs = [];
     this.events = [];
@@ -183,7 +196,7 @@ export class TrialWriter implements TrialSink {
   }
 
   private isCompact(o: TrialOutcome): boolean {
-    if (o.error !== null || o.attempts.length !== 1) return false;
+    if (o.status !== 'ok' || o.error !== null || o.attempts.length !== 1) return false;
     const attempt = o.attempts[0]!;
     if (attempt.error !== undefined || attempt.n !== 1 || attempt.latencyMs !== o.latencyMs) return false;
     if (o.scores.length === 0) return true;
@@ -198,35 +211,58 @@ export class TrialWriter implements TrialSink {
   }
 
   private pushCompact(spec: TrialSpec, o: TrialOutcome, reward: number | null): void {
-    const c = this.chunk;
-    let i = this.filled;
-    c[i++] = this.runId;
-    c[i++] = spec.seq;
-    c[i++] = spec.variantId;
-    c[i++] = spec.taskIdx;
-    c[i++] = spec.repeat;
-    c[i++] = spec.seed;
-    c[i++] = o.status;
-    c[i++] = this.derivedPrompts ? null : o.prompt;
-    c[i++] = o.output;
-    c[i++] = o.score;
-    c[i++] = o.passed === null ? null : o.passed ? 1 : 0;
-    c[i++] = o.scores.length ? o.scores[0]!.reason : null;
-    c[i++] = 1;
-    c[i++] = o.latencyMs;
-    c[i++] = o.tokens.input;
-    c[i++] = o.tokens.output;
-    c[i++] = o.cost;
-    c[i++] = o.startedAt;
-    c[i++] = o.startedAt;
-    c[i++] = o.finishedAt;
-    c[i++] = reward;
-    this.filled = i;
-    if (i === c.length) {
-      this.chunks.push(c);
-      this.chunk = new Array(CHUNK_ROWS * C);
-      this.filled = 0;
+    const r = this.rows++;
+    const n = this.numbers;
+    let i = r * NUMBERS;
+    n[i++] = spec.seq;
+    n[i++] = spec.taskIdx;
+    n[i++] = spec.repeat;
+    n[i++] = spec.seed;
+    n[i++] = o.score ?? NaN;
+    n[i++] = o.passed === null ? NaN : o.passed ? 1 : 0;
+    n[i++] = o.latencyMs;
+    n[i++] = o.tokens.input;
+    n[i++] = o.tokens.output;
+    n[i++] = o.cost;
+    n[i++] = o.startedAt;
+    n[i++] = o.finishedAt;
+    this.variants[r] = spec.variantId;
+    this.outputs[r] = o.output;
+    this.reasons[r] = o.scores.length ? o.scores[0]!.reason : null;
+    this.prompts[r] = this.derivedPrompts ? null : o.prompt;
+    this.rewards[r] = reward ?? NaN;
+  }
+
+  /** Compact rows `from` to `to` as one statement's parameters, in COMPACT's column order. */
+  private params(from: number, to: number): unknown[] {
+    const out = new Array<unknown>((to - from) * C);
+    const n = this.numbers;
+    let k = 0;
+    for (let r = from; r < to; r++) {
+      const i = r * NUMBERS;
+      out[k++] = this.runId;
+      out[k++] = n[i];
+      out[k++] = this.variants[r];
+      out[k++] = n[i + 1];
+      out[k++] = n[i + 2];
+      out[k++] = n[i + 3];
+      out[k++] = 'ok';
+      out[k++] = this.prompts[r];
+      out[k++] = this.outputs[r];
+      out[k++] = n[i + 4];
+      out[k++] = n[i + 5];
+      out[k++] = this.reasons[r];
+      out[k++] = 1;
+      out[k++] = n[i + 6];
+      out[k++] = n[i + 7];
+      out[k++] = n[i + 8];
+      out[k++] = n[i + 9];
+      out[k++] = n[i + 10];
+      out[k++] = n[i + 10];
+      out[k++] = n[i + 11];
+      out[k++] = this.rewards[r];
     }
+    return out;
   }
 
   private pushFull(spec: TrialSpec, o: TrialOutcome, reward: number | null): void {
@@ -242,9 +278,10 @@ export class TrialWriter implements TrialSink {
     if (this.formatDirty) this.saveFormat.run(JSON.stringify(this.format), this.runId);
     const now = Date.now();
     for (const s of scheduled) this.insertScheduled.run(this.runId, s.seq, s.variantId, s.taskIdx, s.repeat, s.seed, now);
-    for (const chunk of this.chunks) this.writeChunk.run(chunk);
+    let r = 0;
+    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) this.writeChunk.run(this.params(r, r + CHUNK_ROWS));
     // The last, partial chunk row by row: one statement per size would be compiled again and again.
-    for (let i = 0; i < this.filled; i += C) this.writeCompact.run(this.chunk.slice(i, i + C));
+    for (; r < this.rows; r++) this.writeCompact.run(this.params(r, r + 1));
     for (const row of this.fullRows) this.writeFull.run(row);
     if (this.seqs.length) {
       const seqs = [...this.seqs];
