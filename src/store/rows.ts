@@ -40,6 +40,6 @@ export function rowToTrial(r: TrialRow, format: TrialFormat = {}): TrialRecord {
     attempts: expandAttempts(r.attempts, r.attempt_count, r.latency_ms),
     latencyMs: r.latency_ms, tokensIn: r.tokens_in ?? 0, tokensOut: r.tokens_out ?? 0, cost: r.cost ?? 0,
     errorKind: r.error_kind as ErrorKind | null, error: error?.message ?? null,
-    scheduledAt: r.scheduled_at, startedAt: r.started_at, finishedAt: r.finished_at, reward: r.reward,
+    scheduledAt: r.scheduled_at, startedAt: r.started_at ?? (r.status === 'scheduled' ? null : r.scheduled_at), finishedAt: r.finished_at, reward: r.reward,
   };
 }

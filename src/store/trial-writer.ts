@@ -10,15 +10,24 @@ const MAX_BATCH = 4096;
 /** Rows per multi-row INSERT: one statement call binds this many rows. */
 const CHUNK_ROWS = 64;
 
-/** Columns of a compact row (one scorer or none, one clean attempt, no error). */
-const COMPACT = [
-  'run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'status', 'prompt', 'output', 'score', 'passed', 'reason',
-  'attempt_count', 'latency_ms', 'tokens_in', 'tokens_out', 'cost', 'scheduled_at', 'started_at', 'finished_at', 'reward',
-] as const;
-/** Columns of a full row: scores, attempts and the error as JSON. */
-const FULL = [...COMPACT, 'scores', 'attempts', 'error_kind', 'error'] as const;
+/**
+ * Columns of a compact row (one scorer or none, one clean attempt, no error) and what each binds: a
+ * parameter (`?`), the run id bound once per statement (`@run`), or a constant. Its started_at is
+ * left NULL: it is the scheduled_at (readers take that).
+ */
+const COMPACT: readonly (readonly [string, string])[] = [
+  ['run_id', '@run'], ['seq', '?'], ['variant_id', '?'], ['task_idx', '?'], ['repeat', '?'], ['seed', '?'], ['status', "'ok'"],
+  ['prompt', '?'], ['output', '?'], ['score', '?'], ['passed', '?'], ['reason', '?'], ['attempt_count', '1'], ['latency_ms', '?'],
+  ['tokens_in', '?'], ['tokens_out', '?'], ['cost', '?'], ['scheduled_at', '?'], ['finished_at', '?'], ['reward', '?'],
+];
+/** Parameters of a compact row. */
+const C = COMPACT.filter(([, value]) => value === '?').length;
+/** Columns of a full row: scores, attempts and the error as JSON; every value a parameter. */
+const FULL: readonly (readonly [string, string])[] = [
+  ...['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'status', 'prompt', 'output', 'score', 'passed', 'reason', 'attempt_count',
+    'latency_ms', 'tokens_in', 'tokens_out', 'cost', 'scheduled_at', 'started_at', 'finished_at', 'reward', 'scores', 'attempts', 'error_kind', 'error'].map((c) => [c, '?'] as const),
+];
 const KEYS = new Set(['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'scheduled_at']);
-const C = COMPACT.length;
 /** The numeric columns of a compact row, in the writer's Float64Array. */
 const NUMBERS = 12;
 
@@ -26,10 +35,10 @@ const NUMBERS = 12;
  * One upsert of `rows` rows: a result is written once. It replaces a `scheduled` row of the same trial
  * and is ignored when the trial already has a result.
  */
-function upsertSql(columns: readonly string[], rows: number): string {
-  const values = `(${columns.map(() => '?').join(', ')})`;
-  const set = columns.filter((c) => !KEYS.has(c)).map((c) => `${c} = excluded.${c}`).join(', ');
-  return `INSERT INTO trials (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => values).join(', ')}
+function upsertSql(columns: readonly (readonly [string, string])[], rows: number): string {
+  const values = `(${columns.map(([, value]) => value).join(', ')})`;
+  const set = columns.filter(([c]) => !KEYS.has(c)).map(([c]) => `${c} = excluded.${c}`).join(', ');
+  return `INSERT INTO trials (${columns.map(([c]) => c).join(', ')}) VALUES ${Array.from({ length: rows }, () => values).join(', ')}
           ON CONFLICT (run_id, seq) DO UPDATE SET ${set} WHERE trials.status = 'scheduled'`;
 }
 
@@ -225,7 +234,7 @@ export class TrialWriter implements TrialSink {
     n[i++] = o.tokens.output;
     n[i++] = o.cost;
     n[i++] = o.startedAt;
-    n[i++] = o.finishedAt;
+    n[i] = o.finishedAt;
     this.variants[r] = spec.variantId;
     this.outputs[r] = o.output;
     this.reasons[r] = o.scores.length ? o.scores[0]!.reason : null;
@@ -240,24 +249,20 @@ export class TrialWriter implements TrialSink {
     let k = 0;
     for (let r = from; r < to; r++) {
       const i = r * NUMBERS;
-      out[k++] = this.runId;
       out[k++] = n[i];
       out[k++] = this.variants[r];
       out[k++] = n[i + 1];
       out[k++] = n[i + 2];
       out[k++] = n[i + 3];
-      out[k++] = 'ok';
       out[k++] = this.prompts[r];
       out[k++] = this.outputs[r];
       out[k++] = n[i + 4];
       out[k++] = n[i + 5];
       out[k++] = this.reasons[r];
-      out[k++] = 1;
       out[k++] = n[i + 6];
       out[k++] = n[i + 7];
       out[k++] = n[i + 8];
       out[k++] = n[i + 9];
-      out[k++] = n[i + 10];
       out[k++] = n[i + 10];
       out[k++] = n[i + 11];
       out[k++] = this.rewards[r];
@@ -279,9 +284,10 @@ export class TrialWriter implements TrialSink {
     const now = Date.now();
     for (const s of scheduled) this.insertScheduled.run(this.runId, s.seq, s.variantId, s.taskIdx, s.repeat, s.seed, now);
     let r = 0;
-    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) this.writeChunk.run(this.params(r, r + CHUNK_ROWS));
+    const named = { run: this.runId };
+    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) this.writeChunk.run(this.params(r, r + CHUNK_ROWS), named);
     // The last, partial chunk row by row: one statement per size would be compiled again and again.
-    for (; r < this.rows; r++) this.writeCompact.run(this.params(r, r + 1));
+    for (; r < this.rows; r++) this.writeCompact.run(this.params(r, r + 1), named);
     for (const row of this.fullRows) this.writeFull.run(row);
     if (this.seqs.length) {
       const seqs = [...this.seqs];
