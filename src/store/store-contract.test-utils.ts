@@ -145,6 +145,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       lingering.finished(spec(2), outcome(2, 'z'));
       lingering.close();
       expect(scheduled()).toEqual([]);
+      expect(store.queries().trial('r1', 2)).toMatchObject({ startedAt: 1, finishedAt: 2 }); // the outcome's times, not the scheduled row's
       expect([...store.queries().trials('r1')].map((t) => [t.seq, t.status])).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok']]);
     });
 

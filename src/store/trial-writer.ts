@@ -37,9 +37,11 @@ const NUMBERS = 12;
  */
 function upsertSql(columns: readonly (readonly [string, string])[], rows: number): string {
   const values = `(${columns.map(([, value]) => value).join(', ')})`;
-  const set = columns.filter(([c]) => !KEYS.has(c)).map(([c]) => `${c} = excluded.${c}`).join(', ');
+  const set = columns.filter(([c]) => !KEYS.has(c)).map(([c]) => `${c} = excluded.${c}`);
+  // A compact row's start is its scheduled_at; a scheduled row it replaces keeps its own and takes this start.
+  if (!columns.some(([c]) => c === 'started_at')) set.push('started_at = excluded.scheduled_at');
   return `INSERT INTO trials (${columns.map(([c]) => c).join(', ')}) VALUES ${Array.from({ length: rows }, () => values).join(', ')}
-          ON CONFLICT (run_id, seq) DO UPDATE SET ${set} WHERE trials.status = 'scheduled'`;
+          ON CONFLICT (run_id, seq) DO UPDATE SET ${set.join(', ')} WHERE trials.status = 'scheduled'`;
 }
 
 /**
