@@ -1,4 +1,4 @@
-import { createRandom, type Random } from '../model/random.js';
+import { createRandom, forkSeed, type Random } from '../model/random.js';
 import type { Attempt, TokenUsage, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { AdapterRequest, AdapterResponse } from '../adapters/types.js';
 import { scoreAll } from '../scoring/combine.js';
@@ -13,7 +13,8 @@ interface Trial {
   runtime: TrialRuntime;
   variant: VariantRuntime;
   cancel: AbortSignal;
-  rng: Random;
+  /** The trial's own random source, made only when needed (retries, their backoff): attempts draw from forks. */
+  root: Random | null;
   prompt: string;
   system: string | undefined;
   startedAt: number;
@@ -41,7 +42,7 @@ export function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: AbortSi
   if (cancel.aborted) return Promise.reject(new TrialCancelled());
   const input = spec.task.input;
   const t: Trial = {
-    spec, runtime, variant, cancel, rng: createRandom(spec.seed), prompt: variant.render(input),
+    spec, runtime, variant, cancel, root: null, prompt: variant.render(input),
     system: variant.renderSystem ? variant.renderSystem(input) : undefined, startedAt: Date.now(), attempts: [], tokens: { input: 0, output: 0 }, cost: 0,
   };
   const t0 = performance.now();
@@ -101,7 +102,7 @@ async function afterFailure(t: Trial, n: number, t0: number, error: unknown): Pr
   t.attempts.push({ n, latencyMs: performance.now() - t0, error: trialError });
   if (!classified.retryable || n > t.variant.retries) return failed(t, trialError);
   try {
-    await sleep(backoffDelay(n, t.rng, t.runtime.backoff, retryAfterMs), t.cancel);
+    await sleep(backoffDelay(n, rootOf(t), t.runtime.backoff, retryAfterMs), t.cancel);
   } catch {
     throw new TrialCancelled();
   }
@@ -114,6 +115,10 @@ async function afterFailure(t: Trial, n: number, t0: number, error: unknown): Pr
     return afterFailure(t, n + 1, next, e);
   }
   return succeed(t, response, next);
+}
+
+function rootOf(t: Trial): Random {
+  return (t.root ??= createRandom(t.spec.seed));
 }
 
 function failed(t: Trial, error: TrialError): TrialOutcome {
@@ -141,7 +146,8 @@ class AttemptRequest implements AdapterRequest {
   constructor(t: Trial, attempt: number) {
     this.prompt = t.prompt;
     this.task = t.spec.task;
-    this.rng = t.rng.fork(attempt);
+    // The first attempt's fork is seeded directly (the same source root.fork(1) would give).
+    this.rng = attempt === 1 ? createRandom(forkSeed(t.spec.seed, 1)) : rootOf(t).fork(attempt);
     this.attempt = attempt;
     if (t.system !== undefined) this.system = t.system;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom, hashSeed, seedHasher } from './random.js';
+import { createRandom, forkSeed, hashSeed, seedHasher } from './random.js';
 
 describe('createRandom', () => {
   it('is deterministic for a seed and differs between seeds and forks', () => {
@@ -9,6 +9,7 @@ describe('createRandom', () => {
     const root = createRandom(42);
     expect(root.fork('x').next()).toBe(createRandom(42).fork('x').next());
     expect(root.fork('x').next()).not.toBe(root.fork('y').next());
+    expect(createRandom(forkSeed(42, 1)).next()).toBe(root.fork(1).next());
   });
 
   it('draws uniform floats in [0, 1), integers in [0, n) and standard normals', () => {
