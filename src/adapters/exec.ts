@@ -37,8 +37,9 @@ export const execOptionsSchema = z.strictObject({
     .number()
     .int()
     .positive()
+    .max(1024 * 1024 * 1024)
     .default(10 * 1024 * 1024)
-    .describe('Most bytes of stdout accepted; beyond it the command is killed and the trial fails. Default 10 MiB.'),
+    .describe('Most bytes of stdout accepted; beyond it the command is killed and the trial fails. Default 10 MiB, at most 1 GiB.'),
 });
 
 /** Options as written in a variant; the factory applies the schema's defaults and checks itself. */

@@ -6,18 +6,20 @@ import { sleep } from './sleep.js';
 import type { Adapter } from './types.js';
 
 const Z95 = 1.6448536269514722;
+/** A simulated latency must fit a timer (Node's overflows past 2^31-1 ms and fires at once). */
+const MAX_LATENCY_MS = 24 * 24 * 3_600_000;
 
 export const mockOptionsSchema = z.strictObject({
   accuracy: z.number().min(0).max(1).default(1).describe("Probability that the output is the task's expected answer."),
   latencyMs: z
     .union([
-      z.number().nonnegative(),
-      z.strictObject({ median: z.number().positive(), p95: z.number().positive() }).refine((v) => v.p95 >= v.median, {
+      z.number().nonnegative().max(MAX_LATENCY_MS),
+      z.strictObject({ median: z.number().positive().max(MAX_LATENCY_MS), p95: z.number().positive().max(MAX_LATENCY_MS) }).refine((v) => v.p95 >= v.median, {
         message: 'p95 must be at least the median',
       }),
     ])
     .default(0)
-    .describe('Simulated latency: a fixed number of ms, or {median, p95} of a log-normal.'),
+    .describe('Simulated latency: a fixed number of ms, or {median, p95} of a log-normal (at most 24 days, what a timer can wait).'),
   failureRate: z.number().min(0).max(1).default(0).describe('Probability that an attempt fails with a retryable error.'),
   tokens: z
     .strictObject({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() })

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { createAnthropicAdapter, anthropicOptionsSchema } from './anthropic.js';
 import { createExecAdapter, execOptionsSchema } from './exec.js';
 import { createMockAdapter, mockOptionsSchema } from './mock.js';
-import { createModuleAdapter, moduleOptionsSchema } from './module.js';
+import { checkUserFunction, createModuleAdapter, moduleOptionsSchema } from './module.js';
 import { createOpenAIAdapter, openaiOptionsSchema } from './openai.js';
 import type { Adapter, AdapterContext } from './types.js';
 
@@ -12,6 +12,11 @@ export interface AdapterDefinition {
   summary: string;
   options: z.ZodObject;
   create(options: Record<string, unknown>, ctx: AdapterContext): Adapter;
+  /**
+   * Checks at validation what the schema cannot (that a module file loads). Options are validated,
+   * with `${ENV}` references resolved and file paths absolute. Returns the problems found.
+   */
+  check?(options: Record<string, unknown>): Promise<{ path: string[]; message: string }[]>;
 }
 
 function define<S extends z.ZodObject>(
@@ -28,7 +33,14 @@ const DEFINITIONS: readonly AdapterDefinition[] = [
   define('openai', 'any OpenAI-compatible chat-completions server', openaiOptionsSchema, createOpenAIAdapter),
   define('anthropic', 'the Anthropic Messages API', anthropicOptionsSchema, createAnthropicAdapter),
   define('exec', 'a command run as a child process (codex, claude, gemini, aider...)', execOptionsSchema, createExecAdapter),
-  define('module', 'a function exported by a .ts/.js file', moduleOptionsSchema, createModuleAdapter),
+  {
+    ...define('module', 'a function exported by a .ts/.js file', moduleOptionsSchema, createModuleAdapter),
+    async check(options) {
+      const o = moduleOptionsSchema.parse(options);
+      const problem = await checkUserFunction(o.file, o.export);
+      return problem === null ? [] : [{ path: ['file'], message: problem.replace(/^file not found/, 'module file not found') }];
+    },
+  },
 ];
 
 const BY_KIND = new Map(DEFINITIONS.map((d) => [d.kind, d]));

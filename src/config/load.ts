@@ -1,32 +1,54 @@
 import { randomInt } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { importUserModule } from '../adapters/module.js';
-import { ConfigError, type ConfigIssue } from '../model/errors.js';
+import { findAdapter } from '../adapters/registry.js';
+import { ConfigError, MAX_LISTED_ISSUES, type ConfigIssue } from '../model/errors.js';
+import { FileReadError, readRegularFile } from '../model/files.js';
+import { MAX_NESTING, tooDeep } from '../model/nesting.js';
+import { createRedactor } from '../model/redact.js';
 import type { Task } from '../model/task.js';
 import { createPolicy, policyConfigSchema, type PolicyConfig } from '../policies/index.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { readDataset } from '../tasks/load.js';
 import { normaliseTasks } from '../tasks/normalise.js';
-import { envReferences } from './env.js';
+import { envReferences, resolveEnv, secretValues } from './env.js';
 import type { Experiment, ScorerSpec, VariantSpec } from './experiment.js';
-import { experimentHeadSchema, type ExperimentHead } from './schema.js';
+import { experimentHeadSchema, MAX_TRIALS, type ExperimentHead } from './schema.js';
 import { formatPath, parseSource, type SourceDocument } from './source-map.js';
 import { checkTemplates } from './templates-check.js';
 import { validateVariant } from './variants.js';
 
 type Path = (string | number)[];
 
-/** Collects issues against the experiment file (located by path) or against other files. */
+/**
+ * Collects issues against the experiment file (located by path) or against other files. Past the
+ * listing limit it only counts them: 100,000 duplicate ids must not cost a locate and a line each.
+ */
 class IssueList {
   readonly issues: ConfigIssue[] = [];
+  omitted = 0;
   constructor(private readonly doc: SourceDocument) {}
+  get count(): number {
+    return this.issues.length + this.omitted;
+  }
   at(path: Path, message: string): void {
+    if (this.full()) return;
     const pos = this.doc.locate(path);
     this.issues.push({ file: this.doc.file, path: formatPath(path), message, ...(pos ? { line: pos.line, column: pos.column } : {}) });
   }
   inFile(file: string, path: string, message: string, line?: number): void {
+    if (this.full()) return;
     this.issues.push({ file, path, message, ...(line !== undefined ? { line } : {}) });
+  }
+  /** Every message with the values of referenced secrets (and pieces of them) blanked. */
+  error(redact: (text: string) => string): ConfigError {
+    return new ConfigError(this.issues.map((i) => ({ ...i, message: redact(i.message) })), this.omitted);
+  }
+  private full(): boolean {
+    if (this.issues.length < MAX_LISTED_ISSUES) return false;
+    this.omitted++;
+    return true;
   }
 }
 
@@ -39,28 +61,41 @@ class IssueList {
  */
 export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Experiment> {
   const source = resolve(file);
-  if (!existsSync(source) || !statSync(source).isFile()) {
-    throw new ConfigError([{ file, path: '', message: 'file not found: expected a YAML or JSON experiment file' }]);
+  let text: string;
+  try {
+    text = readRegularFile(source, env);
+  } catch (e) {
+    if (!(e instanceof FileReadError)) throw e;
+    const message = e.message === 'file not found' ? 'file not found: expected a YAML or JSON experiment file' : e.message;
+    throw new ConfigError([{ file, path: '', message }]);
   }
-  const doc = parseSource(file, readFileSync(source, 'utf8'));
+  const doc = parseSource(file, text);
   if (doc.errors.length) {
     throw new ConfigError(doc.errors.map((e) => ({ file, path: '', message: `YAML syntax: ${e.message}`, ...(e.line ? { line: e.line, column: e.column ?? 1 } : {}) })));
   }
   const list = new IssueList(doc);
+  const deep = tooDeep(doc.value);
+  if (deep) {
+    list.at(deep, `nested more than ${MAX_NESTING} levels deep`);
+    throw list.error((t) => t);
+  }
+  // Messages may quote what a referenced file or module said: blank every referenced secret.
+  const redact = createRedactor(secretValues(doc.value, env));
   const parsed = experimentHeadSchema.safeParse(doc.value ?? {});
   if (!parsed.success) {
     for (const issue of parsed.error.issues) list.at(issue.path as Path, describeIssue(issue));
-    throw new ConfigError(list.issues);
+    throw list.error(redact);
   }
   const head = parsed.data;
   const baseDir = dirname(source);
   const variants = await loadVariants(head, baseDir, list, env);
-  const tasks = loadTasks(head, baseDir, list);
-  const scorers = loadScorers(head, tasks, baseDir, list, env);
+  const tasks = loadTasks(head, baseDir, list, env);
+  const scorers = await loadScorers(head, tasks, baseDir, list, env);
   const policy = checkAdaptive(head, variants.length, list);
   checkTemplates(head, variants, tasks, list.at.bind(list));
+  checkGridSize(head, variants.length, tasks.length, list);
   checkEnv(doc.value, list, env);
-  if (list.issues.length) throw new ConfigError(list.issues);
+  if (list.count > 0) throw list.error(redact);
   const experiment: Experiment = {
     name: head.name ?? basename(source, extname(source)),
     mode: head.mode,
@@ -116,6 +151,15 @@ function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList):
   return config as PolicyConfig;
 }
 
+/** A grid's trials must fit what a run can hold (its plan is a bitmap; seqs are integers). */
+function checkGridSize(head: ExperimentHead, variantCount: number, taskCount: number, list: IssueList): void {
+  if (head.mode !== 'grid') return;
+  const planned = variantCount * taskCount * head.repeats;
+  if (planned > MAX_TRIALS) {
+    list.at(['repeats'], `the grid would have ${planned.toLocaleString('en-US')} trials (${variantCount} variants x ${taskCount} tasks x ${head.repeats} repeats); a run holds at most ${MAX_TRIALS.toLocaleString('en-US')}`);
+  }
+}
+
 function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; keys?: string[] }): string {
   if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   if (issue.path[0] === 'mode' && issue.code === 'invalid_value') {
@@ -151,10 +195,9 @@ async function loadVariants(head: ExperimentHead, baseDir: string, list: IssueLi
     for (const issue of issues) report(issue.path, issue.message);
     if (!variant) continue;
     // A module variant's file is relative to where the variant was written.
-    if (variant.adapter === 'module' && typeof variant.options['file'] === 'string') {
-      variant.options = absolutiseFiles(variant.options, dir);
-      if (!existsSync(variant.options['file'] as string)) report(['file'], `module file not found: ${String(variant.options['file'])}`);
-    }
+    if (variant.adapter === 'module' && typeof variant.options['file'] === 'string') variant.options = absolutiseFiles(variant.options, dir);
+    const check = findAdapter(variant.adapter)?.check;
+    if (check) for (const issue of await check(resolveEnv(variant.options, env))) report(issue.path, issue.message);
     if (ids.has(variant.id)) report(['id'], `duplicate variant id '${variant.id}'`);
     ids.add(variant.id);
     variants.push(variant);
@@ -165,7 +208,14 @@ async function loadVariants(head: ExperimentHead, baseDir: string, list: IssueLi
 async function readVariantFile(path: string, list: IssueList): Promise<[string, Record<string, unknown>][]> {
   let exported: Record<string, unknown>;
   try {
-    exported = /\.(json|ya?ml)$/.test(path) ? { default: parseSource(path, readFileSync(path, 'utf8')).value } : await importUserModule(path);
+    if (/\.(json|ya?ml)$/.test(path)) {
+      const doc = parseSource(path, readRegularFile(path));
+      if (doc.errors.length) throw new Error(`YAML syntax: ${doc.errors[0]?.message ?? ''}`);
+      if (tooDeep(doc.value)) throw new Error(`nested more than ${MAX_NESTING} levels deep`);
+      exported = { default: doc.value };
+    } else {
+      exported = await importUserModule(path);
+    }
   } catch (e) {
     list.inFile(path, '', `cannot load variant file: ${(e as Error).message.split('\n')[0]}`);
     return [];
@@ -177,7 +227,7 @@ async function readVariantFile(path: string, list: IssueList): Promise<[string, 
   return found;
 }
 
-function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList): Task[] {
+function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): Task[] {
   const spec = head.tasks;
   let records: unknown[];
   let report: (index: number, path: string, message: string) => void;
@@ -192,7 +242,7 @@ function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList): Task
       list.at(where, `dataset file not found: ${file}`);
       return [];
     }
-    const read = readDataset(file);
+    const read = readDataset(file, env);
     for (const issue of read.issues) list.inFile(file, issue.path, issue.message, issue.line);
     records = typeof spec === 'object' && spec.limit ? read.records.slice(0, spec.limit) : read.records;
     report = (i, p, m) => list.inFile(file, `task ${i + 1}${p ? `.${p}` : ''}`, m);
@@ -203,17 +253,17 @@ function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList): Task
   return tasks;
 }
 
-function loadScorers(head: ExperimentHead, tasks: Task[], baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): ScorerSpec[] {
+async function loadScorers(head: ExperimentHead, tasks: Task[], baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): Promise<ScorerSpec[]> {
   const hasExpected = tasks.some((t) => t.expected !== undefined);
   const entries = head.scorers ?? (hasExpected ? ['equals'] : []);
   const scorers: ScorerSpec[] = [];
-  entries.forEach((entry, i) => {
+  for (const [i, entry] of entries.entries()) {
     const raw: Record<string, unknown> = typeof entry === 'string' ? { type: entry } : { ...entry };
     const type = raw['type'];
     const definition = typeof type === 'string' ? findScorer(type) : undefined;
     if (!definition) {
       list.at(['scorers', i, 'type'], `unknown scorer ${JSON.stringify(type)}; known scorers: ${scorerTypes.join(', ')}`);
-      return;
+      continue;
     }
     const weight = raw['weight'] ?? 1;
     if (typeof weight !== 'number' || !(weight > 0)) list.at(['scorers', i, 'weight'], 'expected a positive number');
@@ -221,7 +271,7 @@ function loadScorers(head: ExperimentHead, tasks: Task[], baseDir: string, list:
     const parsed = definition.options.safeParse(options);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) list.at(['scorers', i, ...(issue.path as Path)], describeIssue(issue));
-      return;
+      continue;
     }
     if (type === 'judge' && isRecord(options['variant'])) {
       for (const issue of validateVariant(options['variant'], env).issues) list.at(['scorers', i, 'variant', ...issue.path], issue.message);
@@ -231,13 +281,9 @@ function loadScorers(head: ExperimentHead, tasks: Task[], baseDir: string, list:
     if (missing.length) {
       list.at(['scorers', i], `${String(type)} compares with the expected answer, but ${missing.length} task(s) have none (e.g. ${missing.slice(0, 3).map((t) => t.id).join(', ')})`);
     }
-    for (const key of ['file'] as const) {
-      if (typeof options[key] === 'string' && !existsSync(resolve(baseDir, options[key]))) {
-        list.at(['scorers', i, key], `file not found: ${resolve(baseDir, options[key])}`);
-      }
-    }
+    for (const issue of (await definition.check?.(resolveEnv(options, env), baseDir)) ?? []) list.at(['scorers', i, ...issue.path], issue.message);
     scorers.push({ type: String(type), weight: typeof weight === 'number' ? weight : 1, options: absolutiseFiles(options, baseDir) });
-  });
+  }
   return scorers;
 }
 

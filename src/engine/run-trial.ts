@@ -138,6 +138,8 @@ async function finish(spec: TrialSpec, runtime: TrialRuntime, f: Finished, cance
   try {
     const scored = scoreAll(runtime.scorers, { output: f.output, task: spec.task, prompt: f.prompt, signal: cancel });
     const combined = scored instanceof Promise ? await scored : scored;
+    // A reason may quote what a judge or a user's function saw: the same redaction as the output.
+    for (const s of combined.scores) s.reason = runtime.redact(s.reason);
     return outcome(spec, f, 'ok', combined.scores, combined.score, combined.score >= runtime.threshold, null);
   } catch (error) {
     if (cancel.aborted) throw new TrialCancelled();

@@ -1,13 +1,15 @@
 import { setMaxListeners } from 'node:events';
 import type { Experiment } from '../config/experiment.js';
 import { inlineExecutor } from '../executors/inline.js';
-import { MetaorchError } from '../model/errors.js';
+import { DiskFullError, isDiskFull, MetaorchError, RunBusyError } from '../model/errors.js';
+import { LEASE_MS, newOwner, type RunOwner } from '../store/claim.js';
 import type { RunStatus } from '../store/records.js';
-import type { Store, TrialSink } from '../store/store.js';
+import type { RunPatch, Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
 import { adaptiveScheduler } from './adaptive.js';
 import { gridScheduler } from './grid.js';
 import { reward } from './objective.js';
+import { asStoreFailure, claimForResume, keepClaim } from './ownership.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
 import { buildRuntime, type TrialRuntime } from './runtime.js';
@@ -25,6 +27,8 @@ export interface RunOptions {
   executor?: (runtime: TrialRuntime) => Executor;
   backoff?: BackoffOptions;
   runId?: string;
+  /** How long the run's claim lasts without a heartbeat (default 60 s); renewed every sixth of it. */
+  leaseMs?: number;
 }
 
 export interface RunResult {
@@ -36,7 +40,7 @@ export interface RunResult {
 }
 
 /**
- * Creates a run in the store and executes it.
+ * Creates a run in the store, claimed by this process, and executes it.
  *
  * @example
  * const result = await startRun(await loadExperiment('exp.yaml'), { store });
@@ -44,71 +48,142 @@ export interface RunResult {
 export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const runId = options.runId ?? newRunId();
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  options.store.createRun(runId, experiment, plannedTrials(experiment));
-  return execute(runId, experiment, runtime, options, false);
+  const owner = newOwner();
+  try {
+    options.store.createRun(runId, experiment, plannedTrials(experiment), owner);
+  } catch (error) {
+    await runtime.close();
+    if (isDiskFull(error)) throw new DiskFullError('disk full: the run could not be created in the store; free space and run it again.', undefined, { cause: error });
+    throw error;
+  }
+  return execute(runId, experiment, runtime, options, owner, false);
 }
 
 /**
  * Continues an interrupted or killed run: finished trials are never run or counted again; trials that
- * were in flight run again under the same ids.
+ * were in flight run again under the same ids. The run is claimed atomically first: while another
+ * live process holds it, this throws RunBusyError and runs nothing.
  */
 export async function resumeRun(runId: string, options: RunOptions): Promise<RunResult> {
   const { store } = options;
   const run = store.getRun(runId);
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
-  if (run.status === 'running' && run.pid !== null && run.pid !== process.pid && isAlive(run.pid)) {
-    throw new MetaorchError('USAGE', `Run ${runId} is still being executed by process ${run.pid}; stop it first (Ctrl-C there).`);
-  }
   const experiment = store.loadExperiment(runId);
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  store.updateRun(runId, { status: 'running', pid: process.pid, finishedAt: null, stopReason: null });
-  return execute(runId, experiment, runtime, options, true);
+  const owner = newOwner();
+  try {
+    claimForResume(store, runId, owner, options.leaseMs);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  return execute(runId, experiment, runtime, options, owner, true);
 }
 
-async function execute(runId: string, experiment: Experiment, runtime: TrialRuntime, options: RunOptions, resumed: boolean): Promise<RunResult> {
+/**
+ * Executes a claimed run. Whatever happens, the run does not stay `running` while this process lives:
+ * it ends completed, failed (with the error) or interrupted (with the reason). A store that cannot be
+ * written (a full disk) or a lost claim stops scheduling and cancels what is in flight; what was
+ * committed stays, and the run is recorded as interrupted when the store still takes that one write.
+ */
+async function execute(runId: string, experiment: Experiment, runtime: TrialRuntime, options: RunOptions, owner: RunOwner, resumed: boolean): Promise<RunResult> {
   const { store } = options;
   const never = new AbortController().signal;
-  // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
-  for (const signal of [options.cancel, options.stop, never]) if (signal) setMaxListeners(0, signal);
-  const writer = store.trialWriter(runId);
-  const scheduler = createScheduler(store, runId, experiment, writer);
-  const prior = store.runTotals(runId);
-  const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
-  let finished = prior.finished;
-  let errors = prior.errors;
-  const recorder: RunObserver = {
-    onTrialStart: (spec) => writer.scheduled(spec),
-    onTrialEnd: (spec, outcome) => {
-      writer.finished(spec, outcome, reward(experiment.objective, outcome));
-      finished++;
-      if (outcome.status === 'error') errors++;
-    },
+  const halt = new AbortController();
+  let storeFailure: unknown = null;
+  const failStore = (error: unknown) => {
+    storeFailure ??= error;
+    halt.abort(error);
   };
-  const observers = [recorder, budget.observer, ...(options.observers ?? [])];
-  for (const obs of observers) {
-    obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed });
-  }
-  const executor = (options.executor ?? inlineExecutor)(runtime);
-  let stopReason: StopReason;
+  const stop = AbortSignal.any([options.stop ?? never, halt.signal]);
+  const cancel = AbortSignal.any([options.cancel ?? never, halt.signal]);
+  // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
+  for (const signal of [options.cancel, options.stop, never, stop, cancel]) if (signal) setMaxListeners(0, signal);
+  const lease = keepClaim(store, runId, owner.token, options.leaseMs ?? LEASE_MS, failStore);
+  let writer: TrialSink | undefined;
+  let activeMs = (): number => 0;
+  let finished = 0;
+  let errors = 0;
+  let observers: RunObserver[] = options.observers ?? [];
+  let executor: Executor | undefined;
+  let stopReason: StopReason = 'interrupted';
+  let loopError: unknown = null;
   try {
+    const sink = (writer = store.trialWriter(runId, { owner: owner.token, onError: failStore }));
+    const prior = store.runTotals(runId);
+    const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
+    activeMs = budget.activeMs;
+    finished = prior.finished;
+    errors = prior.errors;
+    const recorder: RunObserver = {
+      onTrialStart: (spec) => sink.scheduled(spec),
+      onTrialEnd: (spec, outcome) => {
+        sink.finished(spec, outcome, reward(experiment.objective, outcome));
+        finished++;
+        if (outcome.status === 'error') errors++;
+      },
+    };
+    observers = [recorder, budget.observer, ...observers];
+    const scheduler = createScheduler(store, runId, experiment, sink);
+    for (const obs of observers) {
+      obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed });
+    }
+    executor = (options.executor ?? inlineExecutor)(runtime);
     stopReason = await runLoop({
       scheduler, executor, concurrency: experiment.concurrency, observers,
-      shouldStop: budget.shouldStop, stop: options.stop ?? never, cancel: options.cancel ?? never,
+      shouldStop: budget.shouldStop, stop, cancel,
     });
+    if ('decision' in scheduler && scheduler.decision) sink.event('decision', { kind: 'stop', ...scheduler.decision });
   } catch (error) {
-    writer.close();
-    store.updateRun(runId, { status: 'failed', finishedAt: Date.now(), activeMs: budget.activeMs(), pid: null, error: String(error) });
-    throw error;
+    loopError = error;
   } finally {
-    await executor.close();
+    lease.stop();
+    await (executor ? executor.close() : runtime.close()).catch(() => undefined);
   }
-  if ('decision' in scheduler && scheduler.decision) writer.event('decision', { kind: 'stop', ...scheduler.decision });
-  writer.close();
-  const status: RunStatus = stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
-  store.updateRun(runId, { status, finishedAt: Date.now(), activeMs: budget.activeMs(), stopReason, pid: null });
+  try {
+    writer?.close();
+  } catch (error) {
+    failStore(error);
+  }
+  const end = (patch: RunPatch): boolean => {
+    try {
+      return store.releaseRun(runId, owner.token, { finishedAt: Date.now(), activeMs: activeMs(), pid: null, ...patch });
+    } catch (error) {
+      failStore(error);
+      return false;
+    }
+  };
+  if (storeFailure === null && loopError !== null) {
+    const error = redactError(loopError, runtime.redact);
+    end({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
+    throw error;
+  }
+  const status: RunStatus = storeFailure !== null || stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
+  if (storeFailure === null) end({ status, stopReason });
+  if (storeFailure !== null) {
+    const failure = asStoreFailure(storeFailure, runId, 'recording trials');
+    // Only the owner writes: after a lost claim the run belongs to the process that took it over.
+    if (!(failure instanceof RunBusyError)) end({ status: 'interrupted', stopReason: 'interrupted', error: isDiskFull(failure) ? 'disk full' : failure.message });
+    await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
+    throw failure;
+  }
   const result: RunResult = { runId, status, stopReason, finished, errors };
   for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });
   return result;
+}
+
+/** Tells observers the run ended after a failure; an observer failing then changes nothing. */
+async function notifyEnd(observers: readonly RunObserver[], info: Parameters<NonNullable<RunObserver['onRunEnd']>>[0]): Promise<void> {
+  for (const obs of observers) await Promise.resolve(obs.onRunEnd?.(info)).catch(() => undefined);
+}
+
+/** The error with secrets blanked from its message and stack, before it is stored or printed. */
+function redactError(error: unknown, redact: (text: string) => string): unknown {
+  if (!(error instanceof Error)) return new Error(redact(String(error)));
+  error.message = redact(error.message);
+  if (error.stack) error.stack = redact(error.stack);
+  return error;
 }
 
 /** Grid: the deterministic plan minus what finished. Adaptive: the policy, rebuilt from what finished. */
@@ -127,12 +202,3 @@ export function plannedTrials(experiment: Experiment): number | null {
   return experiment.variants.length * experiment.tasks.length * experiment.repeats;
 }
 
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -40,8 +40,21 @@ export interface TrialRuntime {
  * const runtime = buildRuntime(experiment, process.env);
  */
 export function buildRuntime(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: BackoffOptions = DEFAULT_BACKOFF): TrialRuntime {
-  const ctx = { baseDir: experiment.baseDir };
   const redact = createRedactor(secretValues([experiment.variants, experiment.scorers], env));
+  try {
+    return assemble(experiment, env, backoff, redact);
+  } catch (error) {
+    // An adapter or scorer refusing its (resolved) options may quote them: blank the secrets.
+    if (error instanceof Error) {
+      error.message = redact(error.message);
+      if (error.stack) error.stack = redact(error.stack);
+    }
+    throw error;
+  }
+}
+
+function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: BackoffOptions, redact: (text: string) => string): TrialRuntime {
+  const ctx = { baseDir: experiment.baseDir };
   const makeAdapter = (spec: { adapter: string; options: Record<string, unknown>; id: string }): Adapter => {
     const definition = findAdapter(spec.adapter);
     if (!definition) throw new ConfigError([{ file: experiment.source, path: `variants.${spec.id}`, message: `unknown adapter '${spec.adapter}'` }]);

@@ -39,6 +39,8 @@ export interface AppContext {
 
 /** Errors as `{ error: { code, message } }` with a status that says whose fault it is. */
 function fail(c: Context, error: unknown) {
+  // A malformed percent-encoding in the path or query (GET /%E0%A4%A): the request is bad, not the server.
+  if (error instanceof URIError) return c.json<ApiError>({ error: { code: 'BAD_REQUEST', message: 'malformed URL encoding' } }, 400);
   if (error instanceof MetaorchError) {
     const status = error.code === 'RUN_NOT_FOUND' ? 404 : error.code === 'STORE' ? 500 : 400;
     return c.json<ApiError>({ error: { code: error.code, message: error.message } }, status);

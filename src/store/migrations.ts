@@ -81,20 +81,36 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE trials ADD COLUMN reward REAL;
   `,
+  // 3: run claims. The process executing a run owns it: a random owner token (checked by every write
+  // of the run), its pid and host (to tell whether it is alive), and a heartbeat that renews its lease.
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  ALTER TABLE runs ADD COLUMN host TEXT;
+  ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
+  `,
 ];
 
-/** Brings a database to the latest schema inside one transaction per migration. */
+/**
+ * Brings a database to the latest schema. The version is read again inside an exclusive transaction,
+ * so when several processes open a new store at once, one migrates and the others, waiting on the
+ * lock, find the work done and go on. A store already current costs one read and takes no lock.
+ */
 export function migrate(db: Database): void {
+  if (checkVersion(db) === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = checkVersion(db); v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).exclusive();
+}
+
+function checkVersion(db: Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new StoreError(
       `The store was written by a newer meta-orchestrator (schema ${current}, this version knows ${MIGRATIONS.length}). Upgrade meta-orchestrator.`,
     );
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+  return current;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Experiment } from '../config/experiment.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
-import type { Store } from './store.js';
+import type { ClaimOptions, RunOwner, Store } from './store.js';
 
 /**
  * The behaviour every Store must have, run against each implementation (like evalite's storage
@@ -100,6 +100,97 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
       expect(store.eventsSince(events[1]!.seq, 'r1').map((e) => e.type)).toEqual(['policy', 'run']);
       expect(store.getRun('r1')).toMatchObject({ status: 'completed', stopReason: 'done' });
+    });
+
+    const alice: RunOwner = { token: 'alice', pid: 1001, host: 'h1' };
+    const bob: RunOwner = { token: 'bob', pid: 1002, host: 'h1' };
+    const at = (now: number, alive: readonly number[] = [1001, 1002]): ClaimOptions => ({ now, leaseMs: 60_000, isAlive: (pid) => alive.includes(pid) });
+
+    it('claims a run for one owner at a time: another owner waits while the holder is alive and its lease fresh', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      expect(store.getRun('r1')).toMatchObject({ status: 'running', pid: 1001 });
+      const refused = store.claimRun('r1', bob, at(Date.now()));
+      expect(refused).toMatchObject({ claimed: false, holder: { token: 'alice', pid: 1001, host: 'h1' } });
+      expect(store.getRun('r1')?.pid).toBe(1001);
+      // The holder itself may claim again (a retry), and renew its lease; the other may do neither.
+      expect(store.claimRun('r1', alice, at(Date.now()))).toEqual({ claimed: true });
+      expect(store.renewClaim('r1', 'alice', Date.now())).toBe(true);
+      expect(store.renewClaim('r1', 'bob', Date.now())).toBe(false);
+    });
+
+    it('lets a claim be taken over only from a dead holder or one past its lease, and never from another host by pid', () => {
+      const store = fresh();
+      const now = Date.now();
+      store.createRun('r1', experiment, 4, alice);
+      expect(store.claimRun('r1', bob, at(now, [1002])).claimed).toBe(true); // alice's process is gone
+      expect(store.getRun('r1')).toMatchObject({ status: 'running', pid: 1002 });
+      expect(store.renewClaim('r1', 'alice', now)).toBe(false);
+
+      const carol: RunOwner = { token: 'carol', pid: 1002, host: 'h2' };
+      // Bob is on another host for carol: a pid says nothing there, only the lease does.
+      expect(store.claimRun('r1', carol, at(now + 1000, [])).claimed).toBe(false);
+      expect(store.claimRun('r1', carol, at(now + 61_000, [1002])).claimed).toBe(true);
+      expect(store.getRun('r1')?.pid).toBe(1002);
+      expect(store.claimRun('r1', bob, at(now + 62_000)).claimed).toBe(false);
+    });
+
+    it('claims a stopped run whoever held it, and writes final fields only for the holder', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      expect(store.releaseRun('r1', 'bob', { status: 'completed' })).toBe(false);
+      expect(store.getRun('r1')?.status).toBe('running');
+      expect(store.releaseRun('r1', 'alice', { status: 'interrupted', stopReason: 'interrupted', pid: null, error: 'disk full' })).toBe(true);
+      expect(store.getRun('r1')).toMatchObject({ status: 'interrupted', error: 'disk full', pid: null });
+      expect(store.claimRun('r1', bob, at(Date.now())).claimed).toBe(true);
+      expect(store.getRun('r1')).toMatchObject({ status: 'running', pid: 1002, error: null, stopReason: null, finishedAt: null });
+      expect(() => store.claimRun('nope', bob, at(Date.now()))).toThrow(/No run 'nope'/);
+    });
+
+    it('commits no trial and no event of a writer whose owner lost the claim', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      const writer = store.trialWriter('r1', { owner: 'alice' });
+      writer.finished(spec(0), outcome(0, 'kept'));
+      writer.flush();
+      expect(store.claimRun('r1', bob, at(Date.now(), [1002])).claimed).toBe(true);
+      writer.finished(spec(1), outcome(1, 'lost'));
+      writer.event('policy', { n: 1 });
+      expect(() => writer.flush()).toThrow(/no longer owned/);
+      expect([...store.iterateTrials('r1')].map((t) => t.output)).toEqual(['kept']);
+      expect(store.eventsSince(0, 'r1').map((e) => e.type)).toEqual(['run', 'trials', 'run']);
+    });
+
+    it('never announces a trial twice: a result already written is left out of the next trials event', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      const first = store.trialWriter('r1', { owner: 'alice' });
+      const second = store.trialWriter('r1', { owner: 'alice' });
+      first.finished(spec(0), outcome(0, 'one'));
+      first.flush();
+      second.finished(spec(0), outcome(0, 'two'));
+      second.finished(spec(1), outcome(1, 'three'));
+      second.flush();
+      first.close();
+      second.close();
+      const seqs = store.eventsSince(0, 'r1').filter((e) => e.type === 'trials').flatMap((e) => (e.data as { seqs: number[] }).seqs);
+      expect(seqs).toEqual([0, 1]);
+      expect(store.getTrial('r1', 0)?.output).toBe('one');
+    });
+
+    it('reports a batch that fails on its own to onError instead of throwing into the caller', async () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      const failures: unknown[] = [];
+      const writer = store.trialWriter('r1', { owner: 'alice', onError: (e) => failures.push(e) });
+      expect(store.claimRun('r1', bob, at(Date.now(), [1002])).claimed).toBe(true);
+      writer.finished(spec(0), outcome(0, 'x'));
+      await new Promise((r) => setTimeout(r, 150));
+      writer.finished(spec(1), outcome(1, 'y'));
+      expect(failures).toHaveLength(1);
+      expect(String(failures[0])).toMatch(/no longer owned/);
+      expect(() => writer.close()).toThrow(/no longer owned/);
+      expect(store.runTotals('r1').finished).toBe(0);
     });
 
     it('resolves run references by id, unique prefix and latest, and lists known runs on a miss', () => {

@@ -1,7 +1,10 @@
 import type { Experiment } from '../config/experiment.js';
 import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { ClaimOptions, ClaimResult, RunOwner } from './claim.js';
 import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
+
+export type { ClaimOptions, ClaimResult, RunHolder, RunOwner } from './claim.js';
 
 /** Fields of a run that change while it runs. */
 export interface RunPatch {
@@ -25,6 +28,16 @@ export interface TrialSink {
   close(): void;
 }
 
+/** How a run's trials are written. */
+export interface TrialWriterOptions {
+  /** The owner token of the run's claim: each batch commits only while this owner still holds it. */
+  owner?: string;
+  /** Told the seqs whose results a batch wrote. */
+  onFlush?(seqs: number[]): void;
+  /** Told, once, when a batch committed on its own (timer, size) fails, e.g. on a full disk. */
+  onError?(error: unknown): void;
+}
+
 /** Totals of a run's finished trials, for budgets and resume. */
 export interface RunTotals {
   finished: number;
@@ -34,13 +47,24 @@ export interface RunTotals {
 
 /**
  * The store: the only source of truth for runs, trials and events. SqliteStore implements it; any
- * second store (Postgres...) must pass the same contract suite (`src/store/contract.ts`).
+ * second store (Postgres...) must pass the same contract suite (`src/store/store-contract.test-utils.ts`).
  *
  * @example
  * const store: Store = SqliteStore.open('.metaorch/metaorch.db');
  */
 export interface Store {
-  createRun(id: string, experiment: Experiment, planned: number | null): void;
+  /** Records a new run, claimed by `owner` (a fresh owner of this process when absent). */
+  createRun(id: string, experiment: Experiment, planned: number | null, owner?: RunOwner): void;
+  /**
+   * Claims a run for `owner`, atomically: a conditional update in a write transaction that succeeds
+   * only when the run is not running, or its holder is `owner`, dead, or past its lease. On success
+   * the run is `running` under `owner`; otherwise nothing is written and the holder is returned.
+   */
+  claimRun(id: string, owner: RunOwner, options: ClaimOptions): ClaimResult;
+  /** Renews `token`'s lease on a running run; false when it no longer holds it. */
+  renewClaim(id: string, token: string, now: number): boolean;
+  /** Writes a run's final fields only if `token` still holds it; false (nothing written) otherwise. */
+  releaseRun(id: string, token: string, patch: RunPatch): boolean;
   updateRun(id: string, patch: RunPatch): void;
   getRun(id: string): RunRecord | undefined;
   /** A run id from an exact id, a unique prefix, or `latest`; throws listing known runs otherwise. */
@@ -59,6 +83,7 @@ export interface Store {
   getTrial(id: string, seq: number): TrialRecord | undefined;
   appendEvent(runId: string, type: string, data: unknown): number;
   eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
-  trialWriter(runId: string, onFlush?: (seqs: number[]) => void): TrialSink;
+  /** A batched writer of the run's trials; a function is taken as `onFlush` (older callers). */
+  trialWriter(runId: string, options?: TrialWriterOptions | ((seqs: number[]) => void)): TrialSink;
   close(): void;
 }

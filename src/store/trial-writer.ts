@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { RunBusyError } from '../model/errors.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
-import type { TrialSink } from './store.js';
+import type { TrialSink, TrialWriterOptions } from './store.js';
 
 /** Flush at least this often, so no finished result waits long uncommitted. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -8,12 +9,18 @@ const MAX_BATCH = 4096;
 
 /**
  * Writes trials in batched transactions: one row when a trial is scheduled, its result when it
- * finishes (written once: a second result for the same seq is ignored). A batch is committed when it
- * is large, when it is older than FLUSH_INTERVAL_MS (checked on every write, because a busy run of
- * instant trials can starve timers), and on a timer otherwise.
+ * finishes (written once: a second result for the same seq is ignored, and only results actually
+ * written are announced in the `trials` event). A batch is committed when it is large, when it is
+ * older than FLUSH_INTERVAL_MS (checked on every write, because a busy run of instant trials can
+ * starve timers), and on a timer otherwise.
+ *
+ * With an owner token, each batch first renews the run's claim in the same transaction and commits
+ * nothing if another process took the run over. A batch that fails to commit on its own (timer, size:
+ * a full disk) never throws into the caller: `onError` is told once and later batches wait for an
+ * explicit `flush()` or `close()`, which throw.
  *
  * @example
- * const writer = store.trialWriter(runId);
+ * const writer = store.trialWriter(runId, { owner: token, onError: (e) => stopTheRun(e) });
  * writer.scheduled(spec); writer.finished(spec, outcome); writer.close();
  */
 export class TrialWriter implements TrialSink {
@@ -26,13 +33,16 @@ export class TrialWriter implements TrialSink {
   private readonly insertScheduled: Statement;
   private readonly writeResult: Statement;
   private readonly insertEvent: Statement;
-  private readonly flushTx: () => void;
+  private readonly renewClaim: Statement | null;
+  private readonly flushTx: () => number[];
   private closed = false;
+  /** The first failure of a batch committed on its own; later ones wait for flush() or close(). */
+  private failure: unknown = null;
 
   constructor(
     private readonly db: Database,
     private readonly runId: string,
-    private readonly onFlush?: (finished: number[]) => void,
+    private readonly options: TrialWriterOptions = {},
   ) {
     this.insertScheduled = db.prepare(
       `INSERT OR IGNORE INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, scheduled_at)
@@ -50,8 +60,11 @@ export class TrialWriter implements TrialSink {
        WHERE trials.status = 'scheduled'`,
     );
     this.insertEvent = db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)');
+    this.renewClaim = options.owner === undefined
+      ? null
+      : db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'");
     this.flushTx = db.transaction(() => this.writeBatch());
-    this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => this.flushOnItsOwn(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -80,14 +93,15 @@ export class TrialWriter implements TrialSink {
     this.maybeFlush();
   }
 
-  /** Commits everything queued. */
+  /** Commits everything queued; throws when it cannot (nothing of the batch is then written). */
   flush(): void {
     if (this.scheduledRows.length === 0 && this.finishedRows.length === 0 && this.events.length === 0) return;
-    const seqs = this.finishedSeqs;
-    this.flushTx();
-    if (seqs.length) this.onFlush?.(seqs);
+    const written = this.flushTx();
+    this.failure = null;
+    if (written.length) this.options.onFlush?.(written);
   }
 
+  /** Stops the timer and commits what is queued; throws when that last batch cannot be committed. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -101,21 +115,37 @@ export class TrialWriter implements TrialSink {
 
   private maybeFlush(): void {
     const size = this.scheduledRows.length + this.finishedRows.length + this.events.length;
-    if (size >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flush();
+    if (size >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flushOnItsOwn();
   }
 
-  private writeBatch(): void {
+  /** A batch nobody asked for: a failure goes to onError (once), never to whoever was writing. */
+  private flushOnItsOwn(): void {
+    if (this.failure !== null || this.closed) return;
+    try {
+      this.flush();
+    } catch (error) {
+      this.failure = error;
+      this.options.onError?.(error);
+    }
+  }
+
+  /** One transaction; returns the seqs whose result it wrote (a result already written is skipped). */
+  private writeBatch(): number[] {
+    const now = Date.now();
+    if (this.renewClaim && this.renewClaim.run(now, this.runId, this.options.owner).changes === 0) {
+      throw new RunBusyError(`Run ${this.runId} is no longer owned by this process (another process took it over); nothing more is written.`);
+    }
     // A trial that finished within the batch it was scheduled in needs only its result row.
     const done = this.finishedSeqs.length ? new Set(this.finishedSeqs) : null;
     for (const row of this.scheduledRows) if (!done?.has(row[1] as number)) this.insertScheduled.run(row);
-    for (const row of this.finishedRows) this.writeResult.run(row);
-    const seqs = this.finishedSeqs;
-    const now = Date.now();
-    if (seqs.length) this.insertEvent.run(this.runId, now, 'trials', JSON.stringify({ seqs }));
+    const written: number[] = [];
+    for (const row of this.finishedRows) if (this.writeResult.run(row).changes > 0) written.push(row[1] as number);
+    if (written.length) this.insertEvent.run(this.runId, now, 'trials', JSON.stringify({ seqs: written }));
     for (const [type, data] of this.events) this.insertEvent.run(this.runId, now, type, data);
     this.events = [];
     this.scheduledRows = [];
     this.finishedRows = [];
     this.finishedSeqs = [];
+    return written;
   }
 }

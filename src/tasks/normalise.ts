@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import type { Task } from '../model/task.js';
 
 const RESERVED = new Set(['id', 'input', 'expected', 'metadata']);
@@ -25,6 +26,10 @@ export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; is
   records.forEach((record, index) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       issues.push({ index, path: '', message: `expected an object, got ${describe(record)}` });
+      return;
+    }
+    if (tooDeep(record) !== null) {
+      issues.push({ index, path: '', message: `nested more than ${MAX_NESTING} levels deep` });
       return;
     }
     const r = record as Record<string, unknown>;
@@ -85,5 +90,6 @@ export function stableJson(value: unknown): string {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : typeof value;
+  // Never the value itself: a mistyped path may point at a file of secrets.
+  return typeof value === 'string' ? `a string (${value.length} characters)` : typeof value;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadExperiment } from '../../config/load.js';
@@ -9,12 +9,14 @@ import { fmt } from '../../report/format.js';
 import { reportMarkdown } from '../../report/markdown.js';
 import { reportTable } from '../../report/console.js';
 import { storeRunData } from '../../report/run-data.js';
+import { DiskFullError, isDiskFull } from '../../model/errors.js';
+import { writeFileAtomic } from '../../model/files.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress } from '../progress.js';
 import { interruptSignals } from '../signals.js';
 
-/** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted. */
+/** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
@@ -85,7 +87,13 @@ async function execute(
   const signals = interruptSignals(Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000, (l) => process.stderr.write(`${l}\n`));
   try {
     const observers = flags.progress ? [consoleProgress(process.stderr)] : [];
-    const result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
+    let result: RunResult;
+    try {
+      result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
+    } catch (error) {
+      if (error instanceof DiskFullError && error.runId !== undefined) throw diskFull(store, db, error.runId, error);
+      throw error;
+    }
     const dir = flags.out ?? defaultOutDir(db, result.runId);
     const report = writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
@@ -99,12 +107,36 @@ async function execute(
   }
 }
 
-/** Writes summary.md and summary.json for a run; returns the report. */
+/** What a run stopped by a full disk prints: how much is safe, where, and how to go on. */
+function diskFull(store: SqliteStore, db: string, runId: string, cause: unknown): DiskFullError {
+  let safe = 'its finished trials are';
+  try {
+    const n = store.runTotals(runId).finished;
+    safe = `${fmt.int(n)} trial${n === 1 ? ' is' : 's are'}`;
+  } catch {
+    // a store that cannot even be read: say it without the count
+  }
+  return new DiskFullError(`disk full: ${safe} safe in ${relativePath(db)}; free space and run \`metaorch resume ${runId}\``, runId, { cause });
+}
+
+/**
+ * Writes summary.md and summary.json for a run, each atomically (a full disk leaves the previous
+ * file or none, never an empty or partial one); returns the report.
+ */
 export function writeReports(store: SqliteStore, runId: string, dir: string) {
   const report = computeReport(storeRunData(store, runId));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'summary.md'), reportMarkdown(report));
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileAtomic(join(dir, 'summary.md'), reportMarkdown(report));
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    throw new DiskFullError(
+      `disk full: cannot write the report to ${relativePath(dir)}; run ${runId} is safe in the store: free space and run \`metaorch resume ${runId} --out ${relativePath(dir)}\` to write it`,
+      undefined,
+      { cause: error },
+    );
+  }
   return report;
 }
 
