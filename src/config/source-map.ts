@@ -24,7 +24,9 @@ export function parseSource(file: string, text: string): SourceDocument {
   }
   const errors: SourceDocument['errors'] = doc.errors.map((e) => {
     const pos = e.linePos?.[0];
-    return { message: e.message.split('\n')[0] ?? e.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+    // The composer reports its own stack overflow on deep nesting as an error message.
+    const message = /call stack/i.test(e.message) ? 'the document is nested too deeply to read' : (e.message.split('\n')[0] ?? e.message);
+    return { message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
   });
   let value: unknown;
   if (errors.length === 0) {

@@ -64,3 +64,41 @@ export function asStoreFailure(error: unknown, runId: string, doing: string): Er
   const message = error instanceof Error ? error.message : String(error);
   return new StoreError(`The store failed while ${doing} of run ${runId}: ${message}. What was committed is safe: metaorch resume ${runId}`, { cause: error });
 }
+
+/** Runs this process executes, released by the one process 'exit' listener below. */
+const held = new Set<() => void>();
+
+/**
+ * Makes sure a run this process holds does not stay `running` when the process ends abruptly while it
+ * runs: a user's module calling process.exit(), an exception nobody caught (Node emits 'exit' for
+ * both; the listener is synchronous, like the store). The run is recorded interrupted, with the
+ * reason, and stays resumable. Only kill -9 or a power cut leave it `running`, under a dead pid that
+ * resume recognises. Returns the function that removes the guard once the run ended normally.
+ *
+ * @example
+ * const unguard = guardProcessExit(store, runId, owner.token); try { ... } finally { unguard(); }
+ */
+export function guardProcessExit(store: Store, runId: string, token: string): () => void {
+  const release = () => {
+    try {
+      if (store.getRun(runId)?.status !== 'running') return;
+      const code = typeof process.exitCode === 'number' ? process.exitCode : 'unknown';
+      store.releaseRun(runId, token, {
+        status: 'interrupted', stopReason: 'interrupted', finishedAt: Date.now(), pid: null,
+        error: `the process exited while the run was running (exit code ${code})`,
+      });
+    } catch {
+      // A closed or full store: the run stays `running` under a dead pid, which resume takes over.
+    }
+  };
+  if (held.size === 0) process.on('exit', releaseAll);
+  held.add(release);
+  return () => {
+    held.delete(release);
+    if (held.size === 0) process.off('exit', releaseAll);
+  };
+}
+
+function releaseAll(): void {
+  for (const release of held) release();
+}

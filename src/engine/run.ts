@@ -9,12 +9,12 @@ import { budgetGuard } from './budget.js';
 import { adaptiveScheduler } from './adaptive.js';
 import { gridScheduler } from './grid.js';
 import { reward } from './objective.js';
-import { asStoreFailure, claimForResume, keepClaim } from './ownership.js';
+import { asStoreFailure, claimForResume, guardProcessExit, keepClaim } from './ownership.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
 import { buildRuntime, type TrialRuntime } from './runtime.js';
 import type { BackoffOptions } from './retry.js';
-import type { Executor, RunObserver, Scheduler, StopReason } from './types.js';
+import type { Executor, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
   store: Store;
@@ -27,6 +27,8 @@ export interface RunOptions {
   executor?: (runtime: TrialRuntime) => Executor;
   backoff?: BackoffOptions;
   runId?: string;
+  /** Who executes the run (default: a new owner of this process). */
+  owner?: RunOwner;
   /** How long the run's claim lasts without a heartbeat (default 60 s); renewed every sixth of it. */
   leaseMs?: number;
 }
@@ -48,7 +50,7 @@ export interface RunResult {
 export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const runId = options.runId ?? newRunId();
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  const owner = newOwner();
+  const owner = options.owner ?? newOwner();
   try {
     options.store.createRun(runId, experiment, plannedTrials(experiment), owner);
   } catch (error) {
@@ -70,7 +72,7 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
   const experiment = store.loadExperiment(runId);
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  const owner = newOwner();
+  const owner = options.owner ?? newOwner();
   try {
     claimForResume(store, runId, owner, options.leaseMs);
   } catch (error) {
@@ -78,6 +80,23 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
     throw error;
   }
   return execute(runId, experiment, runtime, options, owner, true);
+}
+
+/** One execution of a claimed run: what it runs, who owns it, and how it is stopped. */
+interface Execution {
+  runId: string;
+  experiment: Experiment;
+  runtime: TrialRuntime;
+  options: RunOptions;
+  owner: RunOwner;
+  resumed: boolean;
+  /** Stop scheduling: the caller's stop, or a store failure. */
+  stop: AbortSignal;
+  /** Cancel in-flight trials: the caller's cancel, or a store failure. */
+  cancel: AbortSignal;
+  /** Records the first store failure (a full disk, a lost claim) and halts the run. */
+  failStore(error: unknown): void;
+  storeFailure(): unknown;
 }
 
 /**
@@ -90,9 +109,9 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   const { store } = options;
   const never = new AbortController().signal;
   const halt = new AbortController();
-  let storeFailure: unknown = null;
+  let failure: unknown = null;
   const failStore = (error: unknown) => {
-    storeFailure ??= error;
+    failure ??= error;
     halt.abort(error);
   };
   const stop = AbortSignal.any([options.stop ?? never, halt.signal]);
@@ -100,6 +119,18 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
   for (const signal of [options.cancel, options.stop, never, stop, cancel]) if (signal) setMaxListeners(0, signal);
   const lease = keepClaim(store, runId, owner.token, options.leaseMs ?? LEASE_MS, failStore);
+  const unguard = guardProcessExit(store, runId, owner.token);
+  try {
+    return await executeClaimed({ runId, experiment, runtime, options, owner, resumed, stop, cancel, failStore, storeFailure: () => failure });
+  } finally {
+    lease.stop();
+    unguard();
+  }
+}
+
+async function executeClaimed(x: Execution): Promise<RunResult> {
+  const { runId, experiment, runtime, options, owner, failStore } = x;
+  const { store } = options;
   let writer: TrialSink | undefined;
   let activeMs = (): number => 0;
   let finished = 0;
@@ -126,18 +157,17 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
     observers = [recorder, budget.observer, ...observers];
     const scheduler = createScheduler(store, runId, experiment, sink);
     for (const obs of observers) {
-      obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed });
+      obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed: x.resumed });
     }
     executor = (options.executor ?? inlineExecutor)(runtime);
     stopReason = await runLoop({
       scheduler, executor, concurrency: experiment.concurrency, observers,
-      shouldStop: budget.shouldStop, stop, cancel,
+      shouldStop: budget.shouldStop, stop: x.stop, cancel: x.cancel,
     });
     if ('decision' in scheduler && scheduler.decision) sink.event('decision', { kind: 'stop', ...scheduler.decision });
   } catch (error) {
     loopError = error;
   } finally {
-    lease.stop();
     await (executor ? executor.close() : runtime.close()).catch(() => undefined);
   }
   try {
@@ -153,16 +183,16 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
       return false;
     }
   };
-  if (storeFailure === null && loopError !== null) {
+  if (x.storeFailure() === null && loopError !== null) {
     const error = redactError(loopError, runtime.redact);
     end({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
     await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
     throw error;
   }
-  const status: RunStatus = storeFailure !== null || stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
-  if (storeFailure === null) end({ status, stopReason });
-  if (storeFailure !== null) {
-    const failure = asStoreFailure(storeFailure, runId, 'recording trials');
+  const status: RunStatus = x.storeFailure() !== null || stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
+  if (x.storeFailure() === null) end({ status, stopReason });
+  if (x.storeFailure() !== null) {
+    const failure = asStoreFailure(x.storeFailure(), runId, 'recording trials');
     // Only the owner writes: after a lost claim the run belongs to the process that took it over.
     if (!(failure instanceof RunBusyError)) end({ status: 'interrupted', stopReason: 'interrupted', error: isDiskFull(failure) ? 'disk full' : failure.message });
     await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
@@ -174,8 +204,14 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
 }
 
 /** Tells observers the run ended after a failure; an observer failing then changes nothing. */
-async function notifyEnd(observers: readonly RunObserver[], info: Parameters<NonNullable<RunObserver['onRunEnd']>>[0]): Promise<void> {
-  for (const obs of observers) await Promise.resolve(obs.onRunEnd?.(info)).catch(() => undefined);
+async function notifyEnd(observers: readonly RunObserver[], info: RunEndInfo): Promise<void> {
+  for (const obs of observers) {
+    try {
+      await obs.onRunEnd?.(info);
+    } catch {
+      // the run's failure is what the caller must see
+    }
+  }
 }
 
 /** The error with secrets blanked from its message and stack, before it is stored or printed. */

@@ -46,7 +46,7 @@ export function readRegularFile(file: string, env: NodeJS.ProcessEnv = process.e
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new FileReadError(file, `expected a regular file, found ${kindOf(stat)}`);
-    if (stat.size > limit) throw new FileReadError(file, tooLarge(stat.size, limit));
+    if (stat.size > limit) throw new FileReadError(file, tooLarge(stat.size, limit, true));
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -54,7 +54,7 @@ export function readRegularFile(file: string, env: NodeJS.ProcessEnv = process.e
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       total += n;
-      if (total > limit) throw new FileReadError(file, tooLarge(total, limit));
+      if (total > limit) throw new FileReadError(file, tooLarge(total, limit, false));
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
     }
     return Buffer.concat(chunks, total).toString('utf8');
@@ -119,9 +119,12 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-function tooLarge(bytes: number, limit: number): string {
-  const mb = (n: number) => `${Math.ceil(n / (1024 * 1024))} MB`;
-  return `is larger than the ${mb(limit)} limit for files an experiment reads (${bytes > limit ? 'at least ' : ''}${mb(bytes)}); raise it with ${MAX_FILE_ENV}=${Math.min(HARD_MAX_FILE_MB, Math.ceil((bytes * 1.5) / (1024 * 1024)))} (at most ${HARD_MAX_FILE_MB})`;
+/** `exact`: the size is known (stat); otherwise reading stopped at the limit and the file is larger. */
+function tooLarge(bytes: number, limit: number, exact: boolean): string {
+  const mb = (n: number) => `${Number((n / (1024 * 1024)).toFixed(2))} MB`;
+  const size = exact ? `it is ${mb(bytes)}` : 'it is larger still';
+  const suggest = Math.min(HARD_MAX_FILE_MB, Math.ceil((bytes * 1.5) / (1024 * 1024)));
+  return `is larger than the ${mb(limit)} limit for files an experiment reads (${size}); raise it with ${MAX_FILE_ENV}=${suggest} (at most ${HARD_MAX_FILE_MB})`;
 }
 
 function openProblem(e: unknown): string {

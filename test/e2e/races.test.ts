@@ -17,7 +17,7 @@ import { collect, REPO, runCli, startCli, tempDir, type CliResult } from '../sup
 
 const ROUNDS = 30;
 const AGENT = join(REPO, 'test/fixtures/crash/agent.js');
-const OPEN_STORE = join(REPO, 'test/fixtures/reliability/open-store.mjs');
+const OPEN_STORE = join(REPO, 'test/fixtures/reliability/open-store.js');
 const TASKS = 200;
 const PLANNED = 2 * TASKS;
 
