@@ -37,7 +37,8 @@ describe('createRedactor', () => {
   });
 
   it('never leaves a piece of FRAGMENT or more characters of any secret (property)', () => {
-    const alphabet = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'.split(''));
+    // Letters, digits, and characters whose low bytes collide (')' and 'ĩ', 'é' and 'ũ'), since the scan folds pairs to bytes.
+    const alphabet = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_)ĩéũ'.split(''));
     const text = fc.string({ unit: alphabet, maxLength: 60 });
     fc.assert(
       fc.property(

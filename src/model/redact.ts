@@ -5,18 +5,15 @@
  * 8 of a key). Shorter secrets (4 or 5 characters) are blanked only whole; secrets under 4 characters
  * are skipped, since blanking single letters would garble every message and they cannot be real keys.
  *
- * It runs on every output of every trial, so it is linear in the text: a rolling hash over each window
- * of FRAGMENT characters is looked up in a bitmap of the secrets' windows, and only a bitmap hit (rare)
- * compares characters. Text shorter than a window costs nothing.
+ * It runs on every output of every trial, so it is sublinear on ordinary text: a Wu-Manber scan over
+ * the secrets' windows of FRAGMENT characters reads about one position in five and compares characters
+ * only where a window could end. Text shorter than a window costs nothing.
  */
 
 /** Shortest piece of a secret that is blanked wherever it appears. */
 export const FRAGMENT = 6;
 /** Secrets shorter than this are not treated as secrets at all. */
 const MIN_SECRET = 4;
-const BASE = 0x01000193;
-/** Bitmap of window hashes: 2^16 bits (8 KB), indexed by the hash's high 16 bits. */
-const TABLE_BITS = 16;
 
 /** A function that blanks every secret, and every piece of one of FRAGMENT characters or more. */
 export type Redactor = (text: string) => string;
@@ -34,35 +31,58 @@ export function createRedactor(secrets: Iterable<string>, mask = '***'): Redacto
   const short = values.filter((s) => s.length < FRAGMENT).sort((a, b) => b.length - a.length);
   const windows = new Set<string>();
   for (const s of values) if (s.length >= FRAGMENT) for (let i = 0; i + FRAGMENT <= s.length; i++) windows.add(s.slice(i, i + FRAGMENT));
-  const table = new Uint32Array(1 << (TABLE_BITS - 5));
-  for (const w of windows) {
-    const slot = windowHash(w, 0) >>> (32 - TABLE_BITS);
-    table[slot >>> 5]! |= 1 << (slot & 31);
-  }
-  const topPower = power(BASE, FRAGMENT - 1);
+  const shift = shiftTable(windows);
   return (text) => {
-    let out = windows.size > 0 && text.length >= FRAGMENT ? blankWindows(text, windows, table, topPower, mask) : text;
+    let out = windows.size > 0 && text.length >= FRAGMENT ? blankWindows(text, windows, shift, mask) : text;
     for (const s of short) if (out.includes(s)) out = out.split(s).join(mask);
     return out;
   };
 }
 
-/** Replaces every stretch of text covered by a secret's window with one mask. */
-function blankWindows(text: string, windows: Set<string>, table: Uint32Array, topPower: number, mask: string): string {
-  let h = windowHash(text, 0);
+/**
+ * Wu-Manber's shift table over pairs of characters (folded to their low bytes, so 64 K entries): for
+ * the pair ending at some position, how far the scan may jump without skipping a window that ends in
+ * a secret's window. A pair in no window allows FRAGMENT - 1; a pair that ends a window allows 0
+ * (compare there). Folding only merges pairs, keeping the smallest shift, so nothing is ever missed.
+ */
+function shiftTable(windows: Set<string>): Uint8Array {
+  const table = new Uint8Array(1 << 16).fill(FRAGMENT - 1);
+  for (const w of windows) {
+    for (let j = 0; j + 1 < FRAGMENT; j++) {
+      const pair = pairAt(w, j + 1);
+      table[pair] = Math.min(table[pair]!, FRAGMENT - 2 - j);
+    }
+  }
+  return table;
+}
+
+function pairAt(text: string, end: number): number {
+  return ((text.charCodeAt(end - 1) & 0xff) << 8) | (text.charCodeAt(end) & 0xff);
+}
+
+/**
+ * Replaces every stretch of text covered by a secret's window with one mask. The scan looks at the
+ * last two characters of each candidate window and jumps ahead by the shift table: on ordinary text
+ * it reads about one position in five, and compares characters only where a window could end.
+ */
+function blankWindows(text: string, windows: Set<string>, shift: Uint8Array, mask: string): string {
   let covered: number[] | null = null;
   let coveredTo = -1;
-  for (let i = 0; ; i++) {
-    const slot = h >>> (32 - TABLE_BITS);
-    if ((table[slot >>> 5]! & (1 << (slot & 31))) !== 0 && windows.has(text.slice(i, i + FRAGMENT))) {
+  for (let end = FRAGMENT - 1; end < text.length; ) {
+    const jump = shift[pairAt(text, end)]!;
+    if (jump > 0) {
+      end += jump;
+      continue;
+    }
+    const start = end - FRAGMENT + 1;
+    if (windows.has(text.slice(start, end + 1))) {
       covered ??= [];
       // Overlapping or touching windows make one stretch, so a whole key becomes a single mask.
-      if (i <= coveredTo) covered[covered.length - 1] = i + FRAGMENT;
-      else covered.push(i, i + FRAGMENT);
-      coveredTo = i + FRAGMENT;
+      if (start <= coveredTo) covered[covered.length - 1] = end + 1;
+      else covered.push(start, end + 1);
+      coveredTo = end + 1;
     }
-    if (i + FRAGMENT >= text.length) break;
-    h = (Math.imul(h - Math.imul(text.charCodeAt(i), topPower), BASE) + text.charCodeAt(i + FRAGMENT)) | 0;
+    end += 1;
   }
   if (covered === null) return text;
   let out = '';
@@ -72,18 +92,6 @@ function blankWindows(text: string, windows: Set<string>, table: Uint32Array, to
     from = covered[k + 1]!;
   }
   return out + text.slice(from);
-}
-
-function windowHash(text: string, start: number): number {
-  let h = 0;
-  for (let i = start; i < start + FRAGMENT; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
-  return h;
-}
-
-function power(base: number, exponent: number): number {
-  let p = 1;
-  for (let i = 0; i < exponent; i++) p = Math.imul(p, base);
-  return p;
 }
 
 /**

@@ -49,6 +49,27 @@ describe('SqliteStore (SQLite specifics)', () => {
     again.close();
   });
 
+  it('upgrades a store of the previous schema in place; its running runs are claimed by whether their pid lives', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0]!);
+    old.exec(MIGRATIONS[1]!);
+    old.pragma('user_version = 2');
+    const insert = old.prepare(`INSERT INTO runs (id, name, mode, status, seed, config, source, created_at, pid) VALUES (?, 'n', 'grid', 'running', 1, '{}', 's', 0, ?)`);
+    insert.run('killed', 2 ** 22 + 12_345); // above Linux's default pid_max: no such process
+    insert.run('live', process.pid);
+    old.close();
+    const store = SqliteStore.open(path);
+    cleanups.push(() => store.close());
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const options = { now: Date.now(), leaseMs: 60_000, isAlive: (pid: number) => pid === process.pid };
+    const owner = { token: 't', pid: process.pid, host: 'h' };
+    expect(store.claimRun('killed', owner, options)).toEqual({ claimed: true });
+    expect(store.claimRun('live', owner, options)).toMatchObject({ claimed: false, holder: { pid: process.pid, heartbeatAt: null } });
+  });
+
   it('refuses a store written by a newer version', () => {
     const { store, path } = open();
     store.close();
