@@ -66,7 +66,7 @@ export function asStoreFailure(error: unknown, runId: string, doing: string): Er
 }
 
 /** Runs this process executes, released by the one process 'exit' listener below. */
-const held = new Set<() => void>();
+const held = new Set<(code: number) => void>();
 
 /**
  * Makes sure a run this process holds does not stay `running` when the process ends abruptly while it
@@ -79,10 +79,9 @@ const held = new Set<() => void>();
  * const unguard = guardProcessExit(store, runId, owner.token); try { ... } finally { unguard(); }
  */
 export function guardProcessExit(store: Store, runId: string, token: string): () => void {
-  const release = () => {
+  const release = (code: number) => {
     try {
       if (store.getRun(runId)?.status !== 'running') return;
-      const code = typeof process.exitCode === 'number' ? process.exitCode : 'unknown';
       store.releaseRun(runId, token, {
         status: 'interrupted', stopReason: 'interrupted', finishedAt: Date.now(), pid: null,
         error: `the process exited while the run was running (exit code ${code})`,
@@ -99,6 +98,6 @@ export function guardProcessExit(store: Store, runId: string, token: string): ()
   };
 }
 
-function releaseAll(): void {
-  for (const release of held) release();
+function releaseAll(code: number): void {
+  for (const release of held) release(code);
 }

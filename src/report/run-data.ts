@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Experiment } from '../config/experiment.js';
+import { describeJsonError } from '../model/files.js';
 import { MetaorchError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { TRIAL_SCHEMA_VERSION } from '../model/trial.js';
@@ -45,10 +46,12 @@ export function resolveRunData(ref: string, openStore: () => Store): RunData {
 
 export function readExport(file: string): RunData {
   let doc: Partial<RunExport>;
+  const text = readFileSync(file, 'utf8');
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunExport>;
+    doc = JSON.parse(text) as Partial<RunExport>;
   } catch (e) {
-    throw new MetaorchError('USAGE', `${file} is not valid JSON: ${(e as Error).message}`);
+    // Say where, never what: the path may name any file.
+    throw new MetaorchError('USAGE', `${file} is not an exported run: ${describeJsonError(e, text)}`);
   }
   if (doc.kind !== EXPORT_KIND || typeof doc.schemaVersion !== 'number' || !doc.run || !doc.experiment || !Array.isArray(doc.trials)) {
     throw new MetaorchError('USAGE', `${file} is not an exported run (expected "kind": "${EXPORT_KIND}" from \`metaorch export\`).`);
