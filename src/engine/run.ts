@@ -60,6 +60,7 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
     throw new MetaorchError('USAGE', `Run ${runId} is still being executed by process ${run.pid}; stop it first (Ctrl-C there).`);
   }
   const experiment = store.loadExperiment(runId);
+  if (experiment.mode === 'workflow') throw new MetaorchError('USAGE', `Run ${runId} is a workflow run: resume it with metaorch workflow resume ${runId}`);
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
   store.updateRun(runId, { status: 'running', pid: process.pid, finishedAt: null, stopReason: null });
   return execute(runId, experiment, runtime, options, true);

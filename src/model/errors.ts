@@ -50,20 +50,21 @@ export interface ConfigIssue {
  */
 export class ConfigError extends MetaorchError {
   readonly issues: ConfigIssue[];
-  constructor(issues: ConfigIssue[]) {
-    super('CONFIG_INVALID', formatIssues(issues));
+  /** `subject` names what was checked in the message: an experiment (default) or a workflow. */
+  constructor(issues: ConfigIssue[], subject = 'experiment') {
+    super('CONFIG_INVALID', formatIssues(issues, subject));
     this.issues = issues;
   }
 }
 
-export function formatIssues(issues: ConfigIssue[]): string {
+export function formatIssues(issues: ConfigIssue[], subject = 'experiment'): string {
   const lines = issues.map((i) => {
     const at = i.line !== undefined ? `:${i.line}:${i.column ?? 1}` : '';
     const path = i.path ? ` ${i.path}:` : '';
     return `  ${i.file}${at}${path} ${i.message}`;
   });
   const n = issues.length;
-  return `${n} problem${n === 1 ? '' : 's'} in the experiment:\n${lines.join('\n')}`;
+  return `${n} problem${n === 1 ? '' : 's'} in the ${subject}:\n${lines.join('\n')}`;
 }
 
 export class UsageError extends MetaorchError {

@@ -102,3 +102,16 @@ export interface AdaptiveHistory {
   nextSeq: number;
 }
 
+
+/** A finished trial of a workflow run, with the step instance (task) it belongs to. */
+export interface WorkflowTrial {
+  runId: string;
+  /** The step instance, e.g. `draft` or `code[auth]`. */
+  taskId: string;
+  /** The step's kind (generate, review, vote...). */
+  kind: string;
+  variantId: string;
+  status: TrialOutcome['status'];
+  score: number | null;
+  reward: number | null;
+}

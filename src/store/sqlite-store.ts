@@ -5,7 +5,7 @@ import type { Experiment } from '../config/experiment.js';
 import { MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { migrate } from './migrations.js';
-import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord } from './records.js';
+import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord, WorkflowTrial } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
 import type { RunPatch, RunTotals, Store } from './store.js';
 import { TrialWriter } from './trial-writer.js';
@@ -205,6 +205,22 @@ export class SqliteStore implements Store {
   appendEvent(runId: string, type: string, data: unknown): number {
     const info = this.db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)').run(runId, Date.now(), type, JSON.stringify(data));
     return Number(info.lastInsertRowid);
+  }
+
+  defineTask(runId: string, idx: number, task: Task): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO tasks (run_id, idx, id, input, expected, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, idx, task.id, JSON.stringify(task.input), task.expected === undefined ? null : JSON.stringify(task.expected), task.metadata ? JSON.stringify(task.metadata) : null);
+  }
+
+  workflowHistory(name: string, exceptRun: string): WorkflowTrial[] {
+    return this.db
+      .prepare(`SELECT t.run_id AS runId, k.id AS taskId, COALESCE(json_extract(k.input, '$.kind'), '') AS kind, t.variant_id AS variantId,
+                  t.status, t.score, t.reward
+                FROM runs r JOIN trials t ON t.run_id = r.id JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx
+                WHERE r.mode = 'workflow' AND r.name = ? AND r.id != ? AND t.status != 'scheduled'
+                ORDER BY r.created_at, t.finished_at, t.seq`)
+      .all(name, exceptRun) as WorkflowTrial[];
   }
 
   eventsSince(afterSeq: number, runId?: string, limit = 1000): EventRecord[] {

@@ -1,7 +1,7 @@
 import type { Experiment } from '../config/experiment.js';
 import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
-import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
+import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord, WorkflowTrial } from './records.js';
 
 /** Fields of a run that change while it runs. */
 export interface RunPatch {
@@ -58,6 +58,13 @@ export interface Store {
   iterateTrials(id: string): Iterable<TrialRecord>;
   getTrial(id: string, seq: number): TrialRecord | undefined;
   appendEvent(runId: string, type: string, data: unknown): number;
+  /**
+   * Records (or replaces) the task at `idx` of a run: a workflow adds a task per step instance as it
+   * reaches it. Idempotent, so a resumed workflow may define the same task again.
+   */
+  defineTask(runId: string, idx: number, task: Task): void;
+  /** Finished trials of every workflow run named `name` except `exceptRun`: the history bandits, rework norms and dissent learn from. */
+  workflowHistory(name: string, exceptRun: string): WorkflowTrial[];
   eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
   trialWriter(runId: string, onFlush?: (seqs: number[]) => void): TrialSink;
   close(): void;
