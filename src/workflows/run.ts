@@ -13,7 +13,7 @@ import type { EscalationHook } from './escalation.js';
 import { initialState } from './machine/index.js';
 import type { WorkflowPlan } from './model.js';
 import { WorkflowShell, runStatusOf, type WorkflowObserver } from './shell/runner.js';
-import { contextFromHistory, readInputs, readKnowledge } from './shell/sources.js';
+import { contextFromHistory, readInputs, readKnowledge, voteHistory } from './shell/sources.js';
 import { loadState, saveState, workflowDir } from './shell/state-file.js';
 import type { WorkflowState } from './state.js';
 
@@ -85,7 +85,7 @@ async function execute(plan: WorkflowPlan, experiment: WorkflowExperiment, state
   const env = o.env ?? process.env;
   const shell = new WorkflowShell({
     plan, state, dir, store: o.store, env, experiment,
-    context: contextFromHistory(o.store.workflowHistory(plan.name, state.runId)),
+    context: contextFromHistory(o.store.workflowHistory(plan.name, state.runId), voteHistory(o.store, plan.name, state.runId)),
     inputs: readInputs(plan), knowledge: readKnowledge(plan),
     ...(o.observer ? { observer: o.observer } : {}), ...(o.escalation ? { escalation: o.escalation } : {}),
     ...(o.stop ? { stop: o.stop } : {}), ...(o.cancel ? { cancel: o.cancel } : {}),

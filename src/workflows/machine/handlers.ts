@@ -191,7 +191,9 @@ function ballot(m: Core, call: CallState, inst: InstanceState, outcome: CallOutc
     const c = m.s.calls[String(b.seq)];
     const agreed = b.choice === result.winner;
     against.push({ voter: b.voter, against: !agreed });
-    if (c?.outcome) m.record(c, c.outcome, agreed ? 1 : 0, agreed, agreed ? 1 : 0);
+    // Unscored, like reviews: a variant's score in reports is the quality of what it generated.
+    // Agreement is kept in the vote's record (dissent statistics read it).
+    if (c?.outcome) m.record(c, c.outcome, null, null, null);
   }
   m.emit({ type: 'vote-decided', instance: inst.id, step: step.id, latencyMs: m.now - vote.startedAt, ballots: against, winner: result.winner, consensus: result.consensus, threshold: vote.threshold });
   inst.output = result.winner;

@@ -116,7 +116,7 @@ describe('the step machine', () => {
     expect(r.state).toEqual({ ...d.state, updatedAt: 9 });
   });
 
-  it('stops a vote early once the leader is established, scores voters by agreement, and fails without consensus', () => {
+  it('stops a vote early once the leader is established, records who dissented, and fails without consensus', () => {
     const plan = planOf(`${head()}
 ## Decide
 
@@ -141,7 +141,8 @@ Plan with {{storage}}.
     // Four agreeing ballots: Beta(5, 1) puts 96.9% of its mass above 1/2 (>= 95%), so four suffice of nine allowed.
     expect(pick.vote).toMatchObject({ winner: 'sqlite', consensus: true, reason: 'confident' });
     expect(pick.vote!.ballots.map((b) => b.voter)).toEqual(['writer', 'critic', 'other', 'writer']);
-    expect(d.trials.filter((t) => t.instance === 'pick').map((t) => t.score)).toEqual([1, 1, 1, 1]);
+    expect(d.trials.filter((t) => t.instance === 'pick').map((t) => t.score)).toEqual([null, null, null, null]);
+    expect(d.actions.find((a) => a.type === 'vote-decided')).toMatchObject({ winner: 'sqlite', consensus: true, ballots: [{ voter: 'writer', against: false }, { voter: 'critic', against: false }, { voter: 'other', against: false }, { voter: 'writer', against: false }] });
     expect(JSON.parse(d.calls.at(-1)!.brief).values).toEqual({ storage: 'sqlite' });
     const split = drive(plan, { answer: (role, _i, n) => (role === 'voter' ? `{"choice": "${n % 2 ? 'sqlite' : 'postgres'}"}` : 'plan') });
     expect(split.state.status).toBe('failed');

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { WorkflowTrial } from '../../store/records.js';
+import type { Store } from '../../store/store.js';
 import { sectionsOf, type KnowledgeSection } from '../knowledge.js';
 import type { MachineContext } from '../machine/types.js';
 import type { WorkflowPlan } from '../model.js';
@@ -20,6 +21,33 @@ export function readKnowledge(plan: WorkflowPlan): KnowledgeSection[] {
   return plan.knowledge.flatMap((k) => sectionsOf(k.name, readFileSync(k.file, 'utf8')));
 }
 
+/** A decided vote as its `vote` event records it. */
+export interface VoteRecord {
+  step: string;
+  latencyMs: number;
+  ballots: { voter: string; against: boolean }[];
+}
+
+/**
+ * The `vote` events of every other run of the workflow, oldest first.
+ *
+ * @example
+ * const votes = voteHistory(store, plan.name, runId);
+ */
+export function voteHistory(store: Store, name: string, exceptRun: string): VoteRecord[] {
+  const runs = store.listRuns().filter((r) => r.mode === 'workflow' && r.name === name && r.id !== exceptRun).reverse();
+  const out: VoteRecord[] = [];
+  for (const run of runs) {
+    for (let after = 0; ;) {
+      const events = store.eventsSince(after, run.id, 1000);
+      for (const e of events) if (e.type === 'vote') out.push(e.data as VoteRecord);
+      if (events.length < 1000) break;
+      after = events[events.length - 1]!.seq;
+    }
+  }
+  return out;
+}
+
 /** The step id of a step instance: `code[auth]` -> `code`. */
 export const stepOf = (instance: string): string => instance.replace(/\[.*$/, '');
 
@@ -27,7 +55,7 @@ export const stepOf = (instance: string): string => instance.replace(/\[.*$/, ''
  * @example
  * const ctx = contextFromHistory(store.workflowHistory(plan.name, runId));
  */
-export function contextFromHistory(history: readonly WorkflowTrial[]): MachineContext {
+export function contextFromHistory(history: readonly WorkflowTrial[], votes: readonly VoteRecord[] = []): MachineContext {
   const ctx: MachineContext = { priors: {}, reworkNorms: {}, dissent: [] };
   const callsPerInstance = new Map<string, { step: string; calls: number }>();
   for (const t of history) {
@@ -39,8 +67,8 @@ export function contextFromHistory(history: readonly WorkflowTrial[]): MachineCo
       c.calls++;
       callsPerInstance.set(key, c);
     }
-    if (t.kind === 'vote' && t.score !== null) ctx.dissent.push({ voter: t.variantId, against: t.score === 0 });
   }
+  for (const v of votes) for (const b of v.ballots) ctx.dissent.push({ voter: b.voter, against: b.against });
   const sums = new Map<string, { total: number; n: number }>();
   for (const { step, calls } of callsPerInstance.values()) {
     const s = sums.get(step) ?? { total: 0, n: 0 };
