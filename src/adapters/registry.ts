@@ -4,6 +4,7 @@ import { createExecAdapter, execOptionsSchema } from './exec.js';
 import { createMockAdapter, mockOptionsSchema } from './mock.js';
 import { createModuleAdapter, moduleOptionsSchema } from './module.js';
 import { createOpenAIAdapter, openaiOptionsSchema } from './openai.js';
+import { checkProgram, PRESETS, type Preset } from './presets/index.js';
 import type { Adapter, AdapterContext } from './types.js';
 
 /** An adapter kind: its option schema and how to build it from validated options. */
@@ -12,6 +13,8 @@ export interface AdapterDefinition {
   summary: string;
   options: z.ZodObject;
   create(options: Record<string, unknown>, ctx: AdapterContext): Adapter;
+  /** Problems found before anything runs (a CLI agent not installed), for `validate`. */
+  preflight?(options: Record<string, unknown>, env: NodeJS.ProcessEnv, baseDir: string): string[];
 }
 
 function define<S extends z.ZodObject>(
@@ -29,7 +32,25 @@ const DEFINITIONS: readonly AdapterDefinition[] = [
   define('anthropic', 'the Anthropic Messages API', anthropicOptionsSchema, createAnthropicAdapter),
   define('exec', 'a command run as a child process (codex, claude, gemini, aider...)', execOptionsSchema, createExecAdapter),
   define('module', 'a function exported by a .ts/.js file', moduleOptionsSchema, createModuleAdapter),
+  ...PRESETS.map(presetDefinition),
 ];
+
+/** A CLI-agent preset as an adapter: an exec command with its output reader and its program checked. */
+function presetDefinition(preset: Preset): AdapterDefinition {
+  return {
+    kind: preset.kind,
+    summary: `CLI agent preset: ${preset.summary}`,
+    options: preset.options,
+    create(options, ctx) {
+      const { exec, output } = preset.build(options, ctx);
+      return { ...createExecAdapter(exec, ctx, { ...output, binary: preset.binary }), kind: preset.kind };
+    },
+    preflight(options, env, baseDir) {
+      const problem = checkProgram(preset, typeof options['bin'] === 'string' ? options['bin'] : undefined, env, baseDir);
+      return problem ? [problem] : [];
+    },
+  };
+}
 
 const BY_KIND = new Map(DEFINITIONS.map((d) => [d.kind, d]));
 

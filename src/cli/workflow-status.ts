@@ -32,6 +32,10 @@ export function renderWorkflowStatus(v: WorkflowView, opts: { notes?: boolean } 
       lines.push(`    metaorch workflow reject ${v.runId} ${a.instance} --note "what to change"`);
     }
   }
+  if (v.voters.length) {
+    lines.push('', 'Voters (ballots against the winner, this and earlier runs):');
+    for (const d of v.voters) lines.push(`  ${d.voter}: ${d.against} of ${d.ballots} (${fmt.pct(d.rate, 0)})${d.persistent ? ' · persistent dissenter' : ''}`);
+  }
   if (v.escalations.length) {
     lines.push('', 'Escalations:');
     for (const e of v.escalations) lines.push(`  ${e.kind} on ${e.target}: ${e.reason}`);
@@ -47,7 +51,7 @@ function stepLines(s: StepView, depth: number, lines: string[], notes: boolean):
   if (s.attempts) facts.push(`${s.attempts} call(s)${s.failures ? `, ${s.failures} failed` : ''}`);
   if (s.confidence !== null) facts.push(`confidence ${s.confidence.toFixed(2)}`);
   if (s.attempts && (s.cost > 0 || s.costUnknown)) facts.push(costText(s.cost, s.costUnknown));
-  if (s.attempts && (s.tokensIn || s.tokensOut || s.tokensUnknown)) facts.push(`${tokensText(s.tokensIn, s.tokensOut, s.tokensUnknown)} tok`);
+  if (s.attempts && (s.tokensIn || s.tokensOut || s.tokensUnknown)) facts.push(`${tokensText(s.tokensIn, s.tokensOut, s.tokensUnknown)}${s.tokensIn || s.tokensOut ? ' tok' : ''}`);
   if (s.contextTokens !== null) facts.push(`brief ${fmt.int(s.contextTokens)} tok`);
   if (s.userModified) facts.push('user_modified');
   const status = s.status === 'done' || s.status === 'not started' ? '' : ` [${s.status}]`;
@@ -64,6 +68,7 @@ export function costText(cost: number, unknown: boolean): string {
 }
 
 export function tokensText(input: number, output: number, unknown: boolean): string {
+  if (unknown && input === 0 && output === 0) return 'tokens unknown';
   const t = `${fmt.int(input)}/${fmt.int(output)}`;
-  return unknown ? `≥${t}` : t;
+  return unknown ? `≥${t} (some unknown)` : t;
 }

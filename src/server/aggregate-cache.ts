@@ -7,7 +7,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RunAggregate, type SavedAggregate } from './aggregate.js';
 
-const VERSION = 1;
+/** 2: totals count trials of unknown cost and tokens. */
+const VERSION = 2;
 /** Runs smaller than this are rebuilt quickly and not cached. */
 export const CACHE_FROM_TRIALS = 20_000;
 

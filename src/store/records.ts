@@ -45,9 +45,11 @@ export interface TrialRecord {
   scores: ScoreResult[];
   attempts: Attempt[];
   latencyMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
+  /** null: not reported (or not finished yet). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  /** Dollars; null when unknown (or not finished yet). */
+  cost: number | null;
   errorKind: ErrorKind | null;
   error: string | null;
   scheduledAt: number;

@@ -140,7 +140,7 @@ function readRuntimes(head: FrontMatter, baseDir: string, env: NodeJS.ProcessEnv
       report([id, 'id'], 'a runtime takes its id from its key; remove "id"');
       delete raw['id'];
     }
-    const { variant, issues } = validateVariant({ id, ...raw }, env);
+    const { variant, issues } = validateVariant({ id, ...raw }, env, baseDir);
     for (const issue of issues) report([id, ...issue.path], issue.message);
     if (variant) {
       if (variant.adapter === 'module' && typeof variant.options['file'] === 'string') {

@@ -5,7 +5,7 @@
  */
 import type { StepNode, WorkflowPlan } from './model.js';
 import { instanceId, type Binding, type InstanceState, type WorkflowState } from './state.js';
-import { latencyPercentiles } from './vote-core.js';
+import { dissentByVoter, latencyPercentiles, type DissentRecord, type VoterDissent } from './vote-core.js';
 
 export interface StepView {
   id: string;
@@ -50,14 +50,23 @@ export interface WorkflowView {
   approvals: { instance: string; title: string; since: number; artifact: string | null }[];
   escalations: WorkflowState['escalations'];
   totals: { cost: number; costUnknown: boolean; tokensIn: number; tokensOut: number; tokensUnknown: boolean; calls: number; contextTokens: number };
+  /** Consensus latency of this run's votes (and of earlier runs', when given). */
   votes: { count: number; latencyP50Ms: number | null; latencyP95Ms: number | null };
+  /** Per voter: ballots against the winner, this run and earlier runs together; persistent dissenters flagged. */
+  voters: VoterDissent[];
+}
+
+/** What earlier runs add to the view: their ballots and consensus latencies. */
+export interface ViewHistory {
+  dissent: DissentRecord[];
+  latencies: number[];
 }
 
 /**
  * @example
  * const view = workflowView(plan, loadState(dir));
  */
-export function workflowView(plan: WorkflowPlan, state: WorkflowState): WorkflowView {
+export function workflowView(plan: WorkflowPlan, state: WorkflowState, history: ViewHistory = { dissent: [], latencies: [] }): WorkflowView {
   const phases = plan.phases.map((p) => ({
     id: p.id, title: p.title, status: state.phases[p.id]?.status ?? 'pending', exit: state.phases[p.id]?.exit ?? [],
     steps: p.steps.map((id) => stepView(plan, state, id, [])),
@@ -67,8 +76,10 @@ export function workflowView(plan: WorkflowPlan, state: WorkflowState): Workflow
     const step = plan.steps[i.step];
     return { instance: i.id, title: step?.title ?? i.step, since: i.approval?.requestedAt ?? 0, artifact: step?.kind === 'approve' && step.target ? (state.artifacts[instanceId(step.target, i.bindings)]?.path ?? null) : null };
   });
-  const latencies = all.filter((i) => i.vote?.decidedAt != null).map((i) => i.vote!.decidedAt! - i.vote!.startedAt);
+  const decided = all.filter((i) => i.vote?.decidedAt != null);
+  const latencies = [...history.latencies, ...decided.map((i) => i.vote!.decidedAt! - i.vote!.startedAt)];
   const lat = latencyPercentiles(latencies);
+  const ballots = decided.flatMap((i) => i.vote!.ballots.map((b) => ({ voter: b.voter, against: b.choice !== i.vote!.winner })));
   return {
     runId: state.runId, name: state.workflow.name, file: state.workflow.file, workdir: state.workdir, status: state.status, message: state.message,
     createdAt: state.createdAt, updatedAt: state.updatedAt, phases, approvals, escalations: state.escalations,
@@ -78,6 +89,7 @@ export function workflowView(plan: WorkflowPlan, state: WorkflowState): Workflow
       calls: all.reduce((s, i) => s + i.trials.length, 0), contextTokens: all.reduce((s, i) => s + (i.context?.tokens ?? 0), 0),
     },
     votes: { count: latencies.length, latencyP50Ms: lat.p50, latencyP95Ms: lat.p95 },
+    voters: dissentByVoter([...history.dissent, ...ballots]),
   };
 }
 

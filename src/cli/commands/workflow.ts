@@ -8,6 +8,7 @@ import { compileWorkflow } from '../../workflows/compile.js';
 import { workflowJsonSchema } from '../../workflows/front-matter.js';
 import { loadWorkflowRun, resumeWorkflow, startWorkflow, type WorkflowResult, type WorkflowRunOptions } from '../../workflows/run.js';
 import type { WorkflowObserver } from '../../workflows/shell/runner.js';
+import { viewHistory, voteHistory } from '../../workflows/shell/sources.js';
 import { loadState, workflowDir } from '../../workflows/shell/state-file.js';
 import type { WorkflowState } from '../../workflows/state.js';
 import { workflowView } from '../../workflows/view.js';
@@ -137,7 +138,7 @@ export function workflowCommand(): Command {
       try {
         const runId = store.resolveRunId(ref);
         const { plan } = loadWorkflowRun(store, runId);
-        const view = workflowView(plan, loadState(workflowDir(db, runId)));
+        const view = workflowView(plan, loadState(workflowDir(db, runId)), viewHistory(voteHistory(store, plan.name, runId)));
         console.log(flags.json ? JSON.stringify(view, null, 2) : renderWorkflowStatus(view, { notes: flags.notes ?? false }));
       } finally {
         store.close();

@@ -361,7 +361,7 @@ function toTrialOutcome(a: Extract<MachineAction, { type: 'record-trial' }>): Tr
   return {
     seq: a.seq, status: o.status, prompt: a.prompt, output: o.output, scores: scorer, score: a.score, passed: a.passed,
     attempts: o.attempts as TrialOutcome['attempts'], latencyMs: o.latencyMs,
-    tokens: { input: o.tokens.input ?? 0, output: o.tokens.output ?? 0 }, cost: o.cost ?? 0,
+    tokens: { input: o.tokens.input, output: o.tokens.output }, cost: o.cost,
     error: o.error ? { ...o.error, kind: o.error.kind as NonNullable<TrialOutcome['error']>['kind'] } : null,
     startedAt: o.startedAt, finishedAt: o.finishedAt,
   };

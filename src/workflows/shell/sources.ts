@@ -8,6 +8,7 @@ import type { WorkflowTrial } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { sectionsOf, type KnowledgeSection } from '../knowledge.js';
 import type { MachineContext } from '../machine/types.js';
+import type { DissentRecord } from '../vote-core.js';
 import type { WorkflowPlan } from '../model.js';
 
 /** Input values: inline values, and the content of file inputs. */
@@ -78,4 +79,9 @@ export function contextFromHistory(history: readonly WorkflowTrial[], votes: rea
   }
   for (const [step, s] of sums) ctx.reworkNorms[step] = s.total / s.n;
   return ctx;
+}
+
+/** What earlier runs add to a status view: their ballots and consensus latencies. */
+export function viewHistory(votes: readonly VoteRecord[]): { dissent: DissentRecord[]; latencies: number[] } {
+  return { dissent: votes.flatMap((v) => v.ballots.map((b) => ({ voter: b.voter, against: b.against }))), latencies: votes.map((v) => v.latencyMs) };
 }
