@@ -166,7 +166,8 @@ function start(m: Core, step: StepNode, inst: InstanceState): void {
   }
   if (step.kind === 'generate') {
     const history = [...(m.ctx.priors[step.id] ?? []), ...(m.s.rewards[step.id] ?? [])];
-    const choice = chooseRuntime(step.with, history, m.s.seed, inst.id, inst.attempts);
+    // Seeded by the run too: runs of a workflow with a fixed seed still draw differently.
+    const choice = chooseRuntime(step.with, history, m.s.seed, `${m.s.runId}/${inst.id}`, inst.attempts);
     const call = m.newCall(inst, 'generate', choice.runtime);
     if (step.with.length > 1) m.log('info', `${inst.id}: runtime ${choice.runtime} chosen by Thompson sampling (${choice.arms.map((a) => `${a.runtime} ${a.trials} scored`).join(', ')})`, inst.id);
     m.emit({ type: 'prepare', seq: call.seq, instance: inst.id, brief: m.briefSpec(inst, 'generate'), inspect: renderPath(step.file, inst.bindings) });
