@@ -223,6 +223,14 @@ export class SqliteStore implements Store {
       .all(name, exceptRun) as WorkflowTrial[];
   }
 
+  workflowEvents(name: string, type: string, exceptRun: string): EventRecord[] {
+    const rows = this.db
+      .prepare(`SELECT e.* FROM runs r JOIN events e ON e.run_id = r.id
+                WHERE r.mode = 'workflow' AND r.name = ? AND r.id != ? AND e.type = ? ORDER BY e.seq`)
+      .all(name, exceptRun, type) as { seq: number; run_id: string; ts: number; type: string; data: string }[];
+    return rows.map((r) => ({ seq: r.seq, runId: r.run_id, ts: r.ts, type: r.type, data: JSON.parse(r.data) as unknown }));
+  }
+
   eventsSince(afterSeq: number, runId?: string, limit = 1000): EventRecord[] {
     const rows = (runId
       ? this.db.prepare('SELECT * FROM events WHERE seq > ? AND run_id = ? ORDER BY seq LIMIT ?').all(afterSeq, runId, limit)

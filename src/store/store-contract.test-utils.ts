@@ -123,6 +123,9 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
         { runId: 'w1', taskId: 'pick', kind: 'vote', variantId: 'b', status: 'ok', score: 1, reward: 1 },
       ]);
       expect(store.workflowHistory('contract', 'none')).toEqual([]);
+      store.appendEvent('w1', 'vote', { step: 'pick', latencyMs: 5, ballots: [] });
+      store.appendEvent('w2', 'vote', { step: 'pick', latencyMs: 7, ballots: [] });
+      expect(store.workflowEvents('wf', 'vote', 'w2').map((e) => [e.runId, e.data])).toEqual([['w1', { step: 'pick', latencyMs: 5, ballots: [] }]]);
     });
 
     it('resolves run references by id, unique prefix and latest, and lists known runs on a miss', () => {

@@ -65,6 +65,8 @@ export interface Store {
   defineTask(runId: string, idx: number, task: Task): void;
   /** Finished trials of every workflow run named `name` except `exceptRun`: the history bandits, rework norms and dissent learn from. */
   workflowHistory(name: string, exceptRun: string): WorkflowTrial[];
+  /** Events of one type from every workflow run named `name` except `exceptRun`, oldest first. */
+  workflowEvents(name: string, type: string, exceptRun: string): EventRecord[];
   eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
   trialWriter(runId: string, onFlush?: (seqs: number[]) => void): TrialSink;
   close(): void;

@@ -36,17 +36,7 @@ export interface VoteRecord {
  * const votes = voteHistory(store, plan.name, runId);
  */
 export function voteHistory(store: Store, name: string, exceptRun: string): VoteRecord[] {
-  const runs = store.listRuns().filter((r) => r.mode === 'workflow' && r.name === name && r.id !== exceptRun).reverse();
-  const out: VoteRecord[] = [];
-  for (const run of runs) {
-    for (let after = 0; ;) {
-      const events = store.eventsSince(after, run.id, 1000);
-      for (const e of events) if (e.type === 'vote') out.push(e.data as VoteRecord);
-      if (events.length < 1000) break;
-      after = events[events.length - 1]!.seq;
-    }
-  }
-  return out;
+  return store.workflowEvents(name, 'vote', exceptRun).map((e) => e.data as VoteRecord);
 }
 
 /** The step id of a step instance: `code[auth]` -> `code`. */
