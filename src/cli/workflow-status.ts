@@ -16,7 +16,7 @@ export function renderWorkflowStatus(v: WorkflowView, opts: { notes?: boolean } 
   lines.push(`  document ${v.file}`);
   lines.push(`  work folder ${v.workdir}`);
   const t = v.totals;
-  lines.push(`  ${fmt.int(t.calls)} agent call(s) · cost ${costText(t.cost, t.costUnknown)} · tokens ${tokensText(t.tokensIn, t.tokensOut, t.tokensUnknown)} · briefs ${fmt.int(t.contextTokens)} tokens` +
+  lines.push(`  ${fmt.int(t.calls)} agent call(s) · ${costText(t.cost, t.costUnknown)} · ${tokensText(t.tokensIn, t.tokensOut, t.tokensUnknown)} tokens · briefs ${fmt.int(t.contextTokens)} tokens` +
     (v.votes.count ? ` · consensus latency p50 ${fmt.ms(v.votes.latencyP50Ms)}, p95 ${fmt.ms(v.votes.latencyP95Ms)}` : ''));
   lines.push('');
   for (const phase of v.phases) {
@@ -51,7 +51,7 @@ function stepLines(s: StepView, depth: number, lines: string[], notes: boolean):
   if (s.attempts) facts.push(`${s.attempts} call(s)${s.failures ? `, ${s.failures} failed` : ''}`);
   if (s.confidence !== null) facts.push(`confidence ${s.confidence.toFixed(2)}`);
   if (s.attempts && (s.cost > 0 || s.costUnknown)) facts.push(costText(s.cost, s.costUnknown));
-  if (s.attempts && (s.tokensIn || s.tokensOut || s.tokensUnknown)) facts.push(`${tokensText(s.tokensIn, s.tokensOut, s.tokensUnknown)}${s.tokensIn || s.tokensOut ? ' tok' : ''}`);
+  if (s.attempts && (s.tokensIn || s.tokensOut || s.tokensUnknown)) facts.push(`${s.tokensIn || s.tokensOut ? '' : 'tokens '}${tokensText(s.tokensIn, s.tokensOut, s.tokensUnknown)}${s.tokensIn || s.tokensOut ? ' tok' : ''}`);
   if (s.contextTokens !== null) facts.push(`brief ${fmt.int(s.contextTokens)} tok`);
   if (s.userModified) facts.push('user_modified');
   const status = s.status === 'done' || s.status === 'not started' ? '' : ` [${s.status}]`;
@@ -68,7 +68,7 @@ export function costText(cost: number, unknown: boolean): string {
 }
 
 export function tokensText(input: number, output: number, unknown: boolean): string {
-  if (unknown && input === 0 && output === 0) return 'tokens unknown';
+  if (unknown && input === 0 && output === 0) return 'unknown';
   const t = `${fmt.int(input)}/${fmt.int(output)}`;
   return unknown ? `≥${t} (some unknown)` : t;
 }

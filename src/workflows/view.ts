@@ -123,7 +123,8 @@ function stepView(plan: WorkflowPlan, state: WorkflowState, stepId: string, bind
 
 function baseView(step: StepNode, id: string, inst: InstanceState | undefined): StepView {
   return {
-    id, step: step.id, title: step.title, kind: step.kind, status: inst?.status ?? 'not started', runtime: inst?.runtime ?? null,
+    id, step: step.id, title: step.title, kind: step.kind, status: inst?.status ?? 'not started',
+    runtime: step.kind === 'vote' ? (inst?.vote ? [...new Set(inst.vote.ballots.map((b) => b.voter))].join(', ') || null : null) : (inst?.runtime ?? null),
     attempts: inst?.attempts ?? 0, failures: inst?.failures ?? 0, rounds: inst?.rounds ?? 0, confidence: inst?.confidence ?? null,
     score: inst?.score ?? null, passed: inst?.passed ?? null, cost: inst?.cost ?? 0, costUnknown: inst?.costUnknown ?? false,
     tokensIn: inst?.tokensIn ?? 0, tokensOut: inst?.tokensOut ?? 0, tokensUnknown: inst?.tokensUnknown ?? false,

@@ -60,7 +60,9 @@ describe('vote core', () => {
     expect(consensusThreshold({ consensus: 'every', critical: false, base: 0.7 }, 0.9)).toBe(0.7);
     expect(consensusThreshold({ consensus: 'critical', critical: false, base: 0.7 }, 0.9)).toBe(0);
     expect(consensusThreshold({ consensus: 'critical', critical: true, base: 0.7 }, 0.9)).toBe(0.7);
-    expect(consensusThreshold({ consensus: 'adaptive', critical: false, base: 2 / 3 }, 0.2)).toBeCloseTo(0.6667, 4);
+    expect(consensusThreshold({ consensus: 'adaptive', critical: false, base: 2 / 3 }, 0.2)).toBeCloseTo(2 / 3, 12);
+    // Six of nine ballots meet a 2/3 threshold (no rounding makes it miss).
+    expect(decideVote([...Array(6).fill(b('x')), ...Array(3).fill(b('y'))], { ...rule, threshold: 2 / 3 })).toMatchObject({ done: true, consensus: true });
     expect(consensusThreshold({ consensus: 'adaptive', critical: false, base: 2 / 3 }, 0)).toBeCloseTo(0.5667, 4);
     expect(consensusThreshold({ consensus: 'adaptive', critical: true, base: 2 / 3 }, 0.35)).toBeCloseTo(0.8417, 4);
     expect(consensusThreshold({ consensus: 'adaptive', critical: true, base: 0.8 }, 0.9)).toBe(0.9);

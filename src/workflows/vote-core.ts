@@ -98,7 +98,7 @@ export function decideVote(ballots: readonly Ballot[], rule: VoteRule): VoteOutc
     // The share at the end lies between L/(n+r) (every remaining ballot elsewhere) and (L+r)/(n+r).
     const worst = t.leaderCount / (t.cast + remaining);
     const best = (t.leaderCount + remaining) / (t.cast + remaining);
-    const consensusFixed = worst >= rule.threshold || best < rule.threshold;
+    const consensusFixed = reaches(worst, rule.threshold) || !reaches(best, rule.threshold);
     if (leaderFixed && consensusFixed) reason = 'cannot-change';
     else if (t.pLeader >= rule.stopConfidence) reason = 'confident';
   }
@@ -108,9 +108,14 @@ export function decideVote(ballots: readonly Ballot[], rule: VoteRule): VoteOutc
   const winnerWeight = ballots.filter((b) => b.choice === winner).reduce((s, b) => s + b.confidence, 0);
   return {
     ...t, done, reason, winner,
-    consensus: done && winner !== null && t.share >= rule.threshold,
+    consensus: done && winner !== null && reaches(t.share, rule.threshold),
     confidence: total > 0 ? winnerWeight / total : 0,
   };
+}
+
+/** A share reaches a threshold (with a tolerance: 2/3 of the ballots meets a 2/3 threshold). */
+function reaches(share: number, threshold: number): boolean {
+  return share >= threshold - 1e-9;
 }
 
 /**
@@ -186,7 +191,7 @@ export function consensusThreshold(rule: { consensus: Consensus; critical: boole
   if (rule.consensus === 'every') return rule.base;
   if (rule.consensus === 'critical') return rule.critical ? rule.base : 0;
   const t = rule.base + ADAPT_GAIN * (dissent - EXPECTED_DISSENT) + (rule.critical ? 0.1 : 0);
-  return Math.round(Math.min(0.9, Math.max(0.5, t)) * 1e4) / 1e4;
+  return Math.min(0.9, Math.max(0.5, t));
 }
 
 /**

@@ -205,7 +205,7 @@ function ballot(m: Core, call: CallState, inst: InstanceState, outcome: CallOutc
   if (!result.consensus) {
     inst.status = 'failed';
     inst.finishedAt = m.now;
-    m.stop(`step '${inst.id}': no consensus: '${result.winner}' has ${(result.share * 100).toFixed(0)}% of ${result.cast} ballot(s), below the threshold of ${(vote.threshold * 100).toFixed(0)}% (${split})`);
+    m.stop(`step '${inst.id}': no consensus: '${result.winner}' has ${(result.share * 100).toFixed(1)}% of ${result.cast} ballot(s), below the threshold of ${(vote.threshold * 100).toFixed(1)}% (${split})`);
     return;
   }
   finishStep(m, inst);

@@ -146,7 +146,7 @@ Plan with {{storage}}.
     expect(JSON.parse(d.calls.at(-1)!.brief).values).toEqual({ storage: 'sqlite' });
     const split = drive(plan, { answer: (role, _i, n) => (role === 'voter' ? `{"choice": "${n % 2 ? 'sqlite' : 'postgres'}"}` : 'plan') });
     expect(split.state.status).toBe('failed');
-    expect(split.state.message).toMatch(/^step 'pick': no consensus: 'sqlite' has 5\d% of 9 ballot\(s\), below the threshold of 60% \(sqlite: 5, postgres: 4\)$/);
+    expect(split.state.message).toMatch(/^step 'pick': no consensus: 'sqlite' has 55\.6% of 9 ballot\(s\), below the threshold of 60\.0% \(sqlite: 5, postgres: 4\)$/);
   });
 
   it('runs for-each items and their sequences, and parallel siblings by their dependencies', () => {

@@ -84,19 +84,35 @@ export interface WriteInfo {
   version: number;
 }
 
+/**
+ * Review notes are appended to Markdown artifacts; any other file (code, data) keeps its content
+ * intact and gets its notes beside it, in `FILE.review.md`.
+ */
+export function notesInside(path: string): boolean {
+  return /\.(md|markdown)$/i.test(path);
+}
+
 /** Writes an artifact (atomically) and records its hash in the manifest. */
 export function writeArtifact(workdir: string, path: string, content: string, notes: string | null, info: WriteInfo): void {
   const full = insideWorkdir(workdir, path);
-  const text = notes ? `${content.replace(/\s+$/, '')}\n\n${notes}` : content;
+  const text = notes && notesInside(path) ? `${content.replace(/\s+$/, '')}\n\n${notes}` : content;
   writeAtomic(full, text);
+  if (notes && !notesInside(path)) writeNotes(workdir, path, notes);
   const manifest = readManifest(workdir);
   manifest.files[normalise(path)] = { sha256: contentHash(content), size: Buffer.byteLength(content), writtenAt: Date.now(), ...info };
   writeAtomic(manifestFile(workdir), `${JSON.stringify(manifest, null, 1)}\n`);
 }
 
-/** Replaces the REVIEW NOTES section of an artifact on disk (its identity hash does not change). */
+/**
+ * Replaces the REVIEW NOTES section of a Markdown artifact on disk (its identity hash does not change),
+ * or writes the notes of any other artifact to `FILE.review.md`.
+ */
 export function writeNotes(workdir: string, path: string, notes: string): boolean {
   const full = insideWorkdir(workdir, path);
+  if (!notesInside(path)) {
+    writeAtomic(`${full}.review.md`, `# Review notes: ${path}\n\n${notes.replace(/^## REVIEW NOTES\n\n/, '')}`);
+    return true;
+  }
   if (!existsSync(full)) return false;
   const body = stripNotes(readFileSync(full, 'utf8')).replace(/\s+$/, '');
   writeAtomic(full, `${body}\n\n${notes}`);
