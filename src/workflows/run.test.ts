@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,32 @@ runtimes:
     const forced = await run(true);
     expect(forced.instances['notes']).toMatchObject({ userModified: false, attempts: 1 });
     expect(readFileSync(join(work, 'notes.md'), 'utf8')).toBe('generated text\n');
+  });
+
+  it('records the files an agent writes itself (writes:) in the manifest', async () => {
+    const doc = file('writes.md', `---
+name: writes
+runtimes:
+  writer: { adapter: mock, reply: "summary of the edit" }
+---
+
+## Only
+
+### Edit
+- generate: summary
+- writes: [src/edited.js]
+`);
+    const db = join(dir, 'writes.db');
+    const work = join(dir, 'w');
+    mkdirSync(join(work, 'src'), { recursive: true });
+    // What a CLI agent would have written in the work folder during its call.
+    writeFileSync(join(work, 'src', 'edited.js'), 'export const x = 1;\n');
+    const store = SqliteStore.open(db);
+    await startWorkflow(compileWorkflow(doc, { env: {} }), { store, dbPath: db, workdir: work, ...quiet });
+    store.close();
+    const manifest = JSON.parse(readFileSync(join(work, '.metaorch', 'manifest.json'), 'utf8')) as { files: Record<string, { step: string; artifact: string }> };
+    expect(Object.keys(manifest.files).sort()).toEqual(['src/edited.js', 'summary.md']);
+    expect(manifest.files['src/edited.js']).toMatchObject({ step: 'edit', artifact: 'summary' });
   });
 
   it('stops on interrupt with the state saved, and resumes without repeating finished steps', async () => {

@@ -21,7 +21,8 @@ import { transition, type MachineAction, type MachineContext, type MachineEvent 
 import type { WorkflowPlan } from '../model.js';
 import type { CallOutcome, WorkflowState, WorkflowStatus } from '../state.js';
 import type { KnowledgeSection } from '../knowledge.js';
-import { inspectArtifact, readArtifact, writeArtifact, writeNotes } from './artifacts.js';
+import { inspectArtifact, readArtifact, recordWrites, writeArtifact, writeNotes } from './artifacts.js';
+import { renderPath } from '../machine/scope.js';
 import { runCheck } from './check.js';
 import { saveState } from './state-file.js';
 
@@ -186,7 +187,11 @@ export class WorkflowShell {
       case 'write-artifact': {
         const producer = Object.values(this.state.artifacts).find((x) => x.name === a.name);
         const inst = producer ? this.state.instances[producer.producer] : undefined;
-        writeArtifact(this.state.workdir, a.path, a.content, a.notes, { runId: this.state.runId, step: inst?.step ?? '', artifact: a.name, version: producer?.version ?? 1 });
+        const info = { runId: this.state.runId, step: inst?.step ?? '', artifact: a.name, version: producer?.version ?? 1 };
+        writeArtifact(this.state.workdir, a.path, a.content, a.notes, info);
+        // Files the agent edited itself (CLI agents) are recorded too, so later edits by the user show.
+        const step = inst ? this.o.plan.steps[inst.step] : undefined;
+        if (step?.kind === 'generate' && step.writes.length && inst) recordWrites(this.state.workdir, step.writes.map((w) => renderPath(w, inst.bindings)), info);
         this.push({ type: 'artifact-written', name: a.name, now: Date.now() });
         break;
       }
