@@ -113,12 +113,12 @@ MARK-AGENT-ANSWER: What is the capital of France? Answer with the city name only
 MARK-AGENT-REVIEW: is {{answer}} the capital of France?
 `);
     const t0 = Date.now();
-    const before = (await mock.requests()).length;
+    const before = await mock.count();
     const r = spawnSync(process.execPath, [CLI, 'workflow', 'run', join(dir, 'agent.md'), '--db', join(dir, 'store.db'), '--workdir', join(dir, 'out'), '--no-progress'], {
       cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 15 * 60_000,
     });
     const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-    const calls = (await mock.requests()).length - before;
+    const calls = (await mock.count()) - before;
     const answer = existsSync(join(dir, 'out', 'answer.md')) ? readFileSync(join(dir, 'out', 'answer.md'), 'utf8').split('\n')[0]! : '(none)';
     const line = (r.stdout.match(/✓ answer {2}[^\n]*/) ?? r.stdout.match(/answer[^\n]*/))?.[0] ?? '';
     const ok = r.status === 0 && answer.trim() === 'Paris';

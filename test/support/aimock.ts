@@ -42,6 +42,8 @@ export interface Aimock {
   pid: number;
   /** Every request received so far, oldest first. */
   requests(): Promise<AimockRequest[]>;
+  /** How many requests it received (without fetching their bodies: CLI agents send large ones). */
+  count(): Promise<number>;
   /** The text of each request's last user message (OpenAI chat, Responses, Anthropic or Gemini shape). */
   prompts(): Promise<string[]>;
   stop(): Promise<void>;
@@ -81,13 +83,18 @@ export async function startAimock(fixtures: AimockFixture[], options: { timeoutM
     });
   });
   const requests = async (): Promise<AimockRequest[]> => {
-    const response = await fetch(`${url}/__aimock/journal`);
+    const response = await get(`${url}/__aimock/journal`);
     return ((await response.json()) as AimockRequest[]).sort((a, b) => a.timestamp - b.timestamp);
   };
   return {
     url,
     pid: child.pid!,
     requests,
+    count: async () => {
+      const response = await get(`${url}/__aimock/journal?limit=1`);
+      await response.arrayBuffer();
+      return Number(response.headers.get('x-total-count') ?? 0);
+    },
     prompts: async () => (await requests()).map(lastUserText),
     stop: () =>
       new Promise<void>((resolve) => {
@@ -104,6 +111,19 @@ export async function startAimock(fixtures: AimockFixture[], options: { timeoutM
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * A GET that survives the server closing an idle kept-alive connection just as it is reused (Node's
+ * 5 s keep-alive timeout against a pooled socket): once more on a socket error.
+ */
+async function get(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(url);
+  }
 }
 
 function lastUserText(r: AimockRequest): string {
