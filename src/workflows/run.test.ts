@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { answerApproval } from './approvals.js';
 import { compileWorkflow } from './compile.js';
 import { resumeWorkflow, startWorkflow } from './run.js';
 import { loadState, workflowDir } from './shell/state-file.js';
@@ -173,6 +174,34 @@ runtimes:
     const manifest = JSON.parse(readFileSync(join(work, '.metaorch', 'manifest.json'), 'utf8')) as { files: Record<string, { step: string; artifact: string }> };
     expect(Object.keys(manifest.files).sort()).toEqual(['src/edited.js', 'summary.md']);
     expect(manifest.files['src/edited.js']).toMatchObject({ step: 'edit', artifact: 'summary' });
+  });
+
+  it('with wait, applies an approval answered while it runs (as the CLI and the dashboard write them)', async () => {
+    const doc = file('wait.md', `---
+name: wait
+runtimes:
+  writer: { adapter: mock, reply: "text" }
+---
+
+## Only
+
+### Draft
+- generate: draft
+
+### Sign off
+- approve: draft
+`);
+    const db = join(dir, 'wait.db');
+    const store = SqliteStore.open(db);
+    const running = startWorkflow(compileWorkflow(doc, { env: {} }), { store, dbPath: db, workdir: join(dir, 'wait'), runId: 'wait-run', wait: true, ...quiet });
+    const wdir = workflowDir(db, 'wait-run');
+    for (let i = 0; i < 200 && !(existsSync(join(wdir, 'state.json')) && loadState(wdir).status === 'awaiting-approval'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(loadState(wdir).status).toBe('awaiting-approval');
+    answerApproval(loadState(wdir), wdir, 'sign-off', 'approve', 'fine', 'test');
+    const { state } = await running;
+    expect(state.status).toBe('completed');
+    expect(state.instances['sign-off']!.approval).toMatchObject({ decision: 'approve', note: 'fine' });
+    store.close();
   });
 
   it('stops on interrupt with the state saved, and resumes without repeating finished steps', async () => {

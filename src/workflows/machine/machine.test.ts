@@ -225,6 +225,19 @@ Document {{code}} and {{api}}.
     ]);
   });
 
+  it('calls a workflow where nothing can proceed a deadlock: escalated, and stopped', () => {
+    const plan = planOf(REVIEWED);
+    const s0 = initialState(plan, { runId: 'r', workdir: '/w', seed: 3, force: false, now: 0 });
+    let r = transition(plan, s0, { type: 'start', now: 1 }, EMPTY_CONTEXT);
+    // A hand-edited state: the step claims to be running, but no call of it exists.
+    const edited = structuredClone(r.state);
+    edited.calls = {};
+    r = transition(plan, edited, { type: 'tick', now: 2 }, EMPTY_CONTEXT);
+    expect(r.state.status).toBe('failed');
+    expect(r.state.message).toBe('deadlock: nothing can proceed (open: draft (running))');
+    expect(r.actions.find((a) => a.type === 'escalate')).toMatchObject({ escalation: { kind: 'deadlock', target: 'workflow', evidence: { open: ['draft (running)'] } } });
+  });
+
   it('is pure: the state passed in is unchanged, and the same events give the same state', () => {
     const plan = planOf(REVIEWED);
     const s0 = initialState(plan, { runId: 'r', workdir: '/w', seed: 3, force: false, now: 0 });
