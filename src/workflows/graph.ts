@@ -53,7 +53,7 @@ export function checkGraph(g: GraphInput): BuildIssue[] {
         else inside.names.set(name, what);
       }
     }
-    const produced = checkSequence(ctx, phase.steps, inside, `phase '${phase.title}'`, phase.inputs.length > 0 ? phase : null);
+    const produced = checkSequence(ctx, phase.steps, inside, phase.inputs.length > 0 ? phase : null);
     for (const name of phase.outputs) {
       if (!produced.has(name)) issues.push({ line: phase.line, message: `phase '${phase.title}' declares output '${name}', but none of its steps produces it` });
     }
@@ -81,18 +81,18 @@ function producedBy(ctx: Ctx, id: string): string[] {
 }
 
 /** Runs `ids` in order; returns every output produced (nested ones included). */
-function checkSequence(ctx: Ctx, ids: string[], before: Visible, where: string, restrictedPhase: PhaseNode | null): Set<string> {
+function checkSequence(ctx: Ctx, ids: string[], before: Visible, restrictedPhase: PhaseNode | null): Set<string> {
   const produced = new Set<string>();
   let visible: Visible = { names: new Map(before.names) };
   ids.forEach((id, index) => {
     const step = ctx.g.steps[id]!;
-    checkStep(ctx, step, visible, where, restrictedPhase);
+    checkStep(ctx, step, visible, restrictedPhase);
     tieTargets(ctx, step, ids.slice(0, index), 'sequence');
     if (step.kind === 'for-each') {
       const inner: Visible = { names: new Map(visible.names) };
       if (inner.names.has(step.item)) ctx.issues.push({ line: fieldLine(ctx, step, 'kind'), message: `for each: the item name '${step.item}' is already an input or output; choose another` });
       inner.names.set(step.item, `item of for each '${step.id}'`);
-      for (const name of checkSequence(ctx, step.children, inner, `for each '${step.id}'`, null)) produced.add(name);
+      for (const name of checkSequence(ctx, step.children, inner, null)) produced.add(name);
     } else if (step.kind === 'parallel') {
       for (const name of checkParallel(ctx, step.id, step.children, visible)) produced.add(name);
     }
@@ -161,12 +161,12 @@ function checkParallel(ctx: Ctx, groupId: string, ids: string[], before: Visible
     const step = ctx.g.steps[id]!;
     const visible: Visible = { names: new Map(before.names) };
     for (const dep of closure(id, deps)) for (const name of producedBy(ctx, dep)) visible.names.set(name, `output of '${dep}'`);
-    checkStep(ctx, step, visible, `parallel group '${groupId}'`, null);
+    checkStep(ctx, step, visible, null);
     tieTargets(ctx, step, [...closure(id, deps)], 'parallel');
     if (step.kind === 'for-each') {
       const inner: Visible = { names: new Map(visible.names) };
       inner.names.set(step.item, `item of for each '${step.id}'`);
-      checkSequence(ctx, step.children, inner, `for each '${step.id}'`, null);
+      checkSequence(ctx, step.children, inner, null);
     } else if (step.kind === 'parallel') checkParallel(ctx, step.id, step.children, visible);
     for (const name of producedBy(ctx, id)) produced.add(name);
   }
@@ -219,7 +219,7 @@ function findCycle(ids: string[], deps: Map<string, Set<string>>): string[] | nu
 }
 
 /** References of one step: each must be visible where it runs. */
-function checkStep(ctx: Ctx, step: StepNode, visible: Visible, where: string, phase: PhaseNode | null): void {
+function checkStep(ctx: Ctx, step: StepNode, visible: Visible, phase: PhaseNode | null): void {
   const line = (name: string) => refLine(step, name);
   for (const name of step.refs) {
     if (visible.names.has(name)) continue;
@@ -236,7 +236,6 @@ function checkStep(ctx: Ctx, step: StepNode, visible: Visible, where: string, ph
   if (step.kind === 'review' && target && !visible.names.has(target) && !ctx.outputs.has(target)) {
     ctx.issues.push({ line: fieldLine(ctx, step, 'kind'), message: `review of '${target}': no step produces it (outputs: ${[...ctx.outputs.keys()].join(', ') || 'none'})` });
   }
-  void where;
 }
 
 function isInside(ctx: Ctx, stepId: string, phase: PhaseNode): boolean {

@@ -172,8 +172,20 @@ export class Core {
     inst.approval = null;
     for (const other of Object.values(this.s.instances)) if (other.parent === id) {
       this.reset(other.id);
-      delete this.s.instances[other.id];
+      this.forget(other.id);
     }
+  }
+
+  /**
+   * Drops an instance that a rewind made obsolete (a for-each item of an old list), with its calls:
+   * an answer waiting for its score is recorded unscored; one still in flight is ignored when it lands.
+   */
+  private forget(id: string): void {
+    for (const call of this.callsOf(id)) {
+      if (call.phase === 'finished' && call.outcome) this.record(call, call.outcome, null, null, null);
+      else delete this.s.calls[String(call.seq)];
+    }
+    delete this.s.instances[id];
   }
 
   /** What the shell needs to build an instance's brief. */

@@ -211,6 +211,32 @@ Document {{code}} and {{api}}.
     expect(never.state.message).toMatch(/^step 'tests' failed 3 time\(s\) \(retries: 2\): check `node --test` exited with 1/);
   });
 
+  it('re-expands a for-each when a fix sends the work back before it, forgetting items of the old list', () => {
+    const plan = planOf(`${head()}
+## Build
+
+### Parts
+- generate: parts
+
+### Each part
+- for each: part in parts
+
+#### Code
+- generate: code
+- file: src/{{part}}.js
+
+### Tests
+- check: npm test
+- fix: parts
+`);
+    const d = drive(plan, { answer: (_r, instance, n) => (instance === 'parts' ? (n === 1 ? '["a", "b"]' : '["a", "c"]') : `code for ${instance}`), check: (_i, n) => (n === 1 ? 1 : 0) });
+    expect(d.state.status).toBe('completed');
+    expect(Object.keys(d.state.instances).sort()).toEqual(['code[a]', 'code[c]', 'each-part', 'parts', 'tests']);
+    expect(d.state.instances['each-part']!.items!.map((i) => i.key)).toEqual(['a', 'c']);
+    expect(d.state.calls).toEqual({});
+    expect(d.calls.map((c) => c.instance)).toEqual(['parts', 'code[a]', 'code[b]', 'parts', 'code[a]', 'code[c]']);
+  });
+
   it('detects thrashing and excessive rework, and escalates each once', () => {
     const plan = planOf(REVIEWED.replace('- rounds: 3', '- rounds: 8'));
     // Versions A, B, A: back and forth. Five rounds where about one is the norm: rework.
