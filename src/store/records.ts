@@ -26,7 +26,10 @@ export interface RunListing extends RunRecord {
   trials: number;
   finished: number;
   errors: number;
+  /** Dollars of the trials whose cost is known. */
   cost: number;
+  /** Finished trials whose cost is unknown (a CLI that reports none). */
+  costUnknown: number;
 }
 
 /** A trial as stored; `status` is 'scheduled' until its result is written. */

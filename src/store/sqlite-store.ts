@@ -108,10 +108,11 @@ export class SqliteStore implements Store {
                   (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id) AS trials,
                   (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status != 'scheduled') AS finished,
                   (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'error') AS errors,
-                  (SELECT COALESCE(SUM(cost), 0) FROM trials t WHERE t.run_id = r.id) AS cost
+                  (SELECT COALESCE(SUM(cost), 0) FROM trials t WHERE t.run_id = r.id) AS cost,
+                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status != 'scheduled' AND t.cost IS NULL) AS costUnknown
                 FROM runs r ORDER BY r.created_at DESC, r.rowid DESC`)
-      .all() as (RunRow & { trials: number; finished: number; errors: number; cost: number })[];
-    return rows.map((r) => ({ ...rowToRun(r), trials: r.trials, finished: r.finished, errors: r.errors, cost: r.cost }));
+      .all() as (RunRow & { trials: number; finished: number; errors: number; cost: number; costUnknown: number })[];
+    return rows.map((r) => ({ ...rowToRun(r), trials: r.trials, finished: r.finished, errors: r.errors, cost: r.cost, costUnknown: r.costUnknown }));
   }
 
   /**
