@@ -273,7 +273,8 @@ export class WorkflowShell {
     const cancel = this.o.cancel ?? this.never;
     const result = await runCheck(a.command, cwd, a.timeoutMs, cancel, this.o.env);
     if (cancel.aborted) return;
-    this.push({ type: 'check-finished', instance: a.instance, exitCode: result.exitCode, output: result.output, now: Date.now() });
+    // The output goes to the state, the store and a brief: secrets the runtimes reference never do.
+    this.push({ type: 'check-finished', instance: a.instance, exitCode: result.exitCode, output: this.runtime.redact(result.output), now: Date.now() });
   }
 
   private track(p: Promise<void>): void {
