@@ -72,6 +72,7 @@ export function workflowCommand(): Command {
     .description('check a workflow document in full without running anything')
     .argument('<file>', 'the workflow (Markdown with YAML front matter)')
     .option('--input <name=value>', 'an input value (repeatable)', collect)
+    .addOption(dbOption().hideHelp())
     .action((file: string, flags: { input?: string[] }) => {
       const plan = compileWorkflow(file, { inputs: parseInputs(flags.input) });
       const steps = Object.values(plan.steps);
@@ -181,6 +182,7 @@ export function workflowCommand(): Command {
 
   cmd.command('schema')
     .description('print the JSON Schema of the workflow front matter')
+    .addOption(dbOption().hideHelp())
     .action(() => console.log(JSON.stringify(workflowJsonSchema(), null, 2)));
 
   return cmd;
