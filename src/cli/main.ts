@@ -10,6 +10,7 @@ import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
+import { workflowCommand } from './commands/workflow.js';
 import { VERSION } from '../version.js';
 
 // A run allocates short-lived objects at a high rate, and V8's default heap growth lets the old
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand()]) {
+  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), workflowCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -29,7 +29,8 @@ export interface ScorerSpec {
 export interface Experiment {
   name: string;
   description?: string;
-  mode: 'grid' | 'adaptive';
+  /** `workflow`: a Markdown workflow's run (its trials are agent calls of steps; see src/workflows). */
+  mode: 'grid' | 'adaptive' | 'workflow';
   seed: number;
   repeats: number;
   concurrency: number;

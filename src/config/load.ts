@@ -191,7 +191,7 @@ async function loadVariants(head: ExperimentHead, baseDir: string, list: IssueLi
   const variants: VariantSpec[] = [];
   const ids = new Set<string>();
   for (const { raw, dir, report } of entries) {
-    const { variant, issues } = validateVariant(raw, env);
+    const { variant, issues } = validateVariant(raw, env, dir);
     for (const issue of issues) report(issue.path, issue.message);
     if (!variant) continue;
     // A module variant's file is relative to where the variant was written.

@@ -95,7 +95,7 @@ export function adaptiveScheduler(
       const arm = armOf.get(trialSpec.variantId);
       if (arm === undefined) return;
       pending[arm]! -= 1;
-      learn(arm, { status: outcome.status, score: outcome.score, cost: outcome.cost, latencyMs: outcome.latencyMs, reward: null });
+      learn(arm, { status: outcome.status, score: outcome.score, cost: outcome.cost ?? 0, latencyMs: outcome.latencyMs, reward: null });
       if (finished % experiment.snapshotEvery === 0) {
         onSnapshot({ ...policy.snapshot(root.fork(`snapshot-${finished}`)), finished, variants });
       }

@@ -1,5 +1,6 @@
 import { createRandom } from '../model/random.js';
-import type { Attempt, TokenUsage, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
+import { AdapterError } from '../adapters/errors.js';
+import type { Attempt, TrialError, TrialOutcome, TrialSpec, TrialTokens } from '../model/trial.js';
 import { scoreAll } from '../scoring/combine.js';
 import { renderTemplate } from '../tasks/template.js';
 import { sleep } from '../adapters/sleep.js';
@@ -24,9 +25,10 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
   const prompt = variant.prompt !== undefined ? renderTemplate(variant.prompt, spec.task.input) : defaultPrompt(spec.task.input);
   const system = variant.system !== undefined ? renderTemplate(variant.system, spec.task.input) : undefined;
   const attempts: Attempt[] = [];
-  const tokens: TokenUsage = { input: 0, output: 0 };
-  let cost = 0;
   let lastError: TrialError | null = null;
+  // A failed attempt usually costs nothing (a 429, a 5xx); one that may have spent unreported tokens
+  // (a CLI that ran, then failed) makes the trial's usage unknown.
+  let usageUnknown = false;
 
   for (let n = 1; n <= variant.retries + 1; n++) {
     if (cancel.aborted) throw new TrialCancelled();
@@ -35,14 +37,13 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
       const response = await callOnce(variant, { prompt, system, spec, rng: rng.fork(n), attempt: n }, cancel);
       const latencyMs = performance.now() - t0;
       attempts.push({ n, latencyMs });
-      const used = { input: response.tokens?.input ?? 0, output: response.tokens?.output ?? 0 };
-      tokens.input += used.input;
-      tokens.output += used.output;
-      cost += response.cost ?? variant.price(used);
+      const tokens: TrialTokens = usageUnknown ? { input: null, output: null } : { input: response.tokens?.input ?? null, output: response.tokens?.output ?? null };
+      const cost = usageUnknown ? null : (response.cost ?? variant.price(tokens));
       const output = runtime.redact(response.output);
       return await finish(spec, runtime, { prompt, output, attempts, tokens, cost, startedAt, latencyMs }, cancel);
     } catch (error) {
       if (error instanceof TrialCancelled || cancel.aborted) throw new TrialCancelled();
+      if (error instanceof AdapterError && error.usageUnknown) usageUnknown = true;
       const classified = classifyError(error, runtime.redact);
       const { retryAfterMs, ...trialError } = classified;
       lastError = trialError;
@@ -58,7 +59,8 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
   const last = attempts[attempts.length - 1];
   return {
     seq: spec.seq, status: 'error', prompt, output: null, scores: [], score: null, passed: null, attempts,
-    latencyMs: last?.latencyMs ?? 0, tokens, cost, error: lastError, startedAt, finishedAt: Date.now(),
+    latencyMs: last?.latencyMs ?? 0, tokens: usageUnknown ? { input: null, output: null } : { input: 0, output: 0 },
+    cost: usageUnknown ? null : 0, error: lastError, startedAt, finishedAt: Date.now(),
   };
 }
 
@@ -126,8 +128,8 @@ interface Finished {
   prompt: string;
   output: string;
   attempts: Attempt[];
-  tokens: TokenUsage;
-  cost: number;
+  tokens: TrialTokens;
+  cost: number | null;
   startedAt: number;
   latencyMs: number;
 }

@@ -71,6 +71,7 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
   const run = store.getRun(runId);
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
   const experiment = store.loadExperiment(runId);
+  if (experiment.mode === 'workflow') throw new MetaorchError('USAGE', `Run ${runId} is a workflow run: resume it with metaorch workflow resume ${runId}`);
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
   const owner = options.owner ?? newOwner();
   try {

@@ -21,10 +21,16 @@ export interface VariantReport {
   passRateCi95: [number, number] | null;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
-  costTotal: number;
+  /** Dollars of the trials whose cost is known; null when none is (a CLI that reports no usage). */
+  costTotal: number | null;
+  /** Mean over the trials whose cost is known. */
   costPerTrial: number | null;
-  tokensIn: number;
-  tokensOut: number;
+  /** Tokens of the trials that reported them; null when none did. */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  /** Finished trials whose cost, or tokens, are unknown (not counted as 0). */
+  costUnknown: number;
+  tokensUnknown: number;
   meanAttempts: number | null;
   /** This variant's share of the run's finished trials: the allocation a policy chose. */
   share: number;
@@ -47,6 +53,8 @@ export interface RunReport {
     finished: number;
     errors: number;
     costTotal: number;
+    /** Finished trials whose cost is unknown: costTotal is then a lower bound. */
+    costUnknown: number;
     startedAt: string | null;
     finishedAt: string | null;
     activeMs: number;
@@ -101,7 +109,8 @@ export function computeReport(data: RunData): RunReport {
     run: {
       id: run.id, name: run.name, mode: run.mode, status: run.status, stopReason: run.stopReason, seed: run.seed,
       planned: run.planned, finished: sum(variants, (v) => v.trials), errors: sum(variants, (v) => v.errors),
-      costTotal: sum(variants, (v) => v.costTotal),
+      costTotal: sum(variants, (v) => v.costTotal ?? 0),
+      costUnknown: sum(variants, (v) => v.costUnknown),
       startedAt: run.startedAt ? new Date(run.startedAt).toISOString() : null,
       finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : null,
       activeMs: run.activeMs, source: run.source,
@@ -131,8 +140,8 @@ function variantReport(id: string, adapter: string, a: VariantAccumulator, total
     passRateCi95: a.judged ? pair(wi.low, wi.high) : null,
     latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
     latencyP95Ms: lat.length ? finite(quantile(lat, 0.95)) : null,
-    costTotal: a.cost, costPerTrial: a.finished ? a.cost / a.finished : null,
-    tokensIn: a.tokensIn, tokensOut: a.tokensOut,
+    ...knownCost(a.finished, a.costUnknown, a.cost),
+    ...knownTokens(a.finished, a.tokensUnknown, a.tokensIn, a.tokensOut),
     meanAttempts: a.finished ? a.attempts / a.finished : null,
     share: total ? a.finished / total : 0,
     meanReward: a.rewarded ? a.rewardSum / a.rewarded : null,
@@ -177,6 +186,24 @@ function leaderOf(bestId: string | null, variants: VariantReport[], accs: Map<st
   const a = bestId ? accs.get(bestId)?.scores.view() : undefined;
   const b = runnerUp ? accs.get(runnerUp)?.scores.view() : undefined;
   return bestId && runnerUp && a && b ? leaderCheck(bestId, runnerUp, a, b) : null;
+}
+
+/**
+ * Cost columns when some trials' cost is unknown: the total of the known ones (null when none is
+ * known), the mean over the known ones, and how many are unknown. Shared with the dashboard.
+ *
+ * @example
+ * knownCost(10, 4, 0.06); // { costTotal: 0.06, costPerTrial: 0.01, costUnknown: 4 }
+ */
+export function knownCost(finished: number, unknown: number, cost: number): Pick<VariantReport, 'costTotal' | 'costPerTrial' | 'costUnknown'> {
+  const known = finished - unknown;
+  return { costTotal: finished > 0 && known === 0 ? null : cost, costPerTrial: known > 0 ? cost / known : null, costUnknown: unknown };
+}
+
+/** Token columns when some trials' tokens are unknown, as `knownCost`. */
+export function knownTokens(finished: number, unknown: number, input: number, output: number): Pick<VariantReport, 'tokensIn' | 'tokensOut' | 'tokensUnknown'> {
+  const none = finished > 0 && unknown === finished;
+  return { tokensIn: none ? null : input, tokensOut: none ? null : output, tokensUnknown: unknown };
 }
 
 function sum<T>(items: T[], f: (t: T) => number): number {

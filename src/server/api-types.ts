@@ -1,4 +1,5 @@
 /** The anytime-valid check of the lead and the variant row are the report's own types, so both always agree. */
+import type { WorkflowView } from '../workflows/view.js';
 import type { VariantReport } from '../report/compute.js';
 import type { LeaderCheck } from '../report/leader.js';
 import type { RunComparison } from '../compare/types.js';
@@ -115,7 +116,8 @@ export interface TrialBrief {
   score: number | null;
   passed: boolean | null;
   latencyMs: number | null;
-  cost: number;
+  /** null: unknown (not reported by the agent). */
+  cost: number | null;
   attempts: number;
   errorKind: string | null;
   /** First 160 characters of the output, as text. */
@@ -177,9 +179,10 @@ export interface TrialDetail {
   scores: { scorer: string; score: number; weight: number; reason: string }[];
   attempts: { n: number; latencyMs: number; error?: { kind: string; message: string; status?: number; retryable: boolean } }[];
   latencyMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
+  /** null: not reported by the agent (unknown, not zero). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  cost: number | null;
   reward: number | null;
   errorKind: string | null;
   error: string | null;
@@ -319,4 +322,23 @@ export interface CompareResponse {
 
 export interface ApiError {
   error: { code: string; message: string; issues?: ConfigIssueItem[] };
+}
+
+/** `GET /api/workflows/RUN`: the phase tree of a workflow run (see src/workflows/view.ts). */
+export type WorkflowResponse = WorkflowView & {
+  /** The run's status in the store (an awaiting-approval workflow is `interrupted` there). */
+  runStatus: string;
+  /** A workflow process is executing it now (it applies answers itself). */
+  processAlive: boolean;
+  launchedHere: boolean;
+};
+
+/** `POST* /api/workflows/RUN/approvals/INSTANCE`: the answer recorded, and who applies it. */
+export interface ApprovalResponse {
+  instance: string;
+  decision: 'approve' | 'reject';
+  note: string | null;
+  /** `running`: the workflow process applies it; `resumed`: a `metaorch workflow resume` was started. */
+  appliedBy: 'running' | 'resumed';
+  pid: number | null;
 }

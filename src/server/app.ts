@@ -22,6 +22,7 @@ import { hasToken, hostGuard, requireToken, securityHeaders } from './security.j
 import { serveDashboard } from './static.js';
 import { streamRoute } from './stream.js';
 import { series } from './summary.js';
+import { workflowRoutes } from './workflows.js';
 
 export interface AppContext {
   store: SqliteStore;
@@ -199,6 +200,8 @@ export function createApp(ctx: AppContext): Hono {
   });
 
   app.post('/api/runs/:id/stop', guarded, (c) => withRun(c, (run) => c.json(ctx.launcher.stop(run))));
+
+  workflowRoutes(app, ctx, guarded, limit);
 
   app.all('/api/*', (c) => c.json<ApiError>({ error: { code: 'NOT_FOUND', message: `No API route ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
   app.get('*', serveDashboard(ctx.dashboardDir));

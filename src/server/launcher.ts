@@ -137,6 +137,36 @@ export class Launcher {
   }
 
   /**
+   * Continues a workflow run (after an approval answered here): `metaorch workflow resume RUN --db DB`
+   * in a child process, logged and stopped like a launched run.
+   */
+  resumeWorkflow(runId: string): { pid: number; command: string } {
+    const existing = this.children.get(runId);
+    if (existing && !existing.exited) return { pid: existing.process.pid ?? 0, command: `metaorch workflow resume ${runId}` };
+    const entry = this.options.cliEntry ?? CLI_ENTRY;
+    const child = spawn(process.execPath, [entry, 'workflow', 'resume', runId, '--db', this.options.db, '--no-progress'], {
+      cwd: this.options.projectDir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const record: Child = { process: child, runId, log: existing?.log ?? [], lines: 0, stops: 0, exited: false };
+    this.children.set(runId, record);
+    let n = record.log.length;
+    const push = (stream: LogLine['stream'], text: string) => {
+      const line: LogLine = { n: ++n, ts: Date.now(), stream, text };
+      record.log.push(line);
+      if (record.log.length > LOG_LINES) record.log.shift();
+      this.options.onLog?.(runId, line);
+    };
+    lines(child.stdout, (text) => push('stdout', text));
+    lines(child.stderr, (text) => push('stderr', text));
+    child.on('error', (e) => push('server', `cannot start: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      push('server', `process exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`);
+      record.exited = true;
+    });
+    return { pid: child.pid ?? 0, command: `metaorch workflow resume ${runId} --db ${this.options.db}` };
+  }
+
+  /**
    * Stops a run: SIGINT to the child when it was launched here, else to the run's recorded pid once
    * that process is checked to be a `metaorch run`/`resume` of this same store. A second stop cancels
    * in-flight trials.

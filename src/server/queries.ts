@@ -61,7 +61,7 @@ interface BriefRow {
 function toBrief(r: BriefRow): TrialBrief {
   return {
     seq: r.seq, variantId: r.variant_id, taskId: r.task_id ?? '?', status: r.status as TrialBrief['status'], score: r.score,
-    passed: r.passed === null ? null : r.passed === 1, latencyMs: r.status === 'scheduled' ? null : r.latency_ms, cost: r.cost ?? 0,
+    passed: r.passed === null ? null : r.passed === 1, latencyMs: r.status === 'scheduled' ? null : r.latency_ms, cost: r.status === 'scheduled' ? 0 : r.cost,
     attempts: r.attempt_count ?? 0, errorKind: r.error_kind, outputPreview: r.output, startedAt: r.started_at, finishedAt: r.finished_at,
   };
 }
@@ -154,8 +154,8 @@ export function trialDetail(db: Database, runId: string, seq: number): TrialDeta
     prompt: r['prompt'] as string | null, output: r['output'] as string | null, score: r['score'] as number | null,
     passed: r['passed'] === null || r['passed'] === undefined ? null : r['passed'] === 1,
     scores: (json(r['scores']) ?? []) as TrialDetail['scores'], attempts: (json(r['attempts']) ?? []) as TrialDetail['attempts'],
-    latencyMs: r['latency_ms'] as number | null, tokensIn: (r['tokens_in'] as number | null) ?? 0, tokensOut: (r['tokens_out'] as number | null) ?? 0,
-    cost: (r['cost'] as number | null) ?? 0, reward: (r['reward'] as number | null | undefined) ?? null,
+    latencyMs: r['latency_ms'] as number | null, tokensIn: r['tokens_in'] as number | null, tokensOut: r['tokens_out'] as number | null,
+    cost: r['status'] === 'scheduled' ? 0 : (r['cost'] as number | null), reward: (r['reward'] as number | null | undefined) ?? null,
     errorKind: r['error_kind'] as string | null, error: error?.message ?? null,
     scheduledAt: r['scheduled_at'] as number, startedAt: r['started_at'] as number | null, finishedAt: r['finished_at'] as number | null,
   };

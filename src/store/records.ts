@@ -26,7 +26,10 @@ export interface RunListing extends RunRecord {
   trials: number;
   finished: number;
   errors: number;
+  /** Dollars of the trials whose cost is known. */
   cost: number;
+  /** Finished trials whose cost is unknown (a CLI that reports none). */
+  costUnknown: number;
 }
 
 /** A trial as stored; `status` is 'scheduled' until its result is written. */
@@ -45,9 +48,11 @@ export interface TrialRecord {
   scores: ScoreResult[];
   attempts: Attempt[];
   latencyMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
+  /** null: not reported (or not finished yet). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  /** Dollars; null when unknown (or not finished yet). */
+  cost: number | null;
   errorKind: ErrorKind | null;
   error: string | null;
   scheduledAt: number;
@@ -102,3 +107,16 @@ export interface AdaptiveHistory {
   nextSeq: number;
 }
 
+
+/** A finished trial of a workflow run, with the step instance (task) it belongs to. */
+export interface WorkflowTrial {
+  runId: string;
+  /** The step instance, e.g. `draft` or `code[auth]`. */
+  taskId: string;
+  /** The step's kind (generate, review, vote...). */
+  kind: string;
+  variantId: string;
+  status: TrialOutcome['status'];
+  score: number | null;
+  reward: number | null;
+}

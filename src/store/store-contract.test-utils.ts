@@ -193,6 +193,32 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect(store.runTotals('r1').finished).toBe(0);
     });
 
+    it('defines tasks as a workflow reaches them, idempotently, and gives the history of runs of a workflow', () => {
+      const store = fresh();
+      const workflow: Experiment = { ...experiment, name: 'wf', mode: 'workflow', tasks: [] };
+      for (const run of ['w1', 'w2']) {
+        store.createRun(run, workflow, null);
+        store.defineTask(run, 0, { id: 'draft', input: { step: 'draft', kind: 'generate' } });
+        store.defineTask(run, 0, { id: 'draft', input: { step: 'draft', kind: 'generate' } });
+        store.defineTask(run, 1, { id: 'pick', input: { step: 'pick', kind: 'vote' } });
+        const writer = store.trialWriter(run);
+        writer.finished({ ...spec(0), runId: run, taskIdx: 0 }, outcome(0, 'text', 'ok', 0.8), 0.8);
+        writer.finished({ ...spec(1, 'b'), runId: run, taskIdx: 1 }, outcome(1, 'x', 'ok', 1), 1);
+        writer.scheduled({ ...spec(2), runId: run, taskIdx: 0 });
+        writer.close();
+      }
+      store.createRun('other', experiment, 4);
+      expect(store.loadTasks('w1').map((t) => t.id)).toEqual(['draft', 'pick']);
+      expect(store.workflowHistory('wf', 'w2')).toEqual([
+        { runId: 'w1', taskId: 'draft', kind: 'generate', variantId: 'a', status: 'ok', score: 0.8, reward: 0.8 },
+        { runId: 'w1', taskId: 'pick', kind: 'vote', variantId: 'b', status: 'ok', score: 1, reward: 1 },
+      ]);
+      expect(store.workflowHistory('contract', 'none')).toEqual([]);
+      store.appendEvent('w1', 'vote', { step: 'pick', latencyMs: 5, ballots: [] });
+      store.appendEvent('w2', 'vote', { step: 'pick', latencyMs: 7, ballots: [] });
+      expect(store.workflowEvents('wf', 'vote', 'w2').map((e) => [e.runId, e.data])).toEqual([['w1', { step: 'pick', latencyMs: 5, ballots: [] }]]);
+    });
+
     it('resolves run references by id, unique prefix and latest, and lists known runs on a miss', () => {
       const store = fresh();
       store.createRun('20260101-000000-aaaa', experiment, 4);

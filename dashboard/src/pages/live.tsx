@@ -104,7 +104,7 @@ function RunHeader({ snap, connected, now }: { snap: LiveSnapshot; connected: bo
             {r.name} <StatusPill status={r.status} />
           </h1>
           <div class="muted small">
-            <span class="mono">{r.id}</span> · {r.mode} · started {dateTime(r.startedAt)}
+            <span class="mono">{r.id}</span> · {r.mode}{r.mode === 'workflow' && <> (<a href={`/workflows/${encodeURIComponent(r.id)}`}>phase tree and approvals</a>)</>} · started {dateTime(r.startedAt)}
             {r.stopReason && r.stopReason !== 'done' && r.stopReason !== r.status ? ` · stopped: ${r.stopReason}` : ''}
             {running && <span class={connected ? 'live-dot on' : 'live-dot'}>{connected ? ' · live' : ' · reconnecting…'}</span>}
           </div>

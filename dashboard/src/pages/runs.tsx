@@ -122,7 +122,7 @@ export function RunsPage({ route }: { route: Route }) {
 }
 
 function RunLine({ run: r, picked, onPick }: { run: RunRow; picked: boolean; onPick: () => void }) {
-  const href = `/runs/${encodeURIComponent(r.id)}`;
+  const href = `/${r.mode === 'workflow' ? 'workflows' : 'runs'}/${encodeURIComponent(r.id)}`;
   return (
     <tr data-run={r.id} class={picked ? 'picked' : ''}>
       <td class="pick">

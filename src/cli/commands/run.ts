@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadExperiment } from '../../config/load.js';
+import { UsageError } from '../../model/errors.js';
 import { plannedTrials, resumeRun, startRun, type RunResult } from '../../engine/run.js';
 import { newRunId } from '../../engine/run-id.js';
 import { computeReport } from '../../report/compute.js';
@@ -65,6 +66,10 @@ export function resumeCommand(): Command {
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
       const run = store.getRun(runId);
+      if (run?.mode === 'workflow') {
+        store.close();
+        throw new UsageError(`Run ${runId} is a workflow run: resume it with metaorch workflow resume ${runId}`);
+      }
       if (run && (run.status === 'completed' || run.status === 'failed')) {
         console.log(`Run ${runId} already ${run.status}; nothing to resume.`);
         writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
