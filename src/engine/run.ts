@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Experiment } from '../config/experiment.js';
-import { inlineExecutor } from '../executors/inline.js';
+import { createExecutor } from '../executors/registry.js';
 import { MetaorchError } from '../model/errors.js';
 import type { RunStatus } from '../store/records.js';
 import type { Store, TrialSink } from '../store/store.js';
@@ -10,9 +10,8 @@ import { gridScheduler } from './grid.js';
 import { reward } from './objective.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
-import { buildRuntime, type TrialRuntime } from './runtime.js';
 import type { BackoffOptions } from './retry.js';
-import type { Executor, RunObserver, Scheduler, StopReason } from './types.js';
+import type { Executor, ExecutorFactory, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
   store: Store;
@@ -22,7 +21,8 @@ export interface RunOptions {
   stop?: AbortSignal;
   /** Aborting cancels in-flight trials; they are left for resume. */
   cancel?: AbortSignal;
-  executor?: (runtime: TrialRuntime) => Executor;
+  /** Where trials run; default: the executor the experiment names (`executor:`, else inline). */
+  executor?: ExecutorFactory;
   backoff?: BackoffOptions;
   runId?: string;
 }
@@ -33,6 +33,8 @@ export interface RunResult {
   stopReason: StopReason;
   finished: number;
   errors: number;
+  /** Why the executor stopped the run (producers crash-looping, Redis gone); the run is resumable. */
+  error?: string;
 }
 
 /**
@@ -43,9 +45,15 @@ export interface RunResult {
  */
 export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const runId = options.runId ?? newRunId();
-  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  options.store.createRun(runId, experiment, plannedTrials(experiment));
-  return execute(runId, experiment, runtime, options, false);
+  const failure = new ExecutorFailure();
+  const executor = await openExecutor(runId, experiment, options, false, failure);
+  try {
+    options.store.createRun(runId, experiment, plannedTrials(experiment));
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+  return execute(runId, experiment, executor, options, false, failure);
 }
 
 /**
@@ -60,16 +68,44 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
     throw new MetaorchError('USAGE', `Run ${runId} is still being executed by process ${run.pid}; stop it first (Ctrl-C there).`);
   }
   const experiment = store.loadExperiment(runId);
-  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  store.updateRun(runId, { status: 'running', pid: process.pid, finishedAt: null, stopReason: null });
-  return execute(runId, experiment, runtime, options, true);
+  const failure = new ExecutorFailure();
+  const executor = await openExecutor(runId, experiment, options, true, failure);
+  try {
+    store.updateRun(runId, { status: 'running', pid: process.pid, finishedAt: null, stopReason: null, error: null });
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+  return execute(runId, experiment, executor, options, true, failure);
 }
 
-async function execute(runId: string, experiment: Experiment, runtime: TrialRuntime, options: RunOptions, resumed: boolean): Promise<RunResult> {
+/** The first error an executor reported through `fail`; aborting its signal stops and cancels the run. */
+class ExecutorFailure {
+  private readonly controller = new AbortController();
+  error: Error | null = null;
+  readonly signal = this.controller.signal;
+  readonly fail = (error: Error): void => {
+    if (this.error) return;
+    this.error = error;
+    this.controller.abort(error);
+  };
+}
+
+/** Builds the run's executor and waits until it can run trials, before anything is written. */
+function openExecutor(runId: string, experiment: Experiment, options: RunOptions, resumed: boolean, failure: ExecutorFailure): Promise<Executor> {
+  const context = { runId, experiment, env: options.env ?? process.env, resumed, fail: failure.fail, ...(options.backoff ? { backoff: options.backoff } : {}) };
+  return Promise.resolve((options.executor ?? createExecutor)(context));
+}
+
+async function execute(
+  runId: string, experiment: Experiment, executor: Executor, options: RunOptions, resumed: boolean, failure: ExecutorFailure,
+): Promise<RunResult> {
   const { store } = options;
   const never = new AbortController().signal;
+  const stop = AbortSignal.any([options.stop ?? never, failure.signal]);
+  const cancel = AbortSignal.any([options.cancel ?? never, failure.signal]);
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
-  for (const signal of [options.cancel, options.stop, never]) if (signal) setMaxListeners(0, signal);
+  for (const signal of [options.cancel, options.stop, never, stop, cancel]) if (signal) setMaxListeners(0, signal);
   const writer = store.trialWriter(runId);
   const scheduler = createScheduler(store, runId, experiment, writer);
   const prior = store.runTotals(runId);
@@ -88,13 +124,9 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   for (const obs of observers) {
     obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed });
   }
-  const executor = (options.executor ?? inlineExecutor)(runtime);
   let stopReason: StopReason;
   try {
-    stopReason = await runLoop({
-      scheduler, executor, concurrency: experiment.concurrency, observers,
-      shouldStop: budget.shouldStop, stop: options.stop ?? never, cancel: options.cancel ?? never,
-    });
+    stopReason = await runLoop({ scheduler, executor, concurrency: experiment.concurrency, observers, shouldStop: budget.shouldStop, stop, cancel });
   } catch (error) {
     writer.close();
     store.updateRun(runId, { status: 'failed', finishedAt: Date.now(), activeMs: budget.activeMs(), pid: null, error: String(error) });
@@ -105,8 +137,9 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   if ('decision' in scheduler && scheduler.decision) writer.event('decision', { kind: 'stop', ...scheduler.decision });
   writer.close();
   const status: RunStatus = stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
-  store.updateRun(runId, { status, finishedAt: Date.now(), activeMs: budget.activeMs(), stopReason, pid: null });
-  const result: RunResult = { runId, status, stopReason, finished, errors };
+  const error = failure.error?.message;
+  store.updateRun(runId, { status, finishedAt: Date.now(), activeMs: budget.activeMs(), stopReason, pid: null, ...(error ? { error } : {}) });
+  const result: RunResult = { runId, status, stopReason, finished, errors, ...(error ? { error } : {}) };
   for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });
   return result;
 }

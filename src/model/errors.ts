@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'STORE'
   | 'ADAPTER'
   | 'SCORER'
+  | 'EXECUTOR'
   | 'NOT_IMPLEMENTED';
 
 /** CLI exit status for each code: 2 for what the user must fix before anything runs. */
@@ -19,6 +20,8 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   STORE: 1,
   ADAPTER: 1,
   SCORER: 1,
+  /** Where trials run failed (producers crash-looping); a bad executor setting is USAGE (2). */
+  EXECUTOR: 1,
   NOT_IMPLEMENTED: 2,
 };
 

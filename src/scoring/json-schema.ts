@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import type { Ajv as AjvType } from 'ajv';
 import { z } from 'zod';
+
+// Ajv takes a noticeable part of a process's start-up (every CLI command and pool producer loads the
+// scorer registry): it is loaded only when a json-schema scorer is built.
+const requireAjv = () => (createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvType }).Ajv;
 import type { Scorer, ScorerContext } from './types.js';
 
 export const jsonSchemaOptions = z
@@ -26,6 +31,7 @@ export function extractJson(output: string): unknown {
 export function jsonSchema(options: z.input<typeof jsonSchemaOptions>, ctx: Pick<ScorerContext, 'baseDir'>): Scorer {
   const o = jsonSchemaOptions.parse(options);
   const schema = o.schema ?? (JSON.parse(readFileSync(resolve(ctx.baseDir, o.file ?? ''), 'utf8')) as object);
+  const Ajv = requireAjv();
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   return {
     name: 'json-schema',
