@@ -131,13 +131,14 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
   return report;
 }
 
-function summaryLine(r: RunResult, best: string | null): string {
+/** `Run X completed: N trials, E errors, best variant: V.` */
+export function summaryLine(r: RunResult, best: string | null): string {
   const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
   const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
   return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
 }
 
-function relativePath(p: string): string {
+export function relativePath(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel.startsWith('..') ? p : rel;
 }

@@ -8,6 +8,8 @@ import { exitWhenOrphaned } from '../../supervisor/orphan-guard.js';
 import { startProducer } from './producer.js';
 
 exitWhenOrphaned();
+// Ctrl-C in a terminal reaches the whole process group: the master decides when producers stop.
+process.on('SIGINT', () => {});
 startProducer({
   send: (message) => process.send?.(message),
   onMessage: (handler) => process.on('message', handler),
