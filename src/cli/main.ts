@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS, MetaorchError } from '../model/errors.js';
 import { compareCommand } from './commands/compare.js';
 import { orchestratorCommand } from './commands/orchestrator.js';
+import { workerCommand } from './commands/worker.js';
 import { exportCommand, reportCommand } from './commands/report.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand()]) {
+  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand(), workerCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

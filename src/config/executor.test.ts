@@ -29,7 +29,7 @@ async function issuesOf(file: string, env: NodeJS.ProcessEnv = {}, executor?: un
 describe('executor config', () => {
   it('defaults every option', () => {
     expect(validateExecutor('pool').config).toEqual({ type: 'pool', heartbeat: 10_000, restarts: { max: 5, period: 60_000 } });
-    expect(validateExecutor({ type: 'bullmq', redis: '${REDIS_URL}' }).config).toEqual({ type: 'bullmq', redis: '${REDIS_URL}', queue: 'metaorch', connectTimeout: 10_000 });
+    expect(validateExecutor({ type: 'bullmq', redis: '${REDIS_URL}' }).config).toEqual({ type: 'bullmq', redis: '${REDIS_URL}', queue: 'metaorch', connectTimeout: 10_000, batch: 16 });
     expect(validateExecutor({ type: 'pool', workers: 4, heartbeat: '2s', restarts: { max: 50 } }).config).toMatchObject({ workers: 4, heartbeat: 2000, restarts: { max: 50, period: 60_000 } });
   });
 

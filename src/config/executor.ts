@@ -41,6 +41,7 @@ const bullmqSchema = z
     redis: z.string().min(1).describe('Redis URL, e.g. ${REDIS_URL} or redis://host:6379/0; its maxmemory-policy must be noeviction.'),
     queue: z.string().regex(QUEUE_NAME, 'expected a queue name of letters, digits, . _ -').default('metaorch').describe("BullMQ queue the workers serve (default 'metaorch')."),
     connectTimeout: durationSchema.prefault('10s').describe('How long to wait for Redis before giving up at start (default 10s).'),
+    batch: z.number().int().min(1).max(1000).default(16).describe('Most trials per BullMQ job: trials dispatched together travel in jobs of up to this many (default 16).'),
   })
   .describe('Trials go through a BullMQ queue on Redis; `metaorch worker` processes on any machine execute them.');
 
