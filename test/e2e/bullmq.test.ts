@@ -61,7 +61,15 @@ describe('bullmq executor', () => {
     const rows = (id: string) => new Database(db, { readonly: true }).prepare('SELECT seq, variant_id, output, status FROM trials WHERE run_id = ? ORDER BY seq').all(id);
     expect(rows(runId)).toEqual(rows(inlineId));
     expect(workers.map((w) => w.output()).join('')).toContain('on queue \'e2e-basic\'');
-    // Nothing of the run is left in Redis once it is done.
+    // Nothing of the run is left in Redis once it is done: no job, no published run, no results.
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.url);
+    try {
+      const keys = (await client.keys('*')).filter((k) => k.includes('e2e-basic')).sort();
+      expect(keys.filter((k) => !/^bull:e2e-basic:(meta|events|id|stalled-check|marker)$/.test(k))).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
     const left = await runCli(['worker', '--redis', redis.url, '--queue', 'e2e-basic'], { cwd: worker });
     expect(left.code).toBe(2);
   }, 120_000);

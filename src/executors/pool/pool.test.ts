@@ -111,6 +111,28 @@ variants:
     }
   });
 
+  it('replaces a producer whose memory grows past maxMemoryMb once its trials are done', async () => {
+    const file = setup(
+      `${MOCKS.replace(/variants:[\s\S]*/, '')}
+executor: { type: pool, workers: 1, heartbeat: 1s, maxMemoryMb: 160 }
+variants:
+  - { id: leaky, adapter: module, file: ./leaky.js }
+`,
+      // Keeps 8 MB per call (a producer passes 160 MB after about a dozen calls) and answers with its pid.
+      { 'leaky.js': `const kept = []; export default async () => { kept.push(Buffer.alloc(8 * 2 ** 20, 1)); await new Promise((r) => setTimeout(r, 30)); return String(process.pid); };\n` },
+    );
+    const store = SqliteStore.open(join(dir, 's.db'));
+    try {
+      const result = await startRun(await loadExperiment(file), { store });
+      expect(result).toMatchObject({ status: 'completed', finished: 40, errors: 0 });
+      // One producer slot, several processes: it was replaced (gracefully: no trial errored).
+      const pids = new Set(trialsOf(store, result.runId).map((t) => t.output));
+      expect(pids.size).toBeGreaterThanOrEqual(2);
+    } finally {
+      store.close();
+    }
+  });
+
   it('refuses to start when producers cannot start, before anything is written', async () => {
     const file = setup(`${MOCKS}executor: { type: pool, workers: 2, restarts: { max: 2 } }\n`);
     const store = SqliteStore.open(join(dir, 's.db'));
