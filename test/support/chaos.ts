@@ -49,6 +49,11 @@ export function expectRunComplete(dbFile: string, runId: string, planned: number
       expect(report.variants.reduce((n, v) => n + v.trials, 0)).toBe(planned);
       expect(report.run.errors).toBe(agg.errors);
     }
+    if (agg.errors > 0) {
+      // Say which: a chaos case that expects none fails with the reasons in view.
+      const reasons = db.prepare("SELECT seq, error_kind AS kind, error FROM trials WHERE run_id = ? AND status = 'error' LIMIT 5").all(runId);
+      console.error(`errored trials of ${runId}:`, JSON.stringify(reasons));
+    }
     return { status: run.status, ok: agg.ok, errors: agg.errors };
   } finally {
     db.close();

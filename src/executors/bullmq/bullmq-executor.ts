@@ -31,7 +31,12 @@ interface Pending {
   resolve(outcome: TrialOutcome): void;
   reject(error: Error): void;
   job: Batch | null;
+  /** Jobs of this trial that failed for another reason than stalls (a worker lost Redis mid-job...). */
+  failures: number;
 }
+
+/** A trial whose jobs fail this often for reasons other than stalls errors with the last reason. */
+const MAX_JOB_FAILURES = 3;
 
 /** A job: a batch of trials, known by id until each of its trials is settled. */
 interface Batch {
@@ -142,7 +147,7 @@ class BullmqRun implements Executor {
     const release = await this.gates.acquire(spec.variantId, cancel);
     try {
       return await new Promise<TrialOutcome>((resolve, reject) => {
-        const p: Pending = { spec, resolve, reject, job: null };
+        const p: Pending = { spec, resolve, reject, job: null, failures: 0 };
         this.pending.set(spec.seq, p);
         const adopted = this.adopted.get(spec.seq);
         if (adopted) {
@@ -311,7 +316,12 @@ class BullmqRun implements Executor {
         failed.push(batch.id);
         this.batches.delete(batch.id);
         const trials = batch.data.b.map((w) => this.pending.get(w[0])).filter((p): p is Pending => p?.job === batch);
-        if (batch.suspect || trials.length === 1) {
+        if (!/stall/i.test(state.failed)) {
+          // Not the trials' doing (a worker lost Redis mid-job, say): they go again, a few times.
+          const retry = trials.filter((p) => ++p.failures < MAX_JOB_FAILURES);
+          for (const p of trials) if (p.failures >= MAX_JOB_FAILURES) this.settle(p, this.failedOutcome(p, state.failed));
+          if (retry.length) again.push(this.newBatch(retry, batch.suspect));
+        } else if (batch.suspect || trials.length === 1) {
           for (const p of trials) this.settle(p, this.failedOutcome(p, state.failed));
         } else {
           for (const p of trials) alone.push(this.newBatch([p], true));
@@ -319,7 +329,7 @@ class BullmqRun implements Executor {
       }
     });
     if (again.length) {
-      this.log(`${again.length} job(s) with trials in flight are gone from Redis: adding them again under the same ids`);
+      this.log(`${again.length} job(s) with trials in flight are gone from Redis (or failed on a worker): adding them again`);
       await this.add(again);
     }
     if (alone.length) {

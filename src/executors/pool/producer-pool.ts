@@ -9,8 +9,11 @@ import { runGates, type RunGates } from '../gates.js';
 import { erroredOutcome, retriesOf } from './outcomes.js';
 import { toWire, type FromProducer, type ToProducer, type WireSpec } from './protocol.js';
 
-/** A trial whose producer is killed from outside this many times is given up on (kind `process`). */
-const MAX_OUTSIDE_KILLS = 10;
+/**
+ * A trial whose producer is killed from outside this many times is given up on (kind `process`): the
+ * OOM killer may be answering a trial that leaks; an operator's kills are never that many.
+ */
+const MAX_OUTSIDE_KILLS = 50;
 
 interface Producer {
   id: string;
