@@ -4,6 +4,8 @@ import { TrialCancelled } from '../engine/classify.js';
 import { createLimiter, type Limiter } from '../engine/limits.js';
 
 export interface RunGates {
+  /** True when the variant has a limit (acquire may wait). */
+  limited(variantId: string): boolean;
   /** Waits for a slot of the variant (its maxConcurrency and rateLimit); rejects with TrialCancelled. */
   acquire(variantId: string, cancel: AbortSignal): Promise<() => void>;
   /** Strips the values of the run's `${ENV}` references from text. */
@@ -28,6 +30,7 @@ export function runGates(experiment: Experiment, env: NodeJS.ProcessEnv = proces
     limiters.set(v.id, createLimiter({ ...(v.maxConcurrency ? { maxConcurrency: v.maxConcurrency } : {}), ...(v.rateLimit ? { ratePerMinute: v.rateLimit } : {}) }));
   }
   return {
+    limited: (variantId) => limiters.has(variantId),
     async acquire(variantId, cancel) {
       const limiter = limiters.get(variantId);
       if (!limiter) return NOOP;

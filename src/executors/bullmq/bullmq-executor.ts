@@ -6,19 +6,18 @@ import { TrialCancelled } from '../../engine/classify.js';
 import type { Executor, ExecutorContext } from '../../engine/types.js';
 import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
 import { runGates, type RunGates } from '../gates.js';
-import { erroredOutcome } from '../pool/outcomes.js';
-import { toWire, type WireSpec } from '../pool/protocol.js';
+import { erroredOutcome } from '../outcomes.js';
+import { toWire, type WireSpec } from '../wire.js';
 import { redisKeys, type JobData } from './keys.js';
 import { publishRun } from './publish.js';
 import { closeRedis, connectRedis, maskUrl, parseRedisUrl, requireNoEviction } from './redis.js';
+import { ResultsReader } from './results-stream.js';
 import { bullmqTrialQueue, type TrialQueue } from './trial-queue.js';
 
 /** How often jobs of trials in flight are checked (lost with Redis, failed after too many stalls). */
 const RECONCILE_MS = 2000;
 /** A job found missing this many checks in a row is added again (its results had time to arrive). */
 const MISSING_STRIKES = 2;
-/** Results are deleted from the stream this long after they were read (the store has committed them). */
-const TRIM_AFTER_MS = 250;
 /** Results of earlier incarnations kept for trials not yet asked for (resume). */
 const MAX_EARLY = 100_000;
 /** An interrupted run's results stream outlives it this long, for `metaorch resume`. */
@@ -76,7 +75,7 @@ export async function createBullmqExecutor(ctx: ExecutorContext): Promise<Execut
   });
   try {
     await requireNoEviction(redis, url, 'executor.redis');
-    run = new BullmqRun(ctx, config, redis, redis.duplicate(), bullmqTrialQueue(config.queue, redis), log);
+    run = new BullmqRun(ctx, config, redis, bullmqTrialQueue(config.queue, redis), log);
     await run.open();
     return run;
   } catch (error) {
@@ -98,26 +97,23 @@ class BullmqRun implements Executor {
   private readonly tag = randomBytes(3).toString('hex');
   private counter = 0;
   private tick: Pending[] = [];
-  private consumed: { id: string; at: number }[] = [];
-  private lastId = '0';
+  private readonly results: ResultsReader;
   private closed = false;
   private cancelled = false;
   private readonly watched = new WeakSet<AbortSignal>();
   private timers: NodeJS.Timeout[] = [];
-  private reading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: ExecutorContext,
     private readonly config: BullmqExecutorConfig,
     private readonly redis: Redis,
-    private readonly reader: Redis,
     private readonly queue: TrialQueue,
     private readonly log: (line: string) => void,
   ) {
     this.keys = redisKeys(config.queue);
     this.gates = runGates(ctx.experiment, ctx.env);
     this.variantIndex = new Map(ctx.experiment.variants.map((v, i) => [v.id, i]));
-    this.reader.on('error', () => undefined);
+    this.results = new ResultsReader(redis.duplicate(), redis, this.keys.results(ctx.runId), (outcome) => this.receive(outcome));
   }
 
   /** Publishes the run for the workers, adopts what an earlier orchestrator left, starts reading results. */
@@ -131,8 +127,8 @@ class BullmqRun implements Executor {
       }
       if (this.adopted.size) this.log(`adopting ${this.adopted.size} trial(s) still queued or running from an earlier orchestrator of this run`);
     }
-    this.reading = this.readLoop();
-    this.timers.push(setInterval(() => void this.reconcile(), RECONCILE_MS), setInterval(() => void this.trim(), TRIM_AFTER_MS));
+    this.results.start();
+    this.timers.push(setInterval(() => void this.reconcile(), RECONCILE_MS));
     for (const t of this.timers) t.unref();
   }
 
@@ -179,8 +175,7 @@ class BullmqRun implements Executor {
     } catch {
       // Redis is gone: what is left there expires with it, or is adopted by the next resume.
     }
-    closeRedis(this.reader);
-    await this.reading;
+    await this.results.close(closeRedis);
     await this.queue.close().catch(() => undefined);
     closeRedis(this.redis);
   }
@@ -188,7 +183,7 @@ class BullmqRun implements Executor {
   /** After an outage: the run is published again and every job in flight is checked at once. */
   reconnected(): void {
     void this.publish().catch(() => undefined);
-    this.lastId = '0';
+    this.results.rewind();
     void this.reconcile();
   }
 
@@ -229,30 +224,6 @@ class BullmqRun implements Executor {
     }
   }
 
-  /** Reads outcomes from the run's stream, from the start (earlier incarnations' results included). */
-  private async readLoop(): Promise<void> {
-    const key = this.keys.results(this.ctx.runId);
-    while (!this.closed) {
-      let reply: [string, [string, string[]][]][] | null;
-      try {
-        reply = (await this.reader.xread('COUNT', 2000, 'BLOCK', 1000, 'STREAMS', key, this.lastId)) as typeof reply;
-      } catch {
-        if (this.closed) return;
-        await new Promise((r) => setTimeout(r, 200));
-        continue;
-      }
-      const now = Date.now();
-      for (const [, entries] of reply ?? []) {
-        for (const [id, fields] of entries) {
-          this.lastId = id;
-          this.consumed.push({ id, at: now });
-          const json = fields[fields.indexOf('o') + 1];
-          if (json !== undefined) for (const outcome of JSON.parse(json) as TrialOutcome[]) this.receive(outcome);
-        }
-      }
-    }
-  }
-
   private receive(outcome: TrialOutcome): void {
     const p = this.pending.get(outcome.seq);
     if (p) {
@@ -271,16 +242,6 @@ class BullmqRun implements Executor {
       if (p.job.open.size === 0) this.batches.delete(p.job.id);
     }
     p.resolve(outcome);
-  }
-
-  /** Deletes results read a moment ago (long enough for the store to have committed them). */
-  private async trim(): Promise<void> {
-    const cutoff = Date.now() - TRIM_AFTER_MS;
-    let n = 0;
-    while (n < this.consumed.length && (this.consumed[n] as { at: number }).at <= cutoff) n++;
-    if (n === 0 || this.redis.status !== 'ready') return;
-    const ids = this.consumed.splice(0, n).map((c) => c.id);
-    await this.redis.xdel(this.keys.results(this.ctx.runId), ...ids).catch(() => undefined);
   }
 
   /**

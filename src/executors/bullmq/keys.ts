@@ -1,4 +1,4 @@
-import type { WireSpec } from '../pool/protocol.js';
+import type { WireSpec } from '../wire.js';
 
 /**
  * What the bullmq executor keeps in Redis besides BullMQ's own keys (prefix `bull:`), for queue Q:

@@ -6,9 +6,10 @@ import { buildRuntime, type TrialRuntime } from '../../engine/runtime.js';
 import { UsageError } from '../../model/errors.js';
 import type { TrialOutcome } from '../../model/trial.js';
 import { ScorerFailure } from '../../scoring/types.js';
-import { erroredOutcome } from '../pool/outcomes.js';
-import { fromWire, type WireSpec } from '../pool/protocol.js';
+import { erroredOutcome } from '../outcomes.js';
+import { fromWire, type WireSpec } from '../wire.js';
 import { redisKeys } from './keys.js';
+import { ResultsWriter } from './results-stream.js';
 import { rebaseRun, workerName, type MissingFile, type PublishedRun } from './publish.js';
 import { closeRedis, connectRedis, maskUrl, parseRedisUrl, requireNoEviction } from './redis.js';
 import { bullmqTrialWorker, JobRefused, type TrialWorker } from './trial-queue.js';
@@ -81,7 +82,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       if (published) requireEnv(runId, published, o.env);
     }
     const handles = new RunCache(redis, keys, o);
-    const results = new ResultsWriter(redis, keys);
+    const results = new ResultsWriter(redis, keys.results);
     let done = 0;
     let refuse: (error: UsageError) => void = () => {};
     const refused = new Promise<UsageError>((resolve) => (refuse = resolve));
@@ -227,47 +228,6 @@ function patchMissing(runtime: TrialRuntime, experiment: PublishedRun['experimen
     return m ? [{ scorer: { name: s.type, score: () => { throw new ScorerFailure(s.type, why(m)); } }, weight: s.weight }] : [];
   });
   runtime.scorers.push(...scorers);
-}
-
-/**
- * Appends outcomes to their run's stream: the outcomes of one turn of the event loop go as one entry
- * (a JSON array), in one pipeline.
- */
-class ResultsWriter {
-  private queued = new Map<string, { outcomes: TrialOutcome[]; done: ((error?: Error) => void)[] }>();
-  private scheduled = false;
-
-  constructor(
-    private readonly redis: Redis,
-    private readonly keys: ReturnType<typeof redisKeys>,
-  ) {}
-
-  push(runId: string, outcome: TrialOutcome): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let entry = this.queued.get(runId);
-      if (!entry) this.queued.set(runId, (entry = { outcomes: [], done: [] }));
-      entry.outcomes.push(outcome);
-      entry.done.push((e) => (e ? reject(e) : resolve()));
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = [...this.queued];
-    this.queued = new Map();
-    const pipeline = this.redis.pipeline();
-    for (const [runId, entry] of batch) pipeline.xadd(this.keys.results(runId), '*', 'o', JSON.stringify(entry.outcomes));
-    try {
-      const replies = (await pipeline.exec()) ?? [];
-      batch.forEach(([, entry], i) => entry.done.forEach((d) => d(replies[i]?.[0] ?? undefined)));
-    } catch (error) {
-      for (const [, entry] of batch) entry.done.forEach((d) => d(error as Error));
-    }
-  }
 }
 
 /** At most `size` trials in flight across the jobs a worker holds. */

@@ -1,13 +1,12 @@
 import type { Experiment } from '../../config/experiment.js';
-import { TrialCancelled } from '../../engine/classify.js';
 import type { BackoffOptions } from '../../engine/retry.js';
 import type { Executor } from '../../engine/types.js';
-import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
 import type { ExitDescription, SupervisorHooks } from '../../supervisor/supervisor.js';
 import type { ChildHandle } from '../../supervisor/types.js';
-import { runGates, type RunGates } from '../gates.js';
-import { erroredOutcome, retriesOf } from './outcomes.js';
-import { toWire, type FromProducer, type ToProducer, type WireSpec } from './protocol.js';
+import { erroredOutcome, retriesOf } from '../outcomes.js';
+import type { WireSpec } from '../wire.js';
+import { PoolRun, type Trial } from './pool-run.js';
+import type { FromProducer, ToProducer } from './protocol.js';
 
 /**
  * A trial whose producer is killed from outside this many times is given up on (kind `process`): the
@@ -28,21 +27,6 @@ interface Producer {
   draining: 'solo' | 'recycle' | null;
 }
 
-interface Trial {
-  run: PoolRun;
-  spec: TrialSpec;
-  wire: WireSpec;
-  resolve(outcome: TrialOutcome): void;
-  reject(error: Error): void;
-  producer: Producer | null;
-  /** Must run alone: it was in flight when a producer died, so it may be what killed it. */
-  suspect: boolean;
-  /** Deaths of a producer this trial ran alone on (or was the only trial of). */
-  deaths: { latencyMs: number; how: string }[];
-  /** Times its producer was killed with SIGKILL by someone else (an operator, the OOM killer). */
-  killedOutside: number;
-  sentAt: number;
-}
 
 export interface PoolOptions {
   /** A producer over this resident memory is replaced once its trials are done. */
@@ -311,74 +295,4 @@ function describeExit(how: ExitDescription): string {
   const base = how.killedFor ? `killed: ${how.killedFor}` : how.signal ? `signal ${how.signal}` : `exit code ${how.code}`;
   const last = how.cause?.split('\n').filter((l) => l.trim()).pop();
   return last ? `${base}; last stderr line: ${last.slice(0, 300)}` : base;
-}
-
-/** One run's view of the pool: the Executor the engine uses. */
-class PoolRun implements Executor {
-  readonly name = 'pool';
-  readonly trials = new Map<number, Trial>();
-  readonly wireExperiment: Experiment;
-  readonly redact: (text: string) => string;
-  private readonly variantIndex: Map<string, number>;
-  private readonly gates: RunGates;
-  private readonly watched = new WeakSet<AbortSignal>();
-
-  constructor(
-    private readonly pool: ProducerPool,
-    readonly ctx: PoolRunContext,
-  ) {
-    this.variantIndex = new Map(ctx.experiment.variants.map((v, i) => [v.id, i]));
-    this.gates = runGates(ctx.experiment);
-    // Concurrency and rate limits are applied here, across every producer: a producer enforcing
-    // them as well would only see its share.
-    this.wireExperiment = { ...ctx.experiment, variants: ctx.experiment.variants.map(({ maxConcurrency: _m, rateLimit: _r, ...v }) => v) };
-    this.redact = this.gates.redact;
-  }
-
-  async run(spec: TrialSpec, cancel: AbortSignal): Promise<TrialOutcome> {
-    this.watch(cancel);
-    if (cancel.aborted) throw new TrialCancelled();
-    const release = await this.gates.acquire(spec.variantId, cancel);
-    if (cancel.aborted) {
-      release();
-      throw new TrialCancelled();
-    }
-    try {
-      return await new Promise<TrialOutcome>((resolve, reject) => {
-        const trial: Trial = {
-          run: this, spec, wire: toWire(spec, this.variantIndex.get(spec.variantId) ?? -1, this.ctx.experiment.tasks),
-          resolve, reject, producer: null, suspect: false, deaths: [], killedOutside: 0, sentAt: 0,
-        };
-        this.trials.set(spec.seq, trial);
-        this.pool.enqueue(trial);
-      });
-    } finally {
-      release();
-    }
-  }
-
-  settle(trial: Trial, outcome: TrialOutcome): void {
-    this.trials.delete(trial.spec.seq);
-    trial.resolve(outcome);
-  }
-
-  async close(): Promise<void> {
-    this.cancelAll();
-    this.pool.closeRun(this);
-  }
-
-  /** One listener per cancel signal: cancelling the run lets every trial go at once. */
-  private watch(cancel: AbortSignal): void {
-    if (this.watched.has(cancel)) return;
-    this.watched.add(cancel);
-    cancel.addEventListener('abort', () => this.cancelAll(), { once: true });
-  }
-
-  private cancelAll(): void {
-    if (this.trials.size === 0) return;
-    const trials = [...this.trials.values()];
-    this.trials.clear();
-    this.pool.cancelRun(this);
-    for (const t of trials) t.reject(new TrialCancelled());
-  }
 }

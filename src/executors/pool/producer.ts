@@ -3,8 +3,9 @@ import { TrialCancelled } from '../../engine/classify.js';
 import { runTrial } from '../../engine/run-trial.js';
 import { buildRuntime, type TrialRuntime } from '../../engine/runtime.js';
 import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
-import { erroredOutcome } from './outcomes.js';
-import { fromWire, type FromProducer, type ToProducer } from './protocol.js';
+import { erroredOutcome } from '../outcomes.js';
+import { fromWire } from '../wire.js';
+import type { FromProducer, ToProducer } from './protocol.js';
 
 export interface ProducerChannel {
   send(message: FromProducer): void;

@@ -1,7 +1,7 @@
 import type { Experiment } from '../../config/experiment.js';
 import type { BackoffOptions } from '../../engine/retry.js';
-import type { Task } from '../../model/task.js';
-import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
+import type { TrialOutcome } from '../../model/trial.js';
+import type { WireSpec } from '../wire.js';
 
 /**
  * The producer protocol: JSON messages over a child process's IPC channel. Work is organised by run
@@ -10,14 +10,8 @@ import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
  * compact tuples in batches, and outcomes come back in batches.
  *
  *   master -> producer: run, trials, cancel, end, shutdown
- *   producer -> master: ready, hb (heartbeat), outcomes, log
+ *   producer -> master: ready, hb (heartbeat), outcomes
  */
-
-/**
- * A trial spec on the wire: `[seq, variantIndex, taskIdx, repeat, seed]`, plus the task itself when
- * it is not the run's task at `taskIdx` (tasks created on the fly: a topic request, a gateway call).
- */
-export type WireSpec = [number, number, number, number, number] | [number, number, number, number, number, Task];
 
 export type ToProducer =
   /** Build this run's runtime (adapters, scorers) from its validated experiment, once. */
@@ -34,23 +28,3 @@ export type FromProducer =
   | { t: 'ready' }
   | { t: 'hb'; rss: number; done: number }
   | { t: 'outcomes'; runId: string; outcomes: TrialOutcome[] };
-
-/**
- * Encodes a spec for the wire; the task travels only when it is not the experiment's own.
- *
- * @example
- * toWire(spec, variantIndexOf, experiment.tasks); // [12, 0, 4, 0, 991823]
- */
-export function toWire(spec: TrialSpec, variantIndex: number, tasks: readonly Task[]): WireSpec {
-  const base: [number, number, number, number, number] = [spec.seq, variantIndex, spec.taskIdx, spec.repeat, spec.seed];
-  return tasks[spec.taskIdx] === spec.task ? base : [...base, spec.task];
-}
-
-/** Decodes a wire spec against the run's experiment. */
-export function fromWire(runId: string, wire: WireSpec, experiment: Experiment): TrialSpec {
-  const [seq, variantIndex, taskIdx, repeat, seed, task] = wire;
-  const variant = experiment.variants[variantIndex];
-  const resolved = task ?? experiment.tasks[taskIdx];
-  if (!variant || !resolved) throw new Error(`trial ${seq}: no variant #${variantIndex} or task #${taskIdx} in run ${runId}`);
-  return { runId, seq, variantId: variant.id, task: resolved, taskIdx, repeat, seed };
-}

@@ -1,6 +1,6 @@
-import type { Experiment } from '../../config/experiment.js';
-import { trialPrompt } from '../../engine/run-trial.js';
-import type { Attempt, TrialError, TrialOutcome, TrialSpec } from '../../model/trial.js';
+import type { Experiment } from '../config/experiment.js';
+import { trialPrompt } from '../engine/run-trial.js';
+import type { Attempt, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
 
 /**
  * The outcome of a trial an executor could not run to its end (its process died every time, its
