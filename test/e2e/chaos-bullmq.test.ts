@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bullmqExperiment, startWorker, stopWorker, type WorkerProcess } from '../support/bullmq.js';
 import { expectRunComplete, seeded, sleep } from '../support/chaos.js';
@@ -77,6 +78,15 @@ function callCounts(s: Setup): Map<string, number> {
   return counts;
 }
 
+function finishedTrials(db: string, runId: string): number {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare("SELECT COUNT(*) FROM trials WHERE run_id = ? AND status != 'scheduled'").pluck().get(runId) as number;
+  } finally {
+    d.close();
+  }
+}
+
 async function started(s: Setup, output: () => string): Promise<string> {
   for (let i = 0; i < 600; i++) {
     const id = /^Run (\S+)/m.exec(output())?.[1];
@@ -146,20 +156,24 @@ describe('bullmq chaos', () => {
   }, 180_000);
 
   it('completes from the store after Redis (without persistence) is killed and restarted mid-run', async () => {
-    const s = await setup('chaos-redis', 200, [20, 40], 16);
+    // More trials in flight (48) than the workers take (2 x 12): some jobs wait in Redis when it dies.
+    const s = await setup('chaos-redis', 200, [50, 100], 48);
     worker(s);
     worker(s);
     const o = orchestrate(s, ['run', s.file, '--db', s.db, '--no-progress', '--out', join(s.dir, 'out')]);
     let out = '';
     o.child.stdout?.on('data', (d: Buffer) => (out += String(d)));
     const runId = await started(s, () => out);
-    await sleep(800);
+    // Mid-run: a tenth of the trials recorded, the rest queued or running when Redis dies.
+    for (let i = 0; i < 600 && finishedTrials(s.db, runId) < 60; i++) await sleep(50);
+    expect(finishedTrials(s.db, runId)).toBeLessThan(300);
     await (redis as TestRedis).kill9();
     await sleep(1500);
     await (redis as TestRedis).restart();
     const result = await o.done;
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
     expect(result.stderr).toMatch(/lost Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    expect(result.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is back: publishing the run again/);
     expect(result.stderr).toMatch(/job\(s\) with trials in flight are gone from Redis \(or failed on a worker\): adding them again/);
     expect(expectRunComplete(s.db, runId, 600, join(s.dir, 'out', 'summary.json'))).toEqual({ status: 'completed', ok: 600, errors: 0 });
   }, 180_000);
