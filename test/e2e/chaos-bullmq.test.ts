@@ -78,6 +78,12 @@ function callCounts(s: Setup): Map<string, number> {
   return counts;
 }
 
+/** The workers stop on request; then no process of the case (workers, orchestrators) is left. */
+async function noneLeft(): Promise<void> {
+  await Promise.all(workers.splice(0).map(stopWorker));
+  expect(await waitGone([...pids], 5000)).toEqual([]);
+}
+
 function finishedTrials(db: string, runId: string): number {
   const d = new Database(db, { readonly: true });
   try {
@@ -127,8 +133,7 @@ describe('bullmq chaos', () => {
     expect(check.status).toBe('completed');
     expect(check.ok + check.errors).toBe(3 * (LONG ? 400 : 300));
     expect(check.errors, 'a trial gave up after its workers were killed too often').toBeLessThanOrEqual(LONG ? 5 : 1);
-    await Promise.all(workers.splice(0).map(stopWorker));
-    expect(await waitGone([...pids], 5000)).toEqual([]);
+    await noneLeft();
   }, 300_000);
 
   it('recovers the jobs of a worker paused beyond its lock, and counts the duplicates it then finishes once', async () => {
@@ -153,6 +158,7 @@ describe('bullmq chaos', () => {
     const twice = [...callCounts(s).values()].filter((n) => n > 1).length;
     expect(twice).toBeGreaterThan(0);
     expect(isAlive(paused.pid)).toBe(true);
+    await noneLeft();
   }, 180_000);
 
   it('completes from the store after Redis (without persistence) is killed and restarted mid-run', async () => {
@@ -176,6 +182,7 @@ describe('bullmq chaos', () => {
     expect(result.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ is back: publishing the run again/);
     expect(result.stderr).toMatch(/job\(s\) with trials in flight are gone from Redis \(or failed on a worker\): adding them again/);
     expect(expectRunComplete(s.db, runId, 600, join(s.dir, 'out', 'summary.json'))).toEqual({ status: 'completed', ok: 600, errors: 0 });
+    await noneLeft();
   }, 180_000);
 
   it('resumes after the orchestrator is killed with SIGKILL, adopting its jobs; their late results count once', async () => {
@@ -199,5 +206,6 @@ describe('bullmq chaos', () => {
     expect(result.code, `${result.stdout}\n${result.stderr.slice(-3000)}`).toBe(0);
     expect(result.stderr).toMatch(/adopting \d+ trial\(s\) still queued or running from an earlier orchestrator of this run/);
     expect(expectRunComplete(s.db, runId, 900, join(s.dir, 'out', 'summary.json'))).toEqual({ status: 'completed', ok: 900, errors: 0 });
+    await noneLeft();
   }, 180_000);
 });

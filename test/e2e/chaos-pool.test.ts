@@ -74,6 +74,18 @@ function track(runPid: number): void {
   for (const c of childrenOf(runPid)) spawned.add(c.pid);
 }
 
+/** Notes every child the run process has, until it ends (so replaced producers are checked too). */
+function trackUntil(runPid: number, done: Promise<unknown>): void {
+  let over = false;
+  void done.then(() => (over = true));
+  const tick = () => {
+    if (over) return;
+    track(runPid);
+    setTimeout(tick, 50);
+  };
+  tick();
+}
+
 describe('pool chaos', () => {
   it(`completes by itself while producers are killed with SIGKILL ${KILLS} times (seed ${SEED})`, async () => {
     const tmp = tempDir('metaorch-chaos-pool-');
@@ -88,6 +100,7 @@ describe('pool chaos', () => {
     const ready = readyProducers(child, dbFile);
     const exited = collect(child, 240_000);
     const runPid = child.pid as number;
+    trackUntil(runPid, exited);
     const rand = seeded(SEED);
     let kills = 0;
     let done = false;
@@ -116,6 +129,34 @@ describe('pool chaos', () => {
     expect(await waitGone([...spawned], 5000)).toEqual([]);
   }, 300_000);
 
+  it('errors the trials of a module that calls process.exit(1) with kind process, after their retries', async () => {
+    const tmp = tempDir('metaorch-chaos-pool-');
+    cleanup = tmp.cleanup;
+    // Exits its process on every 50th task; otherwise answers after a few milliseconds.
+    writeFileSync(join(tmp.dir, 'exits.mjs'), 'export default async (input) => { if (input.n % 50 === 7) process.exit(1); await new Promise((r) => setTimeout(r, 3)); return String(input.n); };\n');
+    const file = join(tmp.dir, 'exp.yaml');
+    writeFileSync(file, [
+      'name: exits', 'seed: 5', 'concurrency: 8', 'retries: 2', 'prompt: "{{n}}"', `tasks: { file: ${join(FIXTURE, 'tasks.jsonl')}, limit: 200 }`,
+      'executor: { type: pool, workers: 2 }', 'variants:',
+      `  - { id: steady, adapter: module, file: ${join(FIXTURE, 'agent.js')}, export: v0 }`,
+      `  - { id: exits, adapter: module, file: ${join(tmp.dir, 'exits.mjs')} }`, '',
+    ].join('\n'));
+    const dbFile = join(tmp.dir, 's.db');
+    const child = startCli(['run', file, '--db', dbFile, '--no-progress', '--out', join(tmp.dir, 'out')], { cwd: tmp.dir, env: { CRASH_MIN_MS: '1', CRASH_MAX_MS: '5' } });
+    const exited = collect(child, 180_000);
+    trackUntil(child.pid as number, exited);
+    const result = await exited;
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    const runId = /^Run (\S+)/.exec(result.stdout)?.[1] as string;
+    // Tasks 7, 57, 107, 157 of the exiting variant: each killed its producer three times, alone.
+    expect(expectRunComplete(dbFile, runId, 400, join(tmp.dir, 'out', 'summary.json'))).toEqual({ status: 'completed', ok: 396, errors: 4 });
+    const db = new Database(dbFile, { readonly: true });
+    const errors = db.prepare("SELECT variant_id AS v, error_kind AS kind, attempt_count AS n FROM trials WHERE run_id = ? AND status = 'error'").all(runId);
+    db.close();
+    expect(errors).toEqual(Array(4).fill({ v: 'exits', kind: 'process', n: 3 }));
+    expect(await waitGone([...spawned], 5000)).toEqual([]);
+  }, 180_000);
+
   it('kills and replaces a producer stopped with SIGSTOP beyond its heartbeat', async () => {
     const tmp = tempDir('metaorch-chaos-pool-');
     cleanup = tmp.cleanup;
@@ -127,6 +168,7 @@ describe('pool chaos', () => {
     const ready = readyProducers(child, dbFile);
     const exited = collect(child, 120_000);
     const runPid = child.pid as number;
+    trackUntil(runPid, exited);
     let victims: number[] = [];
     while (victims.length < 2) {
       await sleep(50);
