@@ -18,7 +18,7 @@ import { startRedis, type TestRedis } from '../support/redis.js';
 const FIXTURE = join(REPO, 'test/fixtures/crash');
 const LONG = process.env['CHAOS_LONG'] === '1';
 const SEED = Number(process.env['CHAOS_SEED'] ?? 20_261_202);
-const WORKER_ROUNDS = LONG ? 60 : 10;
+const WORKER_ROUNDS = LONG ? 40 : 10;
 
 let redis: TestRedis | null = null;
 const workers: WorkerProcess[] = [];
@@ -42,11 +42,11 @@ interface Setup {
   queue: string;
 }
 
-async function setup(queue: string, tasks: number, latency: [number, number], concurrency = 24): Promise<Setup> {
+async function setup(queue: string, tasks: number, latency: [number, number], concurrency = 24, repeats = 1): Promise<Setup> {
   const tmp = tempDir('metaorch-chaos-bullmq-');
   cleanup = tmp.cleanup;
   redis = await startRedis();
-  const file = bullmqExperiment(tmp.dir, { tasks, queue, concurrency, agent: join(FIXTURE, 'agent.js'), tasksFile: join(FIXTURE, 'tasks.jsonl'), batch: 8 });
+  const file = bullmqExperiment(tmp.dir, { tasks, queue, concurrency, repeats, agent: join(FIXTURE, 'agent.js'), tasksFile: join(FIXTURE, 'tasks.jsonl'), batch: 8 });
   return {
     dir: tmp.dir, db: join(tmp.dir, 's.db'), file, queue,
     env: { REDIS_URL: redis.url, CRASH_MIN_MS: String(latency[0]), CRASH_MAX_MS: String(latency[1]), CRASH_LOG: join(tmp.dir, 'calls.log') },
@@ -104,7 +104,9 @@ async function started(s: Setup, output: () => string): Promise<string> {
 
 describe('bullmq chaos', () => {
   it(`completes while workers are killed with SIGKILL, ${WORKER_ROUNDS} rounds (seed ${SEED})`, async () => {
-    const s = await setup('chaos-kill', LONG ? 400 : 300, [20, 60]);
+    const repeats = LONG ? 25 : 1;
+    const planned = 3 * (LONG ? 400 : 300) * repeats;
+    const s = await setup('chaos-kill', LONG ? 400 : 300, [20, 60], 24, repeats);
     worker(s);
     worker(s);
     const o = orchestrate(s, ['run', s.file, '--db', s.db, '--no-progress', '--out', join(s.dir, 'out')]);
@@ -129,12 +131,12 @@ describe('bullmq chaos', () => {
     const result = await o.done;
     expect(result.code, `${result.stdout}\n${result.stderr.slice(-3000)}`).toBe(0);
     expect(rounds).toBeGreaterThanOrEqual(WORKER_ROUNDS);
-    const check = expectRunComplete(s.db, runId, 3 * (LONG ? 400 : 300), join(s.dir, 'out', 'summary.json'));
+    const check = expectRunComplete(s.db, runId, planned, join(s.dir, 'out', 'summary.json'));
     expect(check.status).toBe('completed');
-    expect(check.ok + check.errors).toBe(3 * (LONG ? 400 : 300));
+    expect(check.ok + check.errors).toBe(planned);
     expect(check.errors, 'a trial gave up after its workers were killed too often').toBeLessThanOrEqual(LONG ? 5 : 1);
     await noneLeft();
-  }, 300_000);
+  }, LONG ? 900_000 : 300_000);
 
   it('recovers the jobs of a worker paused beyond its lock, and counts the duplicates it then finishes once', async () => {
     const s = await setup('chaos-stop', 200, [30, 60], 16);

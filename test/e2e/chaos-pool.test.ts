@@ -17,7 +17,7 @@ import { childrenOf, isAlive, killAll, processState, waitGone } from '../support
 const FIXTURE = join(REPO, 'test/fixtures/crash');
 const LONG = process.env['CHAOS_LONG'] === '1';
 const SEED = Number(process.env['CHAOS_SEED'] ?? 20_261_201);
-const KILLS = LONG ? 200 : 22;
+const KILLS = LONG ? 100 : 22;
 
 const spawned = new Set<number>();
 let cleanup: (() => void) | undefined;
@@ -90,7 +90,7 @@ describe('pool chaos', () => {
   it(`completes by itself while producers are killed with SIGKILL ${KILLS} times (seed ${SEED})`, async () => {
     const tmp = tempDir('metaorch-chaos-pool-');
     cleanup = tmp.cleanup;
-    const repeats = LONG ? 8 : 2;
+    const repeats = LONG ? 16 : 2;
     const planned = 3 * 400 * repeats;
     const file = experiment(tmp.dir, 400, '{ type: pool, workers: 2 }', 6, repeats);
     const dbFile = join(tmp.dir, 's.db');
@@ -98,7 +98,7 @@ describe('pool chaos', () => {
       cwd: tmp.dir, env: { CRASH_MIN_MS: '15', CRASH_MAX_MS: '45' },
     });
     const ready = readyProducers(child, dbFile);
-    const exited = collect(child, 240_000);
+    const exited = collect(child, LONG ? 900_000 : 240_000);
     const runPid = child.pid as number;
     trackUntil(runPid, exited);
     const rand = seeded(SEED);
@@ -127,7 +127,7 @@ describe('pool chaos', () => {
     const check = expectRunComplete(dbFile, runId, planned, join(tmp.dir, 'out', 'summary.json'));
     expect(check).toEqual({ status: 'completed', ok: planned, errors: 0 });
     expect(await waitGone([...spawned], 5000)).toEqual([]);
-  }, 300_000);
+  }, LONG ? 900_000 : 300_000);
 
   it('errors the trials of a module that calls process.exit(1) with kind process, after their retries', async () => {
     const tmp = tempDir('metaorch-chaos-pool-');

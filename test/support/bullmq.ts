@@ -39,10 +39,10 @@ export async function stopWorker(w: WorkerProcess): Promise<void> {
  * An experiment of module variants (the durability fixture's agent: each call logs itself and answers
  * `<variant>:<task>` after 1-30 ms) on the bullmq executor.
  */
-export function bullmqExperiment(dir: string, o: { tasks: number; queue: string; concurrency?: number; retries?: number; batch?: number; agent: string; tasksFile: string }): string {
+export function bullmqExperiment(dir: string, o: { tasks: number; queue: string; concurrency?: number; retries?: number; batch?: number; repeats?: number; agent: string; tasksFile: string }): string {
   const file = join(dir, 'exp.yaml');
   writeFileSync(file, [
-    'name: chaos-bullmq', 'mode: grid', 'seed: 9', `concurrency: ${o.concurrency ?? 40}`, 'timeout: 30s', `retries: ${o.retries ?? 1}`,
+    'name: chaos-bullmq', 'mode: grid', 'seed: 9', `repeats: ${o.repeats ?? 1}`, `concurrency: ${o.concurrency ?? 40}`, 'timeout: 30s', `retries: ${o.retries ?? 1}`,
     'prompt: "Echo {{n}}"', `tasks: { file: ${o.tasksFile}, limit: ${o.tasks} }`,
     `executor: { type: bullmq, redis: "\${REDIS_URL}", queue: ${o.queue}${o.batch ? `, batch: ${o.batch}` : ''} }`, 'variants:',
     ...['v0', 'v1', 'v2'].map((v) => `  - { id: ${v}, adapter: module, file: ${o.agent}, export: ${v} }`), '',
