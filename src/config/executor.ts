@@ -48,6 +48,7 @@ const bullmqSchema = z
 /** Every executor type with its options schema. */
 export const EXECUTOR_SCHEMAS = { inline: inlineSchema, pool: poolSchema, bullmq: bullmqSchema } as const;
 export type ExecutorType = keyof typeof EXECUTOR_SCHEMAS;
+/** `inline`, `pool`, `bullmq`: listed when a config names another. */
 export const executorTypes = Object.keys(EXECUTOR_SCHEMAS) as ExecutorType[];
 
 export type InlineExecutorConfig = z.output<typeof inlineSchema>;
@@ -108,12 +109,22 @@ export function parseExecutorFlag(flag: string): Record<string, unknown> {
   return value;
 }
 
-/** The number of producers a pool uses when `workers` is not given: one per core. */
+/**
+ * The number of producers a pool uses when `workers` is not given: one per core.
+ *
+ * @example
+ * defaultPoolWorkers(); // 2 on a 2-core machine
+ */
 export function defaultPoolWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** A one-line description for logs: `pool (4 producers)`, `bullmq (queue evals)`. */
+/**
+ * A one-line description for logs.
+ *
+ * @example
+ * describeExecutor({ type: 'pool', workers: 4, heartbeat: 10_000, restarts: { max: 5, period: 60_000 } }); // 'pool (4 producers)'
+ */
 export function describeExecutor(config: ExecutorConfig | undefined): string {
   if (!config || config.type === 'inline') return 'inline';
   if (config.type === 'pool') return `pool (${config.workers ?? defaultPoolWorkers()} producers)`;

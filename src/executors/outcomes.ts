@@ -19,7 +19,12 @@ export function erroredOutcome(spec: TrialSpec, experiment: Experiment, error: T
   };
 }
 
-/** Retries a variant's trials get (its own `retries`, else the experiment's). */
+/**
+ * Retries a variant's trials get (its own `retries`, else the experiment's).
+ *
+ * @example
+ * retriesOf(experiment, 'gpt-4o-mini'); // 2
+ */
 export function retriesOf(experiment: Experiment, variantId: string): number {
   return experiment.variants.find((v) => v.id === variantId)?.retries ?? experiment.retries;
 }

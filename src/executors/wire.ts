@@ -19,7 +19,12 @@ export function toWire(spec: TrialSpec, variantIndex: number, tasks: readonly Ta
   return tasks[spec.taskIdx] === spec.task ? base : [...base, spec.task];
 }
 
-/** Decodes a wire spec against the run's experiment. */
+/**
+ * Decodes a wire spec against the run's experiment.
+ *
+ * @example
+ * fromWire(runId, [12, 0, 4, 0, 991823], experiment); // { runId, seq: 12, variantId: 'a', task: tasks[4], ... }
+ */
 export function fromWire(runId: string, wire: WireSpec, experiment: Experiment): TrialSpec {
   const [seq, variantIndex, taskIdx, repeat, seed, task] = wire;
   const variant = experiment.variants[variantIndex];

@@ -13,6 +13,7 @@ import type { ChildHandle, Clock, ProcessManager } from '../supervisor/types.js'
 import { initialMasterState, masterStep, type MasterAction, type MasterEvent, type MasterState, type RunOrigin } from './master-core.js';
 import type { FromWeb, LogLineMessage, OrchestratorState, ToWeb } from './web-protocol.js';
 
+/** The web server child's id in the supervisor. */
 export const WEB_ID = 'web';
 
 /** What the master does its work with: all effects are injected, so it can run against fakes. */
@@ -270,7 +271,12 @@ export class Master {
   }
 }
 
-/** The exit status `metaorch run` gives a run: 0 success, 1 failed (or its executor failed), 130 interrupted. */
+/**
+ * The exit status `metaorch run` gives a run: 0 success, 1 failed (or its executor failed), 130 interrupted.
+ *
+ * @example
+ * runExitCode({ runId, status: 'interrupted', stopReason: 'interrupted', finished: 10, errors: 0 }); // 130
+ */
 export function runExitCode(result: RunResult): number {
   if (result.error) return 1;
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;

@@ -34,4 +34,5 @@ export type ToWeb =
 
 /** Set in the web child's environment by the master. */
 export const MANAGED_ENV = 'METAORCH_MANAGED';
+/** The dashboard token, passed in the environment (not on the command line, where `ps` shows it). */
 export const TOKEN_ENV = 'METAORCH_TOKEN';

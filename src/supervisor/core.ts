@@ -20,6 +20,7 @@ export interface SupervisorOptions {
   stopTimeoutMs: number;
 }
 
+/** 10 s heartbeat, 30 s to start, 5 unexplained deaths a minute, backoff 100 ms to 5 s, 5 s to stop. */
 export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   heartbeatTimeoutMs: 10_000,
   startTimeoutMs: 30_000,
@@ -234,7 +235,12 @@ function onExit(state: SupervisorState, e: Extract<SupervisorEvent, { type: 'exi
   return { ...replace(state, next), unexplained };
 }
 
-/** 0 for the first death in the period, then initial * 2^(n-2), capped. */
+/**
+ * 0 for the first death in the period, then initial * 2^(n-2), capped.
+ *
+ * @example
+ * restartDelay(3, { initialMs: 100, maxMs: 5000 }); // 200
+ */
 export function restartDelay(deathsInPeriod: number, backoff: SupervisorOptions['backoff']): number {
   if (deathsInPeriod <= 1) return 0;
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** (deathsInPeriod - 2));

@@ -100,6 +100,9 @@ function watch(proc: ChildProcess, id: string, callbacks: ChildCallbacks, option
 /**
  * What explains a death, from the last lines of stderr: the last error line (`Error: ...`,
  * `TypeError: ...`), else the last line that is not a stack frame.
+ *
+ * @example
+ * lastWords(['Error: Cannot find module x', '    at Module._resolve (...)']); // 'Error: Cannot find module x'
  */
 export function lastWords(tail: readonly string[]): string | undefined {
   const meaningful = tail.map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !/^Node\.js v\d/.test(l) && l !== '}' && l !== '^');

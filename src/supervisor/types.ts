@@ -35,6 +35,7 @@ export interface Clock {
   at(at: number, fn: () => void): () => void;
 }
 
+/** The real clock: `Date.now` and unref'd timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   at(at, fn) {

@@ -7,6 +7,9 @@ import type { WireSpec } from '../wire.js';
  *   metaorch:Q:results:RUN    a stream of outcomes (each entry a JSON array), read and trimmed by the orchestrator
  * Job ids are `RUN-TAG-N` (TAG names the orchestrator process that enqueued them): a job added
  * again after Redis lost it keeps its id, so adding it twice is a no-op.
+ *
+ * @example
+ * redisKeys('evals').results('20261121-203235-861a'); // 'metaorch:evals:results:20261121-203235-861a'
  */
 export function redisKeys(queue: string) {
   const base = `metaorch:${queue}`;

@@ -78,7 +78,12 @@ export function rebaseRun(published: PublishedRun, projectDir: string): { experi
   };
 }
 
-/** `host:pid`, naming this worker in messages. */
+/**
+ * `host:pid`, naming this worker in messages.
+ *
+ * @example
+ * workerName(); // 'build-3:4242'
+ */
 export function workerName(): string {
   return `${hostname()}:${process.pid}`;
 }

@@ -29,7 +29,12 @@ export function parseRedisUrl(raw: string, where: string): URL {
   return url;
 }
 
-/** The URL as it may be shown: the password replaced by `***`. */
+/**
+ * The URL as it may be shown: the password replaced by `***`.
+ *
+ * @example
+ * maskUrl(new URL('redis://:s3cret@host:6379')); // 'redis://:***@host:6379'
+ */
 export function maskUrl(url: URL): string {
   if (!url.password) return url.toString();
   const copy = new URL(url.toString());
@@ -44,7 +49,12 @@ function maskSecret(raw: string): string {
 /** Connections this process closed on purpose: their 'close' is not an outage. */
 const closing = new WeakSet<Redis>();
 
-/** Closes a connection without reporting it as lost. */
+/**
+ * Closes a connection without reporting it as lost.
+ *
+ * @example
+ * closeRedis(redis);
+ */
 export function closeRedis(redis: Redis): void {
   closing.add(redis);
   redis.disconnect();

@@ -5,24 +5,45 @@ import { Supervisor } from '../../supervisor/supervisor.js';
 import type { ProcessInfo, ProcessManager } from '../../supervisor/types.js';
 import { ProducerPool } from './producer-pool.js';
 
+/** The supervisor role of producers (crash loops are counted per role). */
 export const PRODUCER_ROLE = 'producer';
 
-/** `producer-1` ... `producer-N`. */
+/**
+ * The producer children of a supervisor.
+ *
+ * @example
+ * producerChildren(2); // [{ id: 'producer-1', role: 'producer' }, { id: 'producer-2', role: 'producer' }]
+ */
 export function producerChildren(count: number): ChildSpec[] {
   return Array.from({ length: count }, (_, i) => ({ id: `producer-${i + 1}`, role: PRODUCER_ROLE }));
 }
 
-/** How often a producer heartbeats: five times per timeout, between 50 ms and 1 s. */
+/**
+ * How often a producer heartbeats: five times per timeout, between 50 ms and 1 s.
+ *
+ * @example
+ * heartbeatInterval(10_000); // 1000
+ */
 export function heartbeatInterval(timeoutMs: number): number {
   return Math.min(1000, Math.max(50, Math.floor(timeoutMs / 5)));
 }
 
-/** The producer program, with its heartbeat interval in its environment. */
+/**
+ * The producer program, with its heartbeat interval in its environment.
+ *
+ * @example
+ * forkProcessManager(() => producerEntry(10_000));
+ */
 export function producerEntry(heartbeatTimeoutMs: number, env: NodeJS.ProcessEnv = process.env): ForkEntry {
   return { ...moduleEntry(import.meta.url, './producer-main'), env: { ...env, METAORCH_HEARTBEAT_MS: String(heartbeatInterval(heartbeatTimeoutMs)) } };
 }
 
-/** Supervisor settings from a pool's `executor:` options. */
+/**
+ * Supervisor settings from a pool's `executor:` options.
+ *
+ * @example
+ * supervisorOptionsFor({ heartbeat: 2000, restarts: { max: 5, period: 60_000 } }).heartbeatTimeoutMs; // 2000
+ */
 export function supervisorOptionsFor(config: Pick<PoolExecutorConfig, 'heartbeat' | 'restarts'>): SupervisorOptions {
   return {
     ...DEFAULT_SUPERVISOR_OPTIONS,

@@ -24,7 +24,12 @@ export interface Trial {
   sentAt: number;
 }
 
-/** One run's view of the pool: the Executor the engine uses. */
+/**
+ * One run's view of the pool: the Executor the engine uses (made by `ProducerPool.openRun`).
+ *
+ * @example
+ * const outcome = await pool.openRun({ runId, experiment, fail }).run(spec, cancel);
+ */
 export class PoolRun implements Executor {
   readonly name = 'pool';
   readonly trials = new Map<number, Trial>();

@@ -27,7 +27,6 @@ interface Producer {
   draining: 'solo' | 'recycle' | null;
 }
 
-
 export interface PoolOptions {
   /** A producer over this resident memory is replaced once its trials are done. */
   maxMemoryBytes?: number;
