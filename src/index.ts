@@ -10,7 +10,9 @@ export type { Experiment, VariantSpec, ScorerSpec } from './config/experiment.js
 export { startRun, resumeRun, type RunOptions, type RunResult } from './engine/run.js';
 export { runTrial } from './engine/run-trial.js';
 export { buildRuntime } from './engine/runtime.js';
-export type { Executor, RunObserver, Scheduler } from './engine/types.js';
+export type { Executor, ExecutorContext, ExecutorFactory, RunObserver, Scheduler } from './engine/types.js';
+export { createExecutor } from './executors/registry.js';
+export type { ExecutorConfig } from './config/executor.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export type { Store, TrialSink, RunPatch } from './store/store.js';
 export { computeReport, type RunReport, type VariantReport } from './report/compute.js';

@@ -3,6 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS, MetaorchError } from '../model/errors.js';
 import { compareCommand } from './commands/compare.js';
+import { orchestratorCommand } from './commands/orchestrator.js';
+import { workerCommand } from './commands/worker.js';
 import { exportCommand, reportCommand } from './commands/report.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -26,7 +28,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), workflowCommand()]) {
+  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand(), workerCommand(), workflowCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

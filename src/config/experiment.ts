@@ -1,4 +1,5 @@
 import type { Task } from '../model/task.js';
+import type { ExecutorConfig } from './executor.js';
 import type { Budget, Cost, Objective, StopRule } from './schema.js';
 
 /** A validated variant. `options` are the adapter's own fields as written: `${ENV}` references intact. */
@@ -45,6 +46,8 @@ export interface Experiment {
   objective: Objective;
   stop?: StopRule;
   snapshotEvery: number;
+  /** Where trials run; absent means inline (in the run process). */
+  executor?: ExecutorConfig;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   tasks: Task[];

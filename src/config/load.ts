@@ -13,6 +13,7 @@ import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { readDataset } from '../tasks/load.js';
 import { normaliseTasks } from '../tasks/normalise.js';
 import { envReferences, resolveEnv, secretValues } from './env.js';
+import { validateExecutor, type ExecutorConfig } from './executor.js';
 import type { Experiment, ScorerSpec, VariantSpec } from './experiment.js';
 import { experimentHeadSchema, MAX_TRIALS, type ExperimentHead } from './schema.js';
 import { formatPath, parseSource, type SourceDocument } from './source-map.js';
@@ -58,8 +59,9 @@ class IssueList {
  *
  * @example
  * const experiment = await loadExperiment('exp.yaml', process.env);
+ * const onPool = await loadExperiment('exp.yaml', process.env, { executor: { type: 'pool', workers: 4 } });
  */
-export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Experiment> {
+export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = process.env, overrides: LoadOverrides = {}): Promise<Experiment> {
   const source = resolve(file);
   let text: string;
   try {
@@ -88,13 +90,18 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   }
   const head = parsed.data;
   const baseDir = dirname(source);
-  const variants = await loadVariants(head, baseDir, list, env);
+  const executor = loadExecutor(head, overrides, list);
+  // With the bullmq executor, variants and scorers run on workers that resolve their own `${ENV}`
+  // references: this machine need not hold those secrets, so they are checked with stand-ins.
+  const remote = executor?.type === 'bullmq';
+  const checkEnvOf = remote ? withStandIns(doc.value, env) : env;
+  const variants = await loadVariants(head, baseDir, list, checkEnvOf);
   const tasks = loadTasks(head, baseDir, list, env);
-  const scorers = await loadScorers(head, tasks, baseDir, list, env);
+  const scorers = await loadScorers(head, tasks, baseDir, list, checkEnvOf);
   const policy = checkAdaptive(head, variants.length, list);
   checkTemplates(head, variants, tasks, list.at.bind(list));
   checkGridSize(head, variants.length, tasks.length, list);
-  checkEnv(doc.value, list, env);
+  checkEnv(remote ? withoutWorkerSecrets(doc.value) : doc.value, list, env);
   if (list.count > 0) throw list.error(redact);
   const experiment: Experiment = {
     name: head.name ?? basename(source, extname(source)),
@@ -119,7 +126,42 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (head.system !== undefined) experiment.system = head.system;
   if (policy) experiment.policy = policy;
   if (head.stop) experiment.stop = head.stop;
+  if (executor) experiment.executor = executor;
   return experiment;
+}
+
+/** What a command line may override in the file (`--executor`). */
+export interface LoadOverrides {
+  executor?: unknown;
+}
+
+/** The `executor:` of the file, or of `--executor` (which wins); undefined means inline. */
+function loadExecutor(head: ExperimentHead, overrides: LoadOverrides, list: IssueList): ExecutorConfig | undefined {
+  const fromFlag = overrides.executor !== undefined;
+  const raw = fromFlag ? overrides.executor : head.executor;
+  if (raw === undefined) return undefined;
+  const { config, issues } = validateExecutor(raw);
+  for (const issue of issues) {
+    if (fromFlag) list.inFile('--executor', issue.path.join('.'), issue.message);
+    else list.at(['executor', ...issue.path], issue.message);
+  }
+  return config;
+}
+
+/** The config without the sections that run on bullmq workers (their secrets are the workers'). */
+function withoutWorkerSecrets(config: unknown): unknown {
+  if (!isRecord(config)) return config;
+  const { variants: _v, scorers: _s, ...rest } = config;
+  return rest;
+}
+
+/** `env` plus a stand-in for every referenced variable this machine does not set (a URL, so url fields pass). */
+function withStandIns(config: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const name of envReferences(config)) {
+    if (out[name] === undefined || out[name] === '') out[name] = `http://set-on-the-workers.invalid/${name}`;
+  }
+  return out;
 }
 
 /**

@@ -143,6 +143,12 @@ export const experimentShape = {
   objective: objectiveSchema.optional(),
   stop: stopSchema.optional(),
   snapshotEvery: z.number().int().positive().max(MAX_TRIALS).default(100).describe("Record the policy's state every N finished trials (adaptive)."),
+  executor: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .optional()
+    .describe(
+      "Where trials run: 'inline' (default), { type: pool, workers: 4 } (child processes on this machine), or { type: bullmq, redis: ${REDIS_URL}, queue: NAME } (metaorch worker processes on any machine).",
+    ),
 };
 
 export const experimentHeadSchema = z.strictObject(experimentShape);

@@ -22,7 +22,7 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
   if (!variant) throw new Error(`trial ${spec.seq} names unknown variant '${spec.variantId}'`);
   const startedAt = Date.now();
   const rng = createRandom(spec.seed);
-  const prompt = variant.prompt !== undefined ? renderTemplate(variant.prompt, spec.task.input) : defaultPrompt(spec.task.input);
+  const prompt = trialPrompt(variant.prompt, spec.task.input);
   const system = variant.system !== undefined ? renderTemplate(variant.system, spec.task.input) : undefined;
   const attempts: Attempt[] = [];
   let lastError: TrialError | null = null;
@@ -160,7 +160,17 @@ function outcome(
   };
 }
 
-/** With no template: the task's `prompt` field, else its input as JSON. */
+/**
+ * The prompt a trial sends: the template rendered with the task's input; with no template, the task's
+ * `prompt` field, else its input as JSON. Exported for executors that report a trial they could not run.
+ *
+ * @example
+ * trialPrompt('Capital of {{country}}?', { country: 'France' }); // 'Capital of France?'
+ */
+export function trialPrompt(template: string | undefined, input: Record<string, unknown>): string {
+  return template !== undefined ? renderTemplate(template, input) : defaultPrompt(input);
+}
+
 function defaultPrompt(input: Record<string, unknown>): string {
   const p = input['prompt'];
   return typeof p === 'string' ? p : JSON.stringify(input);

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Experiment } from '../config/experiment.js';
-import { inlineExecutor } from '../executors/inline.js';
+import { createRedactor, secretValues } from '../config/env.js';
+import { createExecutor } from '../executors/registry.js';
 import { DiskFullError, isDiskFull, MetaorchError, RunBusyError } from '../model/errors.js';
 import { LEASE_MS, newOwner, type RunOwner } from '../store/claim.js';
 import type { RunStatus } from '../store/records.js';
@@ -12,9 +13,8 @@ import { reward } from './objective.js';
 import { asStoreFailure, claimForResume, guardProcessExit, keepClaim } from './ownership.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
-import { buildRuntime, type TrialRuntime } from './runtime.js';
 import type { BackoffOptions } from './retry.js';
-import type { Executor, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
+import type { Executor, ExecutorFactory, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
   store: Store;
@@ -24,7 +24,8 @@ export interface RunOptions {
   stop?: AbortSignal;
   /** Aborting cancels in-flight trials; they are left for resume. */
   cancel?: AbortSignal;
-  executor?: (runtime: TrialRuntime) => Executor;
+  /** Where trials run; default: the executor the experiment names (`executor:`, else inline). */
+  executor?: ExecutorFactory;
   backoff?: BackoffOptions;
   runId?: string;
   /** Who executes the run (default: a new owner of this process). */
@@ -39,6 +40,8 @@ export interface RunResult {
   stopReason: StopReason;
   finished: number;
   errors: number;
+  /** Why the executor stopped the run (producers crash-looping, Redis gone); the run is resumable. */
+  error?: string;
 }
 
 /**
@@ -49,16 +52,18 @@ export interface RunResult {
  */
 export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const runId = options.runId ?? newRunId();
-  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
   const owner = options.owner ?? newOwner();
+  // The executor is ready (processes started, Redis reached) before anything is written to the store.
+  const failure = new ExecutorFailure();
+  const executor = await openExecutor(runId, experiment, options, false, failure);
   try {
     options.store.createRun(runId, experiment, plannedTrials(experiment), owner);
   } catch (error) {
-    await runtime.close();
+    await executor.close().catch(() => undefined);
     if (isDiskFull(error)) throw new DiskFullError('disk full: the run could not be created in the store; free space and run it again.', undefined, { cause: error });
     throw error;
   }
-  return execute(runId, experiment, runtime, options, owner, false);
+  return execute({ runId, experiment, executor, options, owner, resumed: false, failure });
 }
 
 /**
@@ -72,28 +77,56 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
   const experiment = store.loadExperiment(runId);
   if (experiment.mode === 'workflow') throw new MetaorchError('USAGE', `Run ${runId} is a workflow run: resume it with metaorch workflow resume ${runId}`);
-  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
   const owner = options.owner ?? newOwner();
+  // Claim first: an executor opened for a run another process still executes could adopt its jobs.
+  claimForResume(store, runId, owner, options.leaseMs);
+  const failure = new ExecutorFailure();
+  let executor: Executor;
   try {
-    claimForResume(store, runId, owner, options.leaseMs);
+    executor = await openExecutor(runId, experiment, options, true, failure);
   } catch (error) {
-    await runtime.close();
+    // Nothing ran: the run goes back to how it was, resumable, for the next try.
+    store.releaseRun(runId, owner.token, { status: run.status === 'running' ? 'interrupted' : run.status, pid: null });
     throw error;
   }
-  return execute(runId, experiment, runtime, options, owner, true);
+  return execute({ runId, experiment, executor, options, owner, resumed: true, failure });
 }
 
-/** One execution of a claimed run: what it runs, who owns it, and how it is stopped. */
-interface Execution {
+/** The first error an executor reported through `fail`; aborting its signal stops and cancels the run. */
+class ExecutorFailure {
+  private readonly controller = new AbortController();
+  error: Error | null = null;
+  readonly signal = this.controller.signal;
+  readonly fail = (error: Error): void => {
+    if (this.error) return;
+    this.error = error;
+    this.controller.abort(error);
+  };
+}
+
+/** Builds the run's executor and waits until it can run trials. */
+function openExecutor(runId: string, experiment: Experiment, options: RunOptions, resumed: boolean, failure: ExecutorFailure): Promise<Executor> {
+  const context = { runId, experiment, env: options.env ?? process.env, resumed, fail: failure.fail, ...(options.backoff ? { backoff: options.backoff } : {}) };
+  return Promise.resolve((options.executor ?? createExecutor)(context));
+}
+
+/** What one execution of a claimed run is given. */
+interface ExecuteInput {
   runId: string;
   experiment: Experiment;
-  runtime: TrialRuntime;
+  executor: Executor;
   options: RunOptions;
   owner: RunOwner;
   resumed: boolean;
-  /** Stop scheduling: the caller's stop, or a store failure. */
+  failure: ExecutorFailure;
+}
+
+/** One execution of a claimed run: what it runs, who owns it, and how it is stopped. */
+interface Execution extends ExecuteInput {
+  redact: (text: string) => string;
+  /** Stop scheduling: the caller's stop, the executor's failure, or a store failure. */
   stop: AbortSignal;
-  /** Cancel in-flight trials: the caller's cancel, or a store failure. */
+  /** Cancel in-flight trials: the caller's cancel, the executor's failure, or a store failure. */
   cancel: AbortSignal;
   /** Records the first store failure (a full disk, a lost claim) and halts the run. */
   failStore(error: unknown): void;
@@ -105,8 +138,10 @@ interface Execution {
  * it ends completed, failed (with the error) or interrupted (with the reason). A store that cannot be
  * written (a full disk) or a lost claim stops scheduling and cancels what is in flight; what was
  * committed stays, and the run is recorded as interrupted when the store still takes that one write.
+ * An executor that fails (producers crash-looping, Redis gone) does the same, with its error.
  */
-async function execute(runId: string, experiment: Experiment, runtime: TrialRuntime, options: RunOptions, owner: RunOwner, resumed: boolean): Promise<RunResult> {
+async function execute(input: ExecuteInput): Promise<RunResult> {
+  const { runId, experiment, options, owner, failure: executorFailure } = input;
   const { store } = options;
   const never = new AbortController().signal;
   const halt = new AbortController();
@@ -115,14 +150,15 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
     failure ??= error;
     halt.abort(error);
   };
-  const stop = AbortSignal.any([options.stop ?? never, halt.signal]);
-  const cancel = AbortSignal.any([options.cancel ?? never, halt.signal]);
+  const stop = AbortSignal.any([options.stop ?? never, halt.signal, executorFailure.signal]);
+  const cancel = AbortSignal.any([options.cancel ?? never, halt.signal, executorFailure.signal]);
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
   for (const signal of [options.cancel, options.stop, never, stop, cancel]) if (signal) setMaxListeners(0, signal);
+  const redact = createRedactor(secretValues([experiment.variants, experiment.scorers, experiment.executor], options.env ?? process.env));
   const lease = keepClaim(store, runId, owner.token, options.leaseMs ?? LEASE_MS, failStore);
   const unguard = guardProcessExit(store, runId, owner.token);
   try {
-    return await executeClaimed({ runId, experiment, runtime, options, owner, resumed, stop, cancel, failStore, storeFailure: () => failure });
+    return await executeClaimed({ ...input, redact, stop, cancel, failStore, storeFailure: () => failure });
   } finally {
     lease.stop();
     unguard();
@@ -130,14 +166,13 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
 }
 
 async function executeClaimed(x: Execution): Promise<RunResult> {
-  const { runId, experiment, runtime, options, owner, failStore } = x;
+  const { runId, experiment, executor, options, owner, failStore } = x;
   const { store } = options;
   let writer: TrialSink | undefined;
   let activeMs = (): number => 0;
   let finished = 0;
   let errors = 0;
   let observers: RunObserver[] = options.observers ?? [];
-  let executor: Executor | undefined;
   let stopReason: StopReason = 'interrupted';
   let loopError: unknown = null;
   try {
@@ -160,7 +195,6 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     for (const obs of observers) {
       obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed: x.resumed });
     }
-    executor = (options.executor ?? inlineExecutor)(runtime);
     stopReason = await runLoop({
       scheduler, executor, concurrency: experiment.concurrency, observers,
       shouldStop: budget.shouldStop, stop: x.stop, cancel: x.cancel,
@@ -169,7 +203,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
   } catch (error) {
     loopError = error;
   } finally {
-    await (executor ? executor.close() : runtime.close()).catch(() => undefined);
+    await executor.close().catch(() => undefined);
   }
   try {
     writer?.close();
@@ -185,13 +219,14 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     }
   };
   if (x.storeFailure() === null && loopError !== null) {
-    const error = redactError(loopError, runtime.redact);
+    const error = redactError(loopError, x.redact);
     end({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
     await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
     throw error;
   }
   const status: RunStatus = x.storeFailure() !== null || stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
-  if (x.storeFailure() === null) end({ status, stopReason });
+  const executorError = x.failure.error ? x.redact(x.failure.error.message) : undefined;
+  if (x.storeFailure() === null) end({ status, stopReason, ...(executorError ? { error: executorError } : {}) });
   if (x.storeFailure() !== null) {
     const failure = asStoreFailure(x.storeFailure(), runId, 'recording trials');
     // Only the owner writes: after a lost claim the run belongs to the process that took it over.
@@ -199,7 +234,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
     throw failure;
   }
-  const result: RunResult = { runId, status, stopReason, finished, errors };
+  const result: RunResult = { runId, status, stopReason, finished, errors, ...(executorError ? { error: executorError } : {}) };
   for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });
   return result;
 }

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'STORE'
   | 'ADAPTER'
   | 'SCORER'
+  | 'EXECUTOR'
   | 'NOT_IMPLEMENTED'
   | 'RUN_BUSY'
   | 'DISK_FULL';
@@ -21,6 +22,8 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   STORE: 1,
   ADAPTER: 1,
   SCORER: 1,
+  /** Where trials run failed (producers crash-looping); a bad executor setting is USAGE (2). */
+  EXECUTOR: 1,
   NOT_IMPLEMENTED: 2,
   RUN_BUSY: 2,
   // sysexits' EX_TEMPFAIL: nothing is wrong with the run; free space and resume it.

@@ -342,3 +342,27 @@ export interface ApprovalResponse {
   appliedBy: 'running' | 'resumed';
   pid: number | null;
 }
+
+/** One child process of `metaorch orchestrator`. */
+export interface ProcessRow {
+  id: string;
+  /** `producer` or `web`. */
+  role: string;
+  pid: number | null;
+  state: 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+  restarts: number;
+  /** Trials run (producers) or requests served (web), across restarts. */
+  done: number;
+  /** Resident memory, bytes (null before its first heartbeat). */
+  rss: number | null;
+  startedAt: number | null;
+  lastExit: { code: number | null; signal: string | null; at: number; killedFor: string | null } | null;
+}
+
+/** `GET /api/processes`: the orchestrator and its children; `orchestrator` is null for a stand-alone `metaorch serve`. */
+export interface ProcessesResponse {
+  orchestrator: { pid: number; startedAt: number; runs: string[] } | null;
+  processes: ProcessRow[];
+  /** This web server process. */
+  server: { pid: number; rss: number };
+}

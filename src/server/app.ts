@@ -14,7 +14,8 @@ import { VERSION } from '../version.js';
 import type { ApiError, EventsResponse, FilesResponse, LogResponse, RunListResponse, RunRow, SessionResponse } from './api-types.js';
 import { compareResponse } from './compare.js';
 import type { EventHub } from './event-hub.js';
-import type { Launcher } from './launcher.js';
+import type { RunLauncher } from './launcher.js';
+import type { ProcessesResponse } from './api-types.js';
 import type { LiveRuns } from './live.js';
 import { listExperimentFiles, resolveProjectFile, writePastedExperiment } from './project-files.js';
 import { allRunRecords, decisions, eventsAfter, getRunRecord, trialDetail, trialPage, type TrialFilter } from './queries.js';
@@ -32,7 +33,9 @@ export interface AppContext {
   token: string;
   live: LiveRuns;
   hub: EventHub;
-  launcher: Launcher;
+  launcher: RunLauncher;
+  /** Under `metaorch orchestrator`: the master's processes (null for a stand-alone server). */
+  processes?: () => ProcessesResponse | null;
   dashboardDir: string;
   /** Host headers accepted (null: any); read per request because the port is known after listen. */
   hosts: () => Set<string> | null;
@@ -159,6 +162,10 @@ export function createApp(ctx: AppContext): Hono {
     }),
   );
 
+  app.get('/api/processes', (c) =>
+    c.json<ProcessesResponse>(ctx.processes?.() ?? { orchestrator: null, processes: [], server: { pid: process.pid, rss: process.memoryUsage.rss() } }),
+  );
+
   app.get('/api/compare', async (c) => c.json(await compareResponse(ctx, c.req.query('base') ?? '', c.req.query('cand') ?? '', c.req.query('metrics'))));
 
   app.get('/api/stream', streamRoute(ctx.hub));
@@ -199,7 +206,7 @@ export function createApp(ctx: AppContext): Hono {
     return c.json(await ctx.launcher.launch(file));
   });
 
-  app.post('/api/runs/:id/stop', guarded, (c) => withRun(c, (run) => c.json(ctx.launcher.stop(run))));
+  app.post('/api/runs/:id/stop', guarded, (c) => withRun(c, async (run) => c.json(await ctx.launcher.stop(run))));
 
   workflowRoutes(app, ctx, guarded, limit);
 

@@ -38,7 +38,20 @@ export interface LauncherOptions {
   cliEntry?: string;
 }
 
-export class Launcher {
+/** Launching and stopping runs, as the app uses them: in child processes here, or through the orchestrator. */
+export interface RunLauncher {
+  isLaunchedHere(runId: string): boolean;
+  logOf(runId: string): LogLine[] | null;
+  command(file: string): string;
+  validate(file: string, pastedFile: string | null): Promise<ValidateResponse>;
+  launch(file: string): Promise<LaunchResponse>;
+  stop(run: RunRecord): StopResponse | Promise<StopResponse>;
+  /** Resumes a workflow run in a child `metaorch workflow resume` (after an answer to its approval). */
+  resumeWorkflow(runId: string): { pid: number; command: string };
+  close(): Promise<void>;
+}
+
+export class Launcher implements RunLauncher {
   private readonly children = new Map<string, Child>();
 
   constructor(private readonly options: LauncherOptions) {}

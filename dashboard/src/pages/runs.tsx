@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RunListResponse, RunRow } from '../../../src/server/api-types.js';
 import { api, query } from '../api.js';
+import { ProcessesPanel } from '../components/processes.js';
 import { ErrorBox, Loading, StatusPill, Empty } from '../components/ui.js';
 import { ago, dateTime, duration, fmt } from '../format.js';
 import { navigate, patchQuery, type Route } from '../route.js';
@@ -78,6 +79,7 @@ export function RunsPage({ route }: { route: Route }) {
           <a class="btn btn-primary" href="/launch">Launch a run</a>
         </div>
       </div>
+      <ProcessesPanel />
       <div class="filters">
         <input type="search" placeholder="Search name, id or best variant" value={filters.q} onInput={(e) => patchQuery({ q: (e.target as HTMLInputElement).value })} aria-label="Search runs" />
         <select value={filters.status} onChange={(e) => patchQuery({ status: (e.target as HTMLSelectElement).value })} aria-label="Status">

@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
+import { describeExecutor, parseExecutorFlag, validateExecutor, type ExecutorConfig } from '../../config/executor.js';
 import { loadExperiment } from '../../config/load.js';
 import { UsageError } from '../../model/errors.js';
 import { plannedTrials, resumeRun, startRun, type RunResult } from '../../engine/run.js';
+import type { ExecutorFactory } from '../../engine/types.js';
+import { createExecutor } from '../../executors/registry.js';
 import { newRunId } from '../../engine/run-id.js';
 import { computeReport } from '../../report/compute.js';
 import { fmt } from '../../report/format.js';
@@ -17,8 +20,9 @@ import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress } from '../progress.js';
 import { interruptSignals } from '../signals.js';
 
-/** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted (75 disk full: see DiskFullError). */
+/** Exit statuses of a run: 0 success, 1 finished but failed (or its executor failed), 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
+  if (result.error) return 1;
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
 
@@ -27,7 +31,11 @@ interface RunFlags {
   out?: string;
   grace: string;
   progress: boolean;
+  executor?: string;
 }
+
+const executorOption = () =>
+  new Option('--executor <spec>', 'where trials run, overriding the file: inline | pool[,workers=N] | bullmq,redis=URL[,queue=NAME]');
 
 const dbOption = () => new Option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)');
 const outOption = () => new Option('--out <dir>', 'where to write summary.md and summary.json (default: .metaorch/runs/RUN/)');
@@ -41,14 +49,16 @@ export function runCommand(): Command {
     .addOption(outOption())
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
+    .addOption(executorOption())
     .action(async (file: string, flags: RunFlags) => {
-      const experiment = await loadExperiment(file);
+      const experiment = await loadExperiment(file, process.env, flags.executor !== undefined ? { executor: parseExecutorFlag(flags.executor) } : {});
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       const runId = newRunId();
       const planned = plannedTrials(experiment);
       const plan = planned === null ? `adaptive, ${experiment.policy?.name ?? 'policy'}` : `${fmt.int(planned)} trials ${experiment.mode === 'adaptive' ? `at most, adaptive (${experiment.policy?.name ?? 'policy'})` : 'planned'}`;
-      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}. Store: ${relativePath(db)}`);
+      const where = experiment.executor && experiment.executor.type !== 'inline' ? `, executor ${describeExecutor(experiment.executor)}` : '';
+      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${where}. Store: ${relativePath(db)}`);
       process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
     });
 }
@@ -61,7 +71,9 @@ export function resumeCommand(): Command {
     .addOption(outOption())
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
+    .addOption(executorOption())
     .action(async (ref: string, flags: RunFlags) => {
+      const override = flags.executor !== undefined ? executorOverride(flags.executor) : undefined;
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
@@ -77,9 +89,18 @@ export function resumeCommand(): Command {
         store.close();
         return;
       }
-      console.log(`Resuming run ${runId}. Store: ${relativePath(db)}`);
-      process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, options));
+      const executor = override?.config ?? store.loadExperimentConfig(runId).executor;
+      const where = executor && executor.type !== 'inline' ? ` on executor ${describeExecutor(executor)}` : '';
+      console.log(`Resuming run ${runId}${where}. Store: ${relativePath(db)}`);
+      process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, override ? { ...options, executor: override.factory } : options));
     });
+}
+
+/** `--executor` on resume: the run continues on another executor than the one it was started with. */
+function executorOverride(flag: string): { config: ExecutorConfig; factory: ExecutorFactory } {
+  const { config, issues } = validateExecutor(parseExecutorFlag(flag));
+  if (!config) throw new UsageError(`--executor: ${issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
+  return { config, factory: (ctx) => createExecutor({ ...ctx, experiment: { ...ctx.experiment, executor: config } }) };
 }
 
 async function execute(
@@ -103,6 +124,7 @@ async function execute(
     const report = writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
     console.log(summaryLine(result, report.best?.id ?? null));
+    if (result.error) console.log(`The run stopped because of its executor: ${result.error}`);
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
@@ -145,13 +167,14 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
   return report;
 }
 
-function summaryLine(r: RunResult, best: string | null): string {
+/** `Run X completed: N trials, E errors, best variant: V.` */
+export function summaryLine(r: RunResult, best: string | null): string {
   const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
   const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
   return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
 }
 
-function relativePath(p: string): string {
+export function relativePath(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel.startsWith('..') ? p : rel;
 }
