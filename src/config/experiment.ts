@@ -29,7 +29,7 @@ export interface ScorerSpec {
 export interface Experiment {
   name: string;
   description?: string;
-  mode: 'grid' | 'adaptive';
+  mode: 'grid' | 'adaptive' | 'continuous';
   seed: number;
   repeats: number;
   concurrency: number;
@@ -44,6 +44,8 @@ export interface Experiment {
   objective: Objective;
   stop?: StopRule;
   snapshotEvery: number;
+  /** The meta-controller's settings, validated with defaults filled in; absent when it is off. */
+  controller?: Record<string, unknown>;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   tasks: Task[];

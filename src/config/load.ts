@@ -88,20 +88,26 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * Adaptive settings: a known policy with valid options (defaulting to top-two when a confidence is
- * asked, since plain Thompson sampling stops exploring the runner-up), and something that ends the run.
+ * Adaptive and continuous settings: a known policy with valid options (an adaptive run defaults to
+ * top-two when a confidence is asked, since plain Thompson sampling stops exploring the runner-up; a
+ * continuous run to Thompson sampling with discounting, since it runs long enough for rewards to
+ * drift), and, for an adaptive run, something that ends it.
  */
 function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
-  if (head.mode !== 'adaptive') {
-    for (const key of ['policy', 'stop'] as const) {
-      if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive (this experiment is mode: ${head.mode})`);
+  if (head.mode === 'grid') {
+    for (const key of ['policy', 'stop', 'controller'] as const) {
+      if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive or continuous (this experiment is mode: grid)`);
     }
     return undefined;
   }
-  if (head.stop === undefined && !head.budget?.trials && !head.budget?.cost && head.budget?.time === undefined) {
+  if (head.mode === 'continuous' && head.stop !== undefined) {
+    list.at(['stop'], "a continuous run has no confidence stop: it runs until stopped or until a budget is spent (use mode: adaptive to stop on confidence)");
+  }
+  if (head.mode === 'adaptive' && head.stop === undefined && !head.budget?.trials && !head.budget?.cost && head.budget?.time === undefined) {
     list.at(['mode'], 'an adaptive run needs an end: a budget (trials, cost or time) or stop: { confidence }');
   }
-  const config = head.policy ?? { name: head.stop ? 'top-two' : 'thompson' };
+  const fallback = head.mode === 'continuous' ? { name: 'thompson', discount: 0.999 } : { name: head.stop ? 'top-two' : 'thompson' };
+  const config = head.policy ?? fallback;
   const parsed = policyConfigSchema.safeParse(config);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) list.at(['policy', ...(issue.path as Path)], describeIssue(issue));
@@ -118,9 +124,6 @@ function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList):
 
 function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; keys?: string[] }): string {
   if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  if (issue.path[0] === 'mode' && issue.code === 'invalid_value') {
-    return `${issue.message} ('continuous' mode is not implemented yet)`;
-  }
   return issue.message;
 }
 

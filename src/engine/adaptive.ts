@@ -1,6 +1,7 @@
 import type { Experiment } from '../config/experiment.js';
 import { createRandom, hashSeed } from '../model/random.js';
 import type { Task } from '../model/task.js';
+import { cycledTasks, type TaskSource } from './task-source.js';
 import type { TrialSpec } from '../model/trial.js';
 import { createPolicy, glrStop, type PolicyConfig, type PolicySnapshot } from '../policies/index.js';
 import { reward } from './objective.js';
@@ -28,6 +29,7 @@ export function adaptiveScheduler(
   experiment: Experiment,
   history: AdaptiveHistory,
   onSnapshot: (snapshot: PolicySnapshot & { finished: number; variants: string[] }) => void,
+  tasks: TaskSource = cycledTasks(experiment.tasks, experiment.seed),
 ): AdaptiveScheduler {
   const variants = experiment.variants.map((v) => v.id);
   const armOf = new Map(variants.map((id, i) => [id, i]));
@@ -38,7 +40,6 @@ export function adaptiveScheduler(
   const n = new Float64Array(k);
   const sum = new Float64Array(k);
   const sumSq = new Float64Array(k);
-  const order = taskOrder(experiment.tasks, experiment.seed);
   const redispatch = [...history.unfinished];
   let nextSeq = history.nextSeq;
   let finished = 0;
@@ -86,10 +87,11 @@ export function adaptiveScheduler(
         if (arm !== undefined && experiment.tasks[again.taskIdx]) return spec(again.seq, arm, again.taskIdx, again.repeat);
       }
       if (decision) return null;
+      const pick = tasks.next(nextSeq);
+      if (!pick) return null;
       const seq = nextSeq++;
       const arm = policy.choose({ eligible: ALL(k), pending, rng: createRandom(hashSeed(experiment.seed, 'choose', seq)) });
-      const { taskIdx, pass } = order(seq);
-      return spec(seq, arm, taskIdx, pass);
+      return spec(seq, arm, pick.taskIdx, pick.pass);
     },
     onResult(trialSpec, outcome) {
       const arm = armOf.get(trialSpec.variantId);
@@ -109,23 +111,4 @@ function ALL(k: number): number[] {
   let arms = allArms.get(k);
   if (!arms) allArms.set(k, (arms = Array.from({ length: k }, (_, i) => i)));
   return arms;
-}
-
-/** The task of each seq: pass p is a seeded permutation of all tasks, so the order never depends on choices. */
-function taskOrder(tasks: readonly Task[], seed: number): (seq: number) => { taskIdx: number; pass: number } {
-  let pass = -1;
-  let perm: Uint32Array = new Uint32Array(0);
-  return (seq) => {
-    const p = Math.floor(seq / tasks.length);
-    if (p !== pass) {
-      pass = p;
-      const rng = createRandom(hashSeed(seed, 'tasks', p));
-      perm = Uint32Array.from(tasks, (_, i) => i);
-      for (let i = perm.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-      }
-    }
-    return { taskIdx: perm[seq % tasks.length]!, pass: p };
-  };
 }

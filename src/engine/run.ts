@@ -111,9 +111,13 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   return result;
 }
 
-/** Grid: the deterministic plan minus what finished. Adaptive: the policy, rebuilt from what finished. */
+/**
+ * Grid: the deterministic plan minus what finished. Adaptive and continuous: the policy, rebuilt from
+ * what finished; a continuous run is an adaptive one with no confidence stop that cycles its task
+ * source until it is stopped or a budget is spent.
+ */
 function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink): Scheduler {
-  if (experiment.mode === 'adaptive') {
+  if (experiment.mode === 'adaptive' || experiment.mode === 'continuous') {
     return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot));
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
@@ -121,9 +125,9 @@ function createScheduler(store: Store, runId: string, experiment: Experiment, wr
   return gridScheduler(runId, experiment, (seq) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0);
 }
 
-/** Trials a run will have: the grid's size, or an adaptive run's trial budget (null when open). */
+/** Trials a run will have: the grid's size, or an adaptive or continuous run's trial budget (null when open). */
 export function plannedTrials(experiment: Experiment): number | null {
-  if (experiment.mode === 'adaptive') return experiment.budget.trials ?? null;
+  if (experiment.mode !== 'grid') return experiment.budget.trials ?? null;
   return experiment.variants.length * experiment.tasks.length * experiment.repeats;
 }
 

@@ -93,7 +93,7 @@ export function computeReport(data: RunData): RunReport {
   const variants = [...accs].map(([id, a], i) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest?.[i] ?? null));
   const { run } = data;
   const best = pickBest(variants);
-  const allocation = data.experiment.mode === 'adaptive'
+  const allocation = data.experiment.mode !== 'grid'
     ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {

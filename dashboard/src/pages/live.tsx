@@ -204,7 +204,7 @@ function Charts({ snap }: { snap: LiveSnapshot }) {
     );
   }
   const per = s.bucketSize > 1 ? ` · one point per ${fmt.int(s.bucketSize)} trials` : '';
-  const adaptive = snap.run.mode === 'adaptive' || snap.policy !== null;
+  const adaptive = snap.run.mode !== 'grid' || snap.policy !== null;
   const latencyChart = (
     <Section title="Latency" aside={<span class="muted small">mean of successful trials per point{per}</span>}>
       <Chart x={s.x} ys={latency.ys} lines={latency.lines} yFormat={(v) => (v >= 1000 ? `${+(v / 1000).toFixed(1)}s` : `${+v.toFixed(1)}ms`)} xLabel="trial #" height={160} testId="latency-chart" />

@@ -44,7 +44,10 @@ export function runCommand(): Command {
       const store = SqliteStore.open(db);
       const runId = newRunId();
       const planned = plannedTrials(experiment);
-      const plan = planned === null ? `adaptive, ${experiment.policy?.name ?? 'policy'}` : `${fmt.int(planned)} trials ${experiment.mode === 'adaptive' ? `at most, adaptive (${experiment.policy?.name ?? 'policy'})` : 'planned'}`;
+      const policy = experiment.policy?.name ?? 'policy';
+      const plan = experiment.mode === 'grid' ? `${fmt.int(planned ?? 0)} trials planned`
+        : experiment.mode === 'continuous' ? `continuous (${policy}), until stopped${planned === null ? '' : ` or ${fmt.int(planned)} trials`}`
+          : planned === null ? `adaptive, ${policy}` : `${fmt.int(planned)} trials at most, adaptive (${policy})`;
       console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}. Store: ${relativePath(db)}`);
       process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
     });
