@@ -1,3 +1,4 @@
+import type { ControllerConfig } from '../controller/config.js';
 import type { Task } from '../model/task.js';
 import type { Budget, Cost, Objective, StopRule } from './schema.js';
 
@@ -44,8 +45,11 @@ export interface Experiment {
   objective: Objective;
   stop?: StopRule;
   snapshotEvery: number;
-  /** The meta-controller's settings, validated with defaults filled in; absent when it is off. */
-  controller?: Record<string, unknown>;
+  /**
+   * The meta-controller's settings, validated with every default filled in (durations in ms): stored
+   * with the run as is and never parsed again. Absent when the controller is off.
+   */
+  controller?: ControllerConfig;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   tasks: Task[];

@@ -164,7 +164,7 @@ describe('continuous mode and mock schedules', () => {
     const dir = project({
       'c.yaml': `${VALID}mode: continuous\n`,
       'stop.yaml': `${VALID}mode: continuous\nstop: { confidence: 0.95 }\n`,
-      'grid.yaml': `${VALID}controller: {}\n`,
+      'grid.yaml': `${VALID}policy: { name: thompson }\ncontroller: { quarantine: { maxShare: 2 }, detectors: { latncy: {} } }\n`,
     });
     const e = await loadExperiment(join(dir, 'c.yaml'), {});
     expect(e.mode).toBe('continuous');
@@ -172,9 +172,10 @@ describe('continuous mode and mock schedules', () => {
     expect((await issuesOf(join(dir, 'stop.yaml'))).map((i) => `${i.path}: ${i.message}`)).toEqual([
       'stop: a continuous run has no confidence stop: it runs until stopped or until a budget is spent (use mode: adaptive to stop on confidence)',
     ]);
-    expect((await issuesOf(join(dir, 'grid.yaml'))).map((i) => `${i.path}: ${i.message}`)).toEqual([
-      "controller: 'controller' applies only to mode: adaptive or continuous (this experiment is mode: grid)",
-    ]);
+    const grid = (await issuesOf(join(dir, 'grid.yaml'))).map((i) => `${i.path}: ${i.message}`);
+    expect(grid).toContain("policy: 'policy' applies only to mode: adaptive or continuous (this experiment is mode: grid)");
+    expect(grid).toContain('controller.detectors: unknown detector \'latncy\'; known detectors: failure, score, latency, cost, rework, thrashing, starvation, noProgress');
+    expect(grid.find((g) => g.startsWith('controller.quarantine.maxShare: '))).toBeDefined();
   });
 
   it('validates a mock schedule with the path of each problem', async () => {

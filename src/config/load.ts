@@ -4,6 +4,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { importUserModule } from '../adapters/module.js';
 import { ConfigError, type ConfigIssue } from '../model/errors.js';
 import type { Task } from '../model/task.js';
+import { parseControllerConfig } from '../controller/config.js';
 import { createPolicy, policyConfigSchema, type PolicyConfig } from '../policies/index.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { readDataset } from '../tasks/load.js';
@@ -58,6 +59,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const tasks = loadTasks(head, baseDir, list);
   const scorers = loadScorers(head, tasks, baseDir, list, env);
   const policy = checkAdaptive(head, variants.length, list);
+  const controller = head.controller === undefined ? undefined : checkController(head.controller, list);
   checkTemplates(head, variants, tasks, list.at.bind(list));
   checkEnv(doc.value, list, env);
   if (list.issues.length) throw new ConfigError(list.issues);
@@ -84,6 +86,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (head.system !== undefined) experiment.system = head.system;
   if (policy) experiment.policy = policy;
   if (head.stop) experiment.stop = head.stop;
+  if (controller) experiment.controller = controller;
   return experiment;
 }
 
@@ -95,7 +98,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
  */
 function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
   if (head.mode === 'grid') {
-    for (const key of ['policy', 'stop', 'controller'] as const) {
+    for (const key of ['policy', 'stop'] as const) {
       if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive or continuous (this experiment is mode: grid)`);
     }
     return undefined;
@@ -120,6 +123,13 @@ function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList):
     return undefined;
   }
   return config as PolicyConfig;
+}
+
+/** The `controller:` section, with its defaults; problems are reported at their path inside it. */
+function checkController(raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
+  const { config, issues } = parseControllerConfig(raw);
+  for (const issue of issues) list.at(['controller', ...issue.path], issue.message);
+  return config;
 }
 
 function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; keys?: string[] }): string {
