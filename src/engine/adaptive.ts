@@ -4,12 +4,23 @@ import type { Task } from '../model/task.js';
 import { cycledTasks, type TaskSource } from './task-source.js';
 import type { TrialSpec } from '../model/trial.js';
 import { createPolicy, glrStop, type PolicyConfig, type PolicySnapshot } from '../policies/index.js';
+import { steer, type Steering } from '../policies/steer.js';
 import { reward } from './objective.js';
 import type { AdaptiveHistory, FinishedTrial } from '../store/records.js';
 import type { Scheduler, StopReason } from './types.js';
 
+/**
+ * How a controller reaches into choices: the steering for each trial (weights, minimum shares,
+ * quarantined variants left out). The policy itself is untouched, so replay on resume is unaffected.
+ */
+export interface ChoiceControl {
+  steering(seq: number): Steering;
+}
+
 export interface AdaptiveScheduler extends Scheduler {
   stopReason(): StopReason | null;
+  /** One past the highest seq dispatched so far. */
+  readonly nextSeq: number;
   /** The winner and the evidence, once the stopping rule fired. */
   readonly decision: { best: string; statistic: number; threshold: number; confidence: number } | null;
 }
@@ -30,6 +41,7 @@ export function adaptiveScheduler(
   history: AdaptiveHistory,
   onSnapshot: (snapshot: PolicySnapshot & { finished: number; variants: string[] }) => void,
   tasks: TaskSource = cycledTasks(experiment.tasks, experiment.seed),
+  control?: ChoiceControl,
 ): AdaptiveScheduler {
   const variants = experiment.variants.map((v) => v.id);
   const armOf = new Map(variants.map((id, i) => [id, i]));
@@ -79,6 +91,9 @@ export function adaptiveScheduler(
     get decision() {
       return decision;
     },
+    get nextSeq() {
+      return nextSeq;
+    },
     stopReason: () => (decision ? 'confident' : null),
     next() {
       const again = redispatch.shift();
@@ -90,7 +105,8 @@ export function adaptiveScheduler(
       const pick = tasks.next(nextSeq);
       if (!pick) return null;
       const seq = nextSeq++;
-      const arm = policy.choose({ eligible: ALL(k), pending, rng: createRandom(hashSeed(experiment.seed, 'choose', seq)) });
+      const rng = createRandom(hashSeed(experiment.seed, 'choose', seq));
+      const arm = control ? steer(policy, control.steering(seq), { eligible: ALL(k), pending, rng }) : policy.choose({ eligible: ALL(k), pending, rng });
       return spec(seq, arm, pick.taskIdx, pick.pass);
     },
     onResult(trialSpec, outcome) {

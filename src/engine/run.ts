@@ -5,13 +5,15 @@ import { MetaorchError } from '../model/errors.js';
 import type { RunStatus } from '../store/records.js';
 import type { Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
-import { adaptiveScheduler } from './adaptive.js';
+import { adaptiveScheduler, type AdaptiveScheduler } from './adaptive.js';
+import { startControllerShell, type ControllerShell } from './controller-shell.js';
 import { gridScheduler } from './grid.js';
 import { reward } from './objective.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
 import { buildRuntime, type TrialRuntime } from './runtime.js';
 import type { BackoffOptions } from './retry.js';
+import type { Steering } from '../policies/steer.js';
 import type { Executor, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
@@ -25,6 +27,8 @@ export interface RunOptions {
   executor?: (runtime: TrialRuntime) => Executor;
   backoff?: BackoffOptions;
   runId?: string;
+  /** The controller's clock (stall check, command poll, metrics snapshot), default 1 s. */
+  controllerClockMs?: number;
 }
 
 export interface RunResult {
@@ -71,7 +75,16 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
   for (const signal of [options.cancel, options.stop, never]) if (signal) setMaxListeners(0, signal);
   const writer = store.trialWriter(runId);
-  const scheduler = createScheduler(store, runId, experiment, writer);
+  let controller: ControllerShell | null = null;
+  const scheduler = createScheduler(store, runId, experiment, writer, (seq) => controller!.steering(seq));
+  if (experiment.controller) {
+    const steerable = experiment.mode !== 'grid';
+    controller = startControllerShell({
+      runId, experiment, config: experiment.controller, store, writer, env: options.env ?? process.env, redact: runtime.redact, steerable,
+      nextSeq: () => ('nextSeq' in scheduler ? (scheduler as AdaptiveScheduler).nextSeq : 0),
+      ...(options.controllerClockMs ? { clockMs: options.controllerClockMs } : {}),
+    });
+  }
   const prior = store.runTotals(runId);
   const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
   let finished = prior.finished;
@@ -84,7 +97,8 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
       if (outcome.status === 'error') errors++;
     },
   };
-  const observers = [recorder, budget.observer, ...(options.observers ?? [])];
+  const observers = [recorder, budget.observer, ...(controller ? [controller] : []), ...(options.observers ?? [])];
+  const shouldStop = controller ? () => controller.shouldStop() ?? budget.shouldStop() : budget.shouldStop;
   for (const obs of observers) {
     obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed });
   }
@@ -93,9 +107,10 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
   try {
     stopReason = await runLoop({
       scheduler, executor, concurrency: experiment.concurrency, observers,
-      shouldStop: budget.shouldStop, stop: options.stop ?? never, cancel: options.cancel ?? never,
+      shouldStop, stop: options.stop ?? never, cancel: options.cancel ?? never,
     });
   } catch (error) {
+    await controller?.close();
     writer.close();
     store.updateRun(runId, { status: 'failed', finishedAt: Date.now(), activeMs: budget.activeMs(), pid: null, error: String(error) });
     throw error;
@@ -103,8 +118,10 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
     await executor.close();
   }
   if ('decision' in scheduler && scheduler.decision) writer.event('decision', { kind: 'stop', ...scheduler.decision });
+  await controller?.close();
   writer.close();
-  const status: RunStatus = stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
+  const resumable = stopReason === 'interrupted' || stopReason === 'paused';
+  const status: RunStatus = resumable ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
   store.updateRun(runId, { status, finishedAt: Date.now(), activeMs: budget.activeMs(), stopReason, pid: null });
   const result: RunResult = { runId, status, stopReason, finished, errors };
   for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });
@@ -116,9 +133,10 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
  * what finished; a continuous run is an adaptive one with no confidence stop that cycles its task
  * source until it is stopped or a budget is spent.
  */
-function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink): Scheduler {
+function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering): Scheduler {
   if (experiment.mode === 'adaptive' || experiment.mode === 'continuous') {
-    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot));
+    const control = experiment.controller ? { steering } : undefined;
+    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), undefined, control);
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
   const bitmap = store.finishedBitmap(runId, planned);

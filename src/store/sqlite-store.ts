@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Experiment } from '../config/experiment.js';
 import { MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
+import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
 import { migrate } from './migrations.js';
 import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
@@ -22,7 +23,13 @@ export const DEFAULT_DB = '.metaorch/metaorch.db';
  * store.listRuns();
  */
 export class SqliteStore implements Store {
+  private log: ControllerLog | undefined;
   private constructor(readonly db: Database.Database, readonly path: string) {}
+
+  /** The controller's decision log, commands and replay history (tables from migration 3). */
+  get controller(): ControllerLog {
+    return (this.log ??= sqliteControllerLog(this.db, (runId, type, data) => this.appendEvent(runId, type, data)));
+  }
 
   static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
     try {

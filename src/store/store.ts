@@ -1,6 +1,7 @@
 import type { Experiment } from '../config/experiment.js';
 import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { ControllerLog } from './controller-log.js';
 import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
 
 /** Fields of a run that change while it runs. */
@@ -60,5 +61,7 @@ export interface Store {
   appendEvent(runId: string, type: string, data: unknown): number;
   eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
   trialWriter(runId: string, onFlush?: (seqs: number[]) => void): TrialSink;
+  /** The controller's decision log, commands and replay history. */
+  readonly controller: ControllerLog;
   close(): void;
 }

@@ -14,8 +14,9 @@ import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress } from '../progress.js';
 import { interruptSignals } from '../signals.js';
 
-/** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted. */
+/** Exit statuses of a run: 0 success, 1 finished but failed or paused by the controller, 130 interrupted. */
 export function exitStatusOf(result: RunResult): number {
+  if (result.stopReason === 'paused') return 1;
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
 
@@ -112,7 +113,7 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
 }
 
 function summaryLine(r: RunResult, best: string | null): string {
-  const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
+  const what = r.stopReason === 'paused' ? 'PAUSED by the controller (see metaorch decisions)' : r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
   const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
   return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
 }
