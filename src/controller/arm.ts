@@ -1,6 +1,6 @@
 import type { ControllerConfig } from './config.js';
 import type { BreakerState } from './decision.js';
-import { addValue, clearHistogram, createLogHistogram, effectiveCount, quantileOf, type LogHistogram } from './log-histogram.js';
+import { addValue, clearHistogram, createLogHistogram, effectiveCount, quantilePair, type LogHistogram } from './log-histogram.js';
 import { createRise, riseObserve, riseRebaseline, type RiseDetector } from './rise-detector.js';
 import { createVariantWindow, type VariantWindow } from './windows.js';
 
@@ -140,11 +140,10 @@ function watchValue(w: QuantileWatch, value: number, runIndex: number): boolean 
  */
 export function refreshQuantiles(w: QuantileWatch, tolerance: number, margin: number, warmup: number): void {
   if (effectiveCount(w.base) < warmup || w.p50.phase !== 'watch' || w.p95.phase !== 'watch') return;
-  const q50 = quantileOf(w.base, 0.5);
-  const q95 = quantileOf(w.base, 0.95);
-  if (q50 === null || q95 === null) return;
-  w.over50 = q50 * (1 + tolerance) + margin;
-  w.over95 = q95 * (1 + tolerance) + margin;
+  const q = quantilePair(w.base, 0.5, 0.95);
+  if (!q) return;
+  w.over50 = q[0] * (1 + tolerance) + margin;
+  w.over95 = q[1] * (1 + tolerance) + margin;
 }
 
 /** Forgets a quantile watch's baseline: the current distribution becomes the new normal. */

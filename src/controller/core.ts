@@ -72,7 +72,7 @@ function onTrial(state: ControllerState, e: Extract<ControllerEvent, { type: 'tr
   const retries = Math.max(0, e.attempts - 1);
   addSample(arm.window, state.run, { time: e.time, error, errorKind: e.errorKind, score: e.score, reward: e.reward, latencyMs: e.latencyMs, cost: e.cost, retries });
   recordChoice(state.allocation, e.arm);
-  if (state.validations.length) feedValidations(state, e.seq, e.reward);
+  if (state.validating > 0) feedValidations(state, e.seq, e.reward);
   const sample: ArmSample = { error, score: e.score, latencyMs: e.latencyMs, cost: e.cost, retries };
   if (arm.breaker === 'half-open' && arm.trippedBy) {
     arm.probes++;
@@ -134,9 +134,12 @@ function tick(state: ControllerState, out: ControllerAction[]): void {
 function refresh(state: ControllerState): void {
   const { calibration, config } = state;
   const quantiles = state.ticks % 10 === 1;
+  // Baselines move slowly (a half-life of thousands of trials): every fifth tick is enough, except to
+  // arm a detector whose warm-up just ended.
+  const baselines = state.ticks % 5 === 1;
   for (const arm of state.arms) {
     if (arm.breaker !== 'closed') continue;
-    for (const d of detectorsOf(arm)) riseRefresh(d, calibration);
+    for (const d of detectorsOf(arm)) if (baselines || (!d.bank && d.count >= d.warmup)) riseRefresh(d, calibration);
     if (quantiles && arm.latency && config.detectors.latency) refreshQuantiles(arm.latency, config.detectors.latency.tolerance, config.detectors.latency.minMs, config.warmup);
     if (quantiles && arm.cost && config.detectors.cost) refreshQuantiles(arm.cost, config.detectors.cost.tolerance, 0, config.warmup);
   }
@@ -152,6 +155,7 @@ function judgeValidations(state: ControllerState, out: ControllerAction[]): void
     if (!result) continue;
     const decision = state.decisions.get(v.decisionId);
     state.validations[v.slice] = null;
+    state.validating--;
     state.version++;
     if (decision) decision.validation = result;
     out.push({ type: 'update', id: v.decisionId, validation: result });

@@ -33,11 +33,13 @@ export interface CusumBank {
   /** I0 = KL(p0 || p1) per member, the drift a false alarm has to overcome. */
   drift: Float64Array;
   s: Float64Array;
-  /** Observation index at which each member's current excursion above 0 began, and its sum since. */
+  /** Observation index at which each member's current excursion above 0 began (its first positive value), and its sum since. */
   start: Float64Array;
   sum: Float64Array;
   /** The same start, as a position in the run (its finished-trial count), for the evidence window. */
   startRun: Float64Array;
+  /** Members above 0: with none and a 0 observed, nothing can change (the common case, skipped). */
+  active: number;
 }
 
 /** Bernoulli KL divergence KL(p || q). */
@@ -63,7 +65,7 @@ export function createBank(p0: number, calibration: Calibration): CusumBank {
   const k = BANK_ODDS.length;
   const bank: CusumBank = {
     p0: 0, p1: new Float64Array(k), up: new Float64Array(k), down: new Float64Array(k), h: new Float64Array(k),
-    drift: new Float64Array(k), s: new Float64Array(k), start: new Float64Array(k), sum: new Float64Array(k), startRun: new Float64Array(k),
+    drift: new Float64Array(k), s: new Float64Array(k), start: new Float64Array(k), sum: new Float64Array(k), startRun: new Float64Array(k), active: 0,
   };
   setBaseline(bank, p0, calibration);
   return bank;
@@ -124,21 +126,27 @@ export function setBaseline(bank: CusumBank, p0: number, c: Calibration): void {
  */
 export function observe(bank: CusumBank, x: number, index: number, runIndex: number): number {
   let fired = -1;
-  let margin = 0;
+  let margin = 1;
   const y = 1 - x;
   for (let j = 0; j < bank.s.length; j++) {
-    const s = bank.s[j]! + x * bank.up[j]! + y * bank.down[j]!;
+    const prev = bank.s[j]!;
+    const s = prev + x * bank.up[j]! + y * bank.down[j]!;
     if (s <= 0) {
+      if (prev !== 0) bank.active--;
       bank.s[j] = 0;
-      bank.start[j] = index + 1;
-      bank.startRun[j] = runIndex + 1;
-      bank.sum[j] = 0;
       continue;
     }
+    if (prev === 0) {
+      bank.active++;
+      bank.start[j] = index;
+      bank.startRun[j] = runIndex;
+      bank.sum[j] = x;
+    } else {
+      bank.sum[j] = bank.sum[j]! + x;
+    }
     bank.s[j] = s;
-    bank.sum[j] = bank.sum[j]! + x;
     const over = s / bank.h[j]!;
-    if (over >= 1 && over > margin) {
+    if (over >= margin) {
       fired = j;
       margin = over;
     }
@@ -154,6 +162,7 @@ export function elevated(bank: CusumBank): boolean {
 
 /** Clears every statistic (after an alarm has been acted on, or a reset). */
 export function clearBank(bank: CusumBank, index: number, runIndex: number): void {
+  bank.active = 0;
   bank.s.fill(0);
   bank.sum.fill(0);
   bank.start.fill(index);

@@ -68,6 +68,7 @@ function validate(state: ControllerState, armIndex: number, before: ArmControl):
   const slice = state.validations.findIndex((x) => x === null);
   if (slice < 0) return { status: 'not-applicable' };
   state.validations[slice] = startValidation(state.nextId, armIndex, slice, state.nextSeq, state.finished, before, v);
+  state.validating++;
   return { status: 'pending' };
 }
 
@@ -77,6 +78,7 @@ export function endValidation(state: ControllerState, out: ControllerAction[], i
   if (slice < 0) return;
   const v = state.validations[slice]!;
   state.validations[slice] = null;
+  state.validating--;
   state.version++;
   const result = resultOf(v, status, state.finished);
   const decision = state.decisions.get(id);

@@ -77,6 +77,28 @@ export function quantileOf(h: LogHistogram, q: number): number | null {
 }
 
 /**
+ * Two quantiles (q1 < q2) in one pass over the bins, or null when empty.
+ *
+ * @example
+ * quantilePair(latency, 0.5, 0.95); // [p50, p95]
+ */
+export function quantilePair(h: LogHistogram, q1: number, q2: number): [number, number] | null {
+  if (h.total <= 0) return null;
+  const t1 = q1 * h.total;
+  const t2 = q2 * h.total;
+  const upper = (i: number) => (i === 0 ? h.low : edge(h, i + 1));
+  let acc = 0;
+  let first: number | null = null;
+  for (let i = 0; i < h.bins.length; i++) {
+    acc += h.bins[i]!;
+    if (first === null && acc >= t1) first = upper(i);
+    if (acc >= t2) return [first ?? upper(i), upper(i)];
+  }
+  const top = edge(h, h.bins.length);
+  return [first ?? top, top];
+}
+
+/**
  * The share of weight above `threshold` (the bin containing it counted in proportion, on a log scale).
  *
  * @example

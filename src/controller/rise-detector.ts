@@ -1,4 +1,4 @@
-import { clearBank, createBank, elevated, observe, setBaseline, type Calibration, type CusumBank } from './cusum.js';
+import { clearBank, createBank, setBaseline, type Calibration, type CusumBank } from './cusum.js';
 import type { Evidence } from './decision.js';
 
 /**
@@ -72,7 +72,7 @@ export function currentLevel(d: RiseDetector): number {
  * if (riseObserve(failures, outcome.status === 'error' ? 1 : 0, runTrials)) ...
  */
 export function riseObserve(d: RiseDetector, x: number, runIndex: number): boolean {
-  d.count++;
+  const count = ++d.count;
   d.level = d.level * LEVEL_DECAY + x;
   d.levelW = d.levelW * LEVEL_DECAY + 1;
   if (d.phase === 'alarmed') {
@@ -80,16 +80,51 @@ export function riseObserve(d: RiseDetector, x: number, runIndex: number): boole
     d.rec = r > 0 ? r : 0;
     return false;
   }
+  const bank = d.bank;
   let raised = false;
-  if (d.bank && d.fired < 0) {
-    const j = observe(d.bank, x, d.count, runIndex);
-    if (j >= 0) {
-      d.fired = j;
+  // The baseline learns only while the bank is unarmed or nothing looks suspicious (a member above
+  // half its threshold, or an alarm waiting): a change must not leak into its own reference.
+  let suspicious = bank !== null && d.fired >= 0;
+  if (bank !== null && d.fired < 0 && (x !== 0 || bank.active > 0)) {
+    // Page's recursion for every member in one pass (this runs for every trial of every variant).
+    const { s, up, down, h, sum } = bank;
+    const y = 1 - x;
+    let fired = -1;
+    let margin = 1;
+    for (let j = 0; j < s.length; j++) {
+      const prev = s[j]!;
+      const v = prev + x * up[j]! + y * down[j]!;
+      if (v <= 0) {
+        if (prev !== 0) {
+          s[j] = 0;
+          bank.active--;
+        }
+        continue;
+      }
+      if (prev === 0) {
+        // A new excursion starts here: it is the change-point estimate the evidence reports.
+        bank.active++;
+        bank.start[j] = count;
+        bank.startRun[j] = runIndex;
+        sum[j] = x;
+      } else {
+        sum[j] = sum[j]! + x;
+      }
+      s[j] = v;
+      const ratio = v / h[j]!;
+      if (ratio >= 0.5) suspicious = true;
+      if (ratio >= margin) {
+        margin = ratio;
+        fired = j;
+      }
+    }
+    if (fired >= 0) {
+      d.fired = fired;
       d.firedAt = runIndex;
       raised = true;
     }
   }
-  if (!d.bank || (d.fired < 0 && !elevated(d.bank))) {
+  if (!suspicious) {
     d.bw = d.bw * d.decay + 1;
     d.bs = d.bs * d.decay + x;
   }

@@ -54,8 +54,9 @@ export interface ControllerState {
   decisions: Map<number, Decision>;
   /** Per reset decision, each arm's target weight and floor before it (what undoing it restores). */
   resetBefore: Map<number, { target: number; floorTarget: number }[]>;
-  /** Changes under test, by control slice. */
+  /** Changes under test, by control slice, and how many slices are in use. */
   validations: (Validation | null)[];
+  validating: number;
   allocation: AllocationWatch;
   run: RunWindow;
   /** The steering in force, rebuilt when `version` changes, and per-slice control steerings. */
@@ -92,6 +93,7 @@ export function createController(init: ControllerInit): ControllerState {
     finished: 0, nextSeq: 0, time: 0, ticks: 0, lastTickAt: 0, lastResetAt: 0, lastThrashSample: 0, lastProgress: -1, stalled: false,
     alarmed: false, paused: false, nextId: 1, decisions: new Map(), resetBefore: new Map(),
     validations: new Array<Validation | null>(slices).fill(null),
+    validating: 0,
     allocation: createAllocationWatch(arms.length, windows),
     run: createRunWindow(),
     version: 0, steering: null, steeringVersion: -1, controls: new Array<Steering | null>(slices).fill(null), controlsVersion: -1,

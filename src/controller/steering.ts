@@ -40,7 +40,7 @@ export function steeringFor(state: ControllerState, seq: number): Steering {
     state.controls.fill(null);
   }
   const v = state.config.validation;
-  if (!v || state.validations.every((x) => x === null)) return state.steering;
+  if (!v || state.validating === 0) return state.steering;
   const slice = sliceOf(state.seed, seq, v.controlShare, state.validations.length);
   const val = slice >= 0 ? state.validations[slice] : null;
   if (!val || seq < val.fromSeq) return state.steering;
