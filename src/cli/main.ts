@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS, MetaorchError } from '../model/errors.js';
 import { compareCommand } from './commands/compare.js';
+import { decisionsCommand, undoCommand } from './commands/decisions.js';
 import { exportCommand, reportCommand } from './commands/report.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand()]) {
+  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), decisionsCommand(), undoCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

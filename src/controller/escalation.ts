@@ -63,7 +63,8 @@ export function createEscalator(
   redact: (text: string) => string = (t) => t,
   io: { sleep?: (ms: number) => Promise<void> } = {},
 ): Escalator {
-  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()));
+  // A referenced timer: a run that ends while an escalation waits to retry must not exit before it is delivered.
+  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   return async (payload) => {
     if (!target.webhook && !target.command) return { status: 'skipped' };
     const body = JSON.stringify(payload);

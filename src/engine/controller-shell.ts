@@ -54,13 +54,7 @@ const CLOSE_WAIT_MS = 30_000;
 export function startControllerShell(o: ControllerShellOptions): ControllerShell {
   const { runId, experiment, config, store, writer } = o;
   const armOf = new Map(experiment.variants.map((v, i) => [v.id, i]));
-  const minShare = experiment.policy?.['minShare'];
-  const state = createController({
-    config, seed: experiment.seed, steerable: o.steerable,
-    variants: experiment.variants.map((v) => ({ id: v.id, retries: v.retries ?? experiment.retries })),
-    ...(typeof minShare === 'number' ? { policyMinShare: minShare } : {}),
-  });
-  replay(state, o);
+  const state = rebuildController(store, runId, experiment, config, o.steerable);
   const escalate = o.escalator ?? createEscalator(
     {
       ...(config.escalate.webhook ? { webhook: config.escalate.webhook } : {}),
@@ -141,7 +135,7 @@ export function startControllerShell(o: ControllerShellOptions): ControllerShell
       clock();
       const wait = Promise.allSettled([...inFlightEscalations]);
       let timeout: NodeJS.Timeout | undefined;
-      await Promise.race([wait, new Promise<void>((resolve) => (timeout = setTimeout(resolve, CLOSE_WAIT_MS).unref()))]);
+      await Promise.race([wait, new Promise<void>((resolve) => (timeout = setTimeout(resolve, CLOSE_WAIT_MS)))]);
       clearTimeout(timeout);
     },
   };
@@ -155,13 +149,24 @@ function trialEvent(seq: number, nextSeq: number, arm: number, o: Pick<TrialOutc
 }
 
 /**
- * Rebuilds the core from the store: finished trials in finish order, with the decisions that came
+ * The controller of a run as its decisions and trials so far make it (what resume and an offline
+ * `metaorch undo` start from). Rebuilds the core from the store: finished trials in finish order, with the decisions that came
  * from clock events (stalls) and the commands (undo) injected after the trial count they were taken
  * at. Decisions the replay makes are compared with the log; what the log lacks (a crash between a
  * decision and its write) is written now, without escalating again.
  */
-function replay(state: ControllerState, o: ControllerShellOptions): void {
-  const { runId, experiment, store } = o;
+export function rebuildController(store: Store, runId: string, experiment: Experiment, config: ControllerConfig, steerable: boolean): ControllerState {
+  const minShare = experiment.policy?.['minShare'];
+  const state = createController({
+    config, seed: experiment.seed, steerable,
+    variants: experiment.variants.map((v) => ({ id: v.id, retries: v.retries ?? experiment.retries })),
+    ...(typeof minShare === 'number' ? { policyMinShare: minShare } : {}),
+  });
+  replay(state, store, runId, experiment);
+  return state;
+}
+
+function replay(state: ControllerState, store: Store, runId: string, experiment: Experiment): void {
   const stored = store.controller.list(runId);
   if (stored.length === 0 && store.runTotals(runId).finished === 0) return;
   const armOf = new Map(experiment.variants.map((v, i) => [v.id, i]));
@@ -195,14 +200,13 @@ function replay(state: ControllerState, o: ControllerShellOptions): void {
     apply(trialEvent(t.seq, t.seq + 1, arm, outcome, t.reward ?? reward(experiment.objective, { status: t.status, score: t.score, cost: t.cost, latencyMs: t.latencyMs })));
     for (const e of injected.get(state.finished) ?? []) apply(e);
   }
-  heal(state, o, stored, made, updates);
+  heal(state, store, runId, stored, made, updates);
 }
 
 function heal(
-  state: ControllerState, o: ControllerShellOptions, stored: DecisionRecord[], made: Decision[],
+  state: ControllerState, store: Store, runId: string, stored: DecisionRecord[], made: Decision[],
   updates: Map<number, Extract<ControllerAction, { type: 'update' }>[]>,
 ): void {
-  const { runId, store } = o;
   const byId = new Map(stored.map((d) => [d.id, d]));
   const mismatches: string[] = [];
   for (const d of made) {

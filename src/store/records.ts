@@ -74,6 +74,8 @@ export interface RunData {
   experiment: Omit<Experiment, 'tasks'>;
   tasks(): Task[];
   trials(): Iterable<TrialRecord>;
+  /** The controller's decision log, when the source has one (the store does; old exports do not). */
+  decisions?(): DecisionRecord[];
 }
 
 /** A finished trial as the policy needs it, in the order it finished. */

@@ -9,6 +9,8 @@ import { fmt } from '../../report/format.js';
 import { reportMarkdown } from '../../report/markdown.js';
 import { reportTable } from '../../report/console.js';
 import { storeRunData } from '../../report/run-data.js';
+import { summariseDecisions } from '../../report/decisions.js';
+import { summaryText } from './decisions.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress } from '../progress.js';
@@ -94,6 +96,7 @@ async function execute(
     const report = writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
     console.log(summaryLine(result, report.best?.id ?? null));
+    if (store.loadExperimentConfig(result.runId).controller) console.log(`${summaryText(summariseDecisions(store.controller.list(result.runId)))} See: metaorch decisions ${result.runId}`);
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
