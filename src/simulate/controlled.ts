@@ -3,7 +3,7 @@ import { transition, type ControllerEvent } from '../controller/core.js';
 import type { Decision } from '../controller/decision.js';
 import { createController, type ControllerState } from '../controller/state.js';
 import { steeringFor } from '../controller/steering.js';
-import { createRandom, hashSeed, type Random } from '../model/random.js';
+import { createRandom, type Random } from '../model/random.js';
 import { createPolicy, type PolicyConfig } from '../policies/registry.js';
 import { steer } from '../policies/steer.js';
 
@@ -118,23 +118,38 @@ export function simulateControlled(o: ControlledOptions): ControlledResult {
   let regret = 0;
   let time = 1_700_000_000_000;
   let maxStep = 0;
-  let last = state ? state.arms.map((a) => [a.weight, a.floor] as const) : [];
+  const last = state ? state.arms.map((a) => [a.weight, a.floor] as const) : [];
+  // One stream for the choices and one per variant for its outcomes (common random numbers: the j-th
+  // trial of a variant draws the same numbers whatever was chosen before, with or without controller).
+  const choiceRng = root.fork('choose');
+  const streams = scenario.variants.map((v) => root.fork(`variant:${v.id}`));
+  // Behaviours change only at scheduled trials: keep the current ones and the best expected reward.
+  const changes = [...new Set(scenario.variants.flatMap((v) => (v.schedule ?? []).map((c) => c.trial)))].sort((a, b) => a - b);
+  let current = scenario.variants.map((v) => behaviourAt(v, 0));
+  let expected = current.map((b, i) => expectedReward(b, scenario.variants[i]!.retries ?? 0));
+  let best = Math.max(...expected);
+  let nextChange = 0;
 
   const perform = (actions: ReturnType<typeof transition>['actions']) => {
     for (const a of actions) if (a.type === 'record') decisions.push(a.decision);
   };
 
   for (let seq = 0; seq < scenario.trials; seq++) {
+    if (changes[nextChange] !== undefined && seq >= changes[nextChange]!) {
+      while (changes[nextChange] !== undefined && seq >= changes[nextChange]!) nextChange++;
+      current = scenario.variants.map((v) => behaviourAt(v, seq));
+      expected = current.map((b, i) => expectedReward(b, scenario.variants[i]!.retries ?? 0));
+      best = Math.max(...expected);
+    }
     while (state && forced[0] && forced[0].trial <= seq) {
       const f = forced.shift()!;
       perform(transition(state, { type: 'force', time, arm: scenario.variants.findIndex((v) => v.id === f.variant), weight: f.weight, reason: `forced: weight ${f.weight} from trial ${f.trial}` }).actions);
     }
-    const rng = createRandom(hashSeed(seed, 'choose', seq));
-    const arm = state ? steer(policy, steeringFor(state, seq), { eligible: all, pending, rng }) : policy.choose({ eligible: all, pending, rng });
+    const arm = state ? steer(policy, steeringFor(state, seq), { eligible: all, pending, rng: choiceRng }) : policy.choose({ eligible: all, pending, rng: choiceRng });
     const variant = scenario.variants[arm]!;
-    const b = behaviourAt(variant, seq);
+    const b = current[arm]!;
     const retries = variant.retries ?? 0;
-    const trialRng = createRandom(hashSeed(seed, 'trial', seq));
+    const trialRng = streams[arm]!;
     let attempts = 0;
     let ok = false;
     let ms = 0;
@@ -148,9 +163,7 @@ export function simulateControlled(o: ControlledOptions): ControlledResult {
     }
     const correct = ok && trialRng.next() < b.accuracy;
     const reward = correct ? 1 : 0;
-    let best = 0;
-    for (const v of scenario.variants) best = Math.max(best, expectedReward(behaviourAt(v, seq), v.retries ?? 0));
-    regret += best - expectedReward(b, retries);
+    regret += best - expected[arm]!;
     policy.update(arm, reward, { success: ok, latencyMs: ms, cost: b.cost * attempts });
     time += ms;
     arms[seq] = arm;
@@ -160,9 +173,14 @@ export function simulateControlled(o: ControlledOptions): ControlledResult {
         reward, latencyMs: ms, cost: b.cost * attempts, attempts,
       };
       perform(transition(state, event).actions);
-      const now = state.arms.map((a) => [a.weight, a.floor] as const);
-      now.forEach(([w, f], i) => (maxStep = Math.max(maxStep, Math.abs(w - last[i]![0]), Math.abs(f - last[i]![1]))));
-      last = now;
+      for (let i = 0; i < state.arms.length; i++) {
+        const a = state.arms[i]!;
+        const [w, f] = last[i]!;
+        if (a.weight !== w || a.floor !== f) {
+          maxStep = Math.max(maxStep, Math.abs(a.weight - w), Math.abs(a.floor - f));
+          last[i] = [a.weight, a.floor];
+        }
+      }
     }
     blockSum += reward;
     total += reward;
