@@ -101,18 +101,19 @@ export interface ArmSample {
 }
 
 /**
- * Feeds one finished trial to the detectors; returns true when any raised an alarm.
+ * Feeds one finished trial to the detectors; returns true when any raised an alarm. A trial that
+ * finished in the burst after a stall of the process is not a latency observation.
  *
  * @example
  * if (observeArm(arm, sample, runTrials)) tickNow();
  */
-export function observeArm(arm: ArmState, s: ArmSample, runIndex: number): boolean {
+export function observeArm(arm: ArmState, s: ArmSample, runIndex: number, afterStall = false): boolean {
   let raised = false;
   if (arm.failure) raised = riseObserve(arm.failure, s.error ? 1 : 0, runIndex) || raised;
   if (arm.rework) raised = riseObserve(arm.rework, Math.min(1, s.retries / arm.maxRetries), runIndex) || raised;
   if (!s.error) {
     if (arm.score && s.score !== null) raised = riseObserve(arm.score, 1 - s.score, runIndex) || raised;
-    if (arm.latency) raised = watchValue(arm.latency, s.latencyMs, runIndex) || raised;
+    if (arm.latency && !afterStall) raised = watchValue(arm.latency, s.latencyMs, runIndex) || raised;
   }
   if (arm.cost) raised = watchValue(arm.cost, s.cost, runIndex) || raised;
   return raised;

@@ -5,7 +5,7 @@ import {
   type ControllerAction,
 } from './decide.js';
 import type { Evidence } from './decision.js';
-import { currentLevel, recoveryEvidence, riseEvidence, riseRecovered, riseRefresh, riseResume, type RiseDetector } from './rise-detector.js';
+import { currentLevel, recoveryEvidence, riseDismiss, riseEvidence, riseRecovered, riseRefresh, riseResume, type RiseDetector } from './rise-detector.js';
 import type { ControllerState } from './state.js';
 import { addControl, addTreatment, sliceOf, verdictOf } from './validation.js';
 import { addSample } from './windows.js';
@@ -64,6 +64,7 @@ function onTrial(state: ControllerState, e: Extract<ControllerEvent, { type: 'tr
   const arm = state.arms[e.arm];
   if (!arm) return false;
   state.finished++;
+  const stalled = afterStall(state, e.time);
   state.lastProgress = e.time;
   state.stalled = false;
   const next = e.nextSeq ?? e.seq + 1;
@@ -80,10 +81,28 @@ function onTrial(state: ControllerState, e: Extract<ControllerEvent, { type: 'tr
     return arm.probes >= state.config.quarantine.probes && arm.probes % 5 === 0;
   }
   if (arm.breaker !== 'closed') return false;
-  const raised = observeArm(arm, sample, state.finished);
+  const raised = observeArm(arm, sample, state.finished, stalled);
   if (raised) state.alarmed = true;
   return raised;
 }
+
+/**
+ * True when this trial finished in the burst that follows a stall of the process (no trial finished
+ * for far longer than usual, then many at once): its latency includes the stall, not the variant's
+ * speed, so the latency detectors skip it. A stall is a gap between finishes above both the latency
+ * detector's margin (`minMs`) and 20 times the usual gap; the burst is what finishes within 2 ms of
+ * its end. At concurrency 1 the usual gap is the latency itself, so a slower variant is still seen.
+ */
+function afterStall(state: ControllerState, time: number): boolean {
+  const latency = state.config.detectors.latency;
+  if (!latency || state.lastProgress < 0) return false;
+  const gap = time - state.lastProgress;
+  if (gap > Math.max(latency.minMs, 20 * state.usualGap) && state.finished > 1) state.stallEnd = time;
+  else state.usualGap = state.usualGap * GAP_DECAY + gap * (1 - GAP_DECAY);
+  return time - state.stallEnd <= 2;
+}
+
+const GAP_DECAY = 0.99;
 
 /** The value a detector would see for a sample (for the probes of the detector that tripped a breaker). */
 function valueFor(arm: ArmState, d: RiseDetector, s: ArmSample): number {
@@ -120,7 +139,12 @@ function tick(state: ControllerState, out: ControllerAction[]): void {
     if (arm.breaker !== 'closed') return;
     for (const d of detectorsOf(arm)) {
       const evidence = riseEvidence(d, state.finished);
-      if (evidence && arm.breaker === 'closed') handleAlarm(state, out, i, d, evidence);
+      if (!evidence || arm.breaker !== 'closed') continue;
+      if (d.name === 'latency' && (state.finished <= state.stallUntil || sharedSlowdown(state, i, d))) {
+        // The other variants' alarms about the same stall come a few trials later: dismiss them too.
+        state.stallUntil = state.finished + 4 * state.config.tick;
+        riseDismiss(d, state.finished);
+      } else handleAlarm(state, out, i, d, evidence);
     }
     if (arm.breaker === 'closed') followUp(state, out, arm, i);
   });
@@ -128,6 +152,29 @@ function tick(state: ControllerState, out: ControllerAction[]): void {
   thrashing(state, out);
   reset(state, out);
   ramp(state);
+}
+
+/**
+ * A latency alarm that other variants share at the same moment (their same-quantile detector has
+ * fired or stands above half its threshold) is a slowdown of the process, the machine or the network
+ * (a GC pause, a flush, a saturated link), not a regression of this variant: it is dismissed.
+ * Trials in flight together share such stalls, which breaks the independence the test assumes.
+ */
+function sharedSlowdown(state: ControllerState, armIndex: number, d: RiseDetector): boolean {
+  const arm = state.arms[armIndex]!;
+  const which = arm.latency && d === arm.latency.p95 ? 'p95' : 'p50';
+  let others = 0;
+  let slowed = 0;
+  state.arms.forEach((other, j) => {
+    if (j === armIndex || other.breaker !== 'closed' || !other.latency) return;
+    const od = other.latency[which];
+    if (!od.bank) return;
+    others++;
+    let pressure = od.fired >= 0 ? 1 : 0;
+    for (let m = 0; m < od.bank.s.length; m++) pressure = Math.max(pressure, od.bank.s[m]! / od.bank.h[m]!);
+    if (pressure >= 0.5) slowed++;
+  });
+  return others > 0 && slowed > 0;
 }
 
 /** Arms detectors past their warm-up and moves their baselines; thresholds of quantiles every 10 ticks. */

@@ -181,7 +181,10 @@ export function quarantine(state: ControllerState, out: ControllerAction[], armI
   noteFlap(state, out, arm);
 }
 
-/** Thrashing of the breaker: a variant quarantined again and again (counted between periodic resets). */
+/**
+ * Thrashing of the breaker: a variant quarantined again and again after being restored (counted
+ * between periodic resets; probes that fail and reopen the breaker are not a new quarantine).
+ */
 function noteFlap(state: ControllerState, out: ControllerAction[], arm: ArmState): void {
   arm.quarantines++;
   const t = state.config.detectors.thrashing;
@@ -243,7 +246,6 @@ export function reopen(state: ControllerState, out: ControllerAction[], armIndex
     change: { before: { breaker: 'half-open', floor: state.config.quarantine.probeShare }, after: { breaker: 'open', floor: 0 } },
   });
   arm.quarantineId = d.id;
-  noteFlap(state, out, arm);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../model/random.js';
-import { createBank, cusumThreshold, klBernoulli, observe, oddsShift } from './cusum.js';
+import { CALIBRATION_SLACK, createBank, cusumThreshold, klBernoulli, observe, oddsShift } from './cusum.js';
 import { addValue, createLogHistogram, massAbove, quantileOf } from './log-histogram.js';
 import { createRise, riseAcknowledge, riseEvidence, riseObserve, riseRecovered, riseRefresh } from './rise-detector.js';
 
@@ -20,7 +20,7 @@ describe('CUSUM bank', () => {
     const p1 = oddsShift(0.05, 3);
     expect(p1).toBeCloseTo(0.1364, 3);
     const h = cusumThreshold(klBernoulli(0.05, p1), calibration);
-    expect(h).toBeCloseTo(Math.log((1e5 * 35 * klBernoulli(0.05, p1)) / 0.01) - 2.5, 9);
+    expect(h).toBeCloseTo(Math.log((1e5 * 35 * klBernoulli(0.05, p1)) / 0.01) - CALIBRATION_SLACK, 9);
     expect(cusumThreshold(1e-9, calibration)).toBeCloseTo(Math.log(35 / 0.01) + 1, 9);
   });
 

@@ -172,12 +172,11 @@ export function riseAcknowledge(d: RiseDetector, runIndex: number): void {
   const j = d.fired;
   if (!bank || j < 0) return;
   d.evidence = riseEvidence(d, runIndex);
-  const n = d.count - bank.start[j]! + 1;
-  const estimate = n > 0 ? bank.sum[j]! / n : bank.p1[j]!;
   d.phase = 'alarmed';
   d.frozen = bank.p0;
-  // The degraded level is at least the alternative that fired, so recovery must beat a real change.
-  d.bad = Math.min(0.995, Math.max(estimate, bank.p1[j]!));
+  // Recovery is tested against the alternative that fired, the smallest change the evidence showed:
+  // a degraded level estimated too high would let a still-degraded variant look recovered.
+  d.bad = bank.p1[j]!;
   d.rec = 0;
   d.recH = bank.h[j]!;
   d.fired = -1;

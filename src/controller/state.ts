@@ -50,6 +50,11 @@ export interface ControllerState {
   /** An alarm was raised since the last tick: decide now rather than at the next tick. */
   alarmed: boolean;
   paused: boolean;
+  /** Latency alarms up to this finished-trial count belong to a shared slowdown and are dismissed. */
+  stallUntil: number;
+  /** Usual gap between finishes (ms, smoothed) and the end of the last stall of the process. */
+  usualGap: number;
+  stallEnd: number;
   nextId: number;
   decisions: Map<number, Decision>;
   /** Per reset decision, each arm's target weight and floor before it (what undoing it restores). */
@@ -91,7 +96,7 @@ export function createController(init: ControllerInit): ControllerState {
     minShare: d.starvation ? (d.starvation.minShare ?? init.policyMinShare ?? 0) : 0,
     calibration: { observations: config.horizon, streams: streamsPerVariant(config, init.variants.some((v) => v.retries > 0)), alpha: config.falseAlarm },
     finished: 0, nextSeq: 0, time: 0, ticks: 0, lastTickAt: 0, lastResetAt: 0, lastThrashSample: 0, lastProgress: -1, stalled: false,
-    alarmed: false, paused: false, nextId: 1, decisions: new Map(), resetBefore: new Map(),
+    alarmed: false, paused: false, stallUntil: -1, usualGap: 0, stallEnd: -Infinity, nextId: 1, decisions: new Map(), resetBefore: new Map(),
     validations: new Array<Validation | null>(slices).fill(null),
     validating: 0,
     allocation: createAllocationWatch(arms.length, windows),

@@ -35,7 +35,7 @@ export function summaryText(s: DecisionSummary): string {
   const validated = v.tested
     ? `; validated: ${v.beneficial} beneficial, ${v.neutral} neutral, ${v.harmful} harmful${judged ? ` (${fmt.pct(v.shares.beneficial, 0)} / ${fmt.pct(v.shares.neutral, 0)} / ${fmt.pct(v.shares.harmful, 0)})` : ''}${v.pending ? `, ${v.pending} pending` : ''}`
     : '';
-  const esc = s.escalations.total ? `; escalations: ${s.escalations.sent} sent, ${s.escalations.failed} failed` : '';
+  const esc = s.escalations.sent + s.escalations.failed ? `; escalations: ${s.escalations.sent} sent, ${s.escalations.failed} failed` : '';
   return `Controller: ${s.total} decision(s) (${kinds})${validated}${esc}.`;
 }
 
