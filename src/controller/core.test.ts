@@ -211,6 +211,31 @@ describe('controller core on constructed windows', () => {
     expect(run.state.arms[1]!.target).toBe(0.3);
   });
 
+  it('does not take a stall of the process for a latency regression, but sees a real one', () => {
+    const run = start(config());
+    const trial = (arm: number, latencyMs: number, dt: number) => {
+      run.time += dt;
+      const seq = run.seq++;
+      apply(run, { type: 'trial', seq, arm, time: run.time, status: 'ok', errorKind: null, score: 1, reward: 1, latencyMs, cost: 0.001, attempts: 1 });
+    };
+    const rng = createRandom(3);
+    // Fast trials finishing about every millisecond, 1-3 ms each.
+    for (let i = 0; i < 6000; i++) trial(i % 3, 1 + 2 * rng.next(), rng.next() < 0.5 ? 1 : 0);
+    // A 300 ms stall: everything in flight finishes at once, 300 ms late. Four times, each time with
+    // only variant a in flight (as when the policy sends it nearly everything), so no other variant
+    // shares the slowdown and only the stall itself gives it away.
+    for (let k = 0; k < 4; k++) {
+      run.time += 300;
+      for (let i = 0; i < 50; i++) trial(0, 300, 0);
+      for (let i = 0; i < 500; i++) trial(i % 3, 1 + 2 * rng.next(), rng.next() < 0.5 ? 1 : 0);
+    }
+    expect(run.decisions).toEqual([]);
+    // Variant b really gets slower (200 ms, spread over time).
+    for (let i = 0; i < 900; i++) trial(i % 3, i % 3 === 1 ? 200 + 20 * rng.next() : 1 + 2 * rng.next(), 1);
+    const d = run.decisions.find((x) => x.detector === 'latency')!;
+    expect(d).toMatchObject({ kind: 'escalate', target: 'b' });
+  });
+
   it('is deterministic: the same events give the same decisions', () => {
     const a = start(config());
     const b = start(config());

@@ -97,12 +97,18 @@ function afterStall(state: ControllerState, time: number): boolean {
   const latency = state.config.detectors.latency;
   if (!latency || state.lastProgress < 0) return false;
   const gap = time - state.lastProgress;
-  if (gap > Math.max(latency.minMs, 20 * state.usualGap) && state.finished > 1) state.stallEnd = time;
+  if (state.finished <= GAP_WARMUP) {
+    // The usual gap is first learnt as a plain mean: nothing is a stall before there is a usual gap.
+    state.usualGap += (gap - state.usualGap) / state.finished;
+    return false;
+  }
+  if (gap > Math.max(latency.minMs, 20 * state.usualGap)) state.stallEnd = time;
   else state.usualGap = state.usualGap * GAP_DECAY + gap * (1 - GAP_DECAY);
   return time - state.stallEnd <= 2;
 }
 
 const GAP_DECAY = 0.99;
+const GAP_WARMUP = 20;
 
 /** The value a detector would see for a sample (for the probes of the detector that tripped a breaker). */
 function valueFor(arm: ArmState, d: RiseDetector, s: ArmSample): number {
