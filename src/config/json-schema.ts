@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { allAdapters } from '../adapters/registry.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
+import { controllerSchema } from '../controller/config.js';
 import { experimentShape, variantCommonShape } from './schema.js';
 
 /**
@@ -29,6 +30,7 @@ export function experimentJsonSchema(): Record<string, unknown> {
     ...experimentShape,
     variants: z.union([z.string().describe('A folder of variant files'), z.array(variant)]),
     scorers: z.array(scorer).optional(),
+    controller: controllerSchema.optional(),
   });
   return {
     ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
