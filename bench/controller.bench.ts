@@ -4,6 +4,8 @@
  *
  *   npx tsx bench/controller.bench.ts            # about 5-10 minutes on 2 cores
  *   npx tsx bench/controller.bench.ts --quick    # fewer repetitions (the same run lengths)
+ *   npx tsx bench/controller.bench.ts --only overhead,false-alarms   # some parts: detection, harmful,
+ *                                                # recovery, thrashing, false-alarms, overhead, regret
  *
  * Everything but the overhead row runs at simulation speed through the same pieces the engine uses
  * (the policy, `steer`, the controller core fed trial events). The overhead row runs the core
@@ -12,7 +14,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadExperiment } from '../src/config/load.js';
 import { defaultControllerConfig } from '../src/controller/config.js';
 import { transition, type ControllerEvent } from '../src/controller/core.js';
@@ -27,6 +29,9 @@ import { SqliteStore } from '../src/store/sqlite-store.js';
 import { writeGrid } from './core-setup.js';
 
 const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : null;
+const wanted = (part: string) => only === null || only.has(part);
 const REPO = resolve(import.meta.dirname, '..');
 const POLICY = { name: 'thompson', discount: 0.999 };
 const config = defaultControllerConfig();
@@ -221,29 +226,36 @@ async function overheadRow(): Promise<void> {
   let direct = NaN;
   let perTrialOff = NaN;
   try {
-    const reps = quick ? 5 : 11;
-    log(`overhead: instant grid 3 x 5,000, concurrency 50, ${reps} interleaved pairs`);
+    const reps = quick ? 3 : 7;
+    const inner = 3;
+    log(`overhead: instant grid 3 x 5,000, concurrency 50, ${reps} pairs of ${inner} runs per side`);
     const offCpu: number[] = [];
+    let n = 0;
     for (let i = 0; i < reps; i++) {
-      const pair: Record<'off' | 'on', { cpu: number; wall: number }> = { off: { cpu: 0, wall: 0 }, on: { cpu: 0, wall: 0 } };
-      for (const side of i % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-        const file = writeGrid(join(dir, `${side}-${i}`), { name: 'instant', variants: 3, tasks: 5000, repeats: 1, latencyMs: 0, concurrency: 50, controller: side === 'on' });
-        const experiment = await loadExperiment(file);
-        const store = SqliteStore.open(join(dir, `${side}-${i}`, 'bench.db'));
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        const result = await startRun(experiment, { store, stop: new AbortController().signal, cancel: new AbortController().signal });
-        const wall = performance.now() - t0;
-        const c = process.cpuUsage(c0);
-        pair[side] = { cpu: (c.user + c.system) / 1000, wall };
-        rates[side].push(15_000 / (wall / 1000));
-        if (side === 'on' && i === reps - 1) direct = replayCost(store, result.runId);
-        store.close();
+      // Within a pair, the best of three runs per side: interference from other processes only ever
+      // adds time, so the minimum is the cleanest estimate; pairs run back to back so a change of
+      // machine load between pairs cancels out.
+      const best: Record<'off' | 'on', { cpu: number; wall: number }> = { off: { cpu: Infinity, wall: Infinity }, on: { cpu: Infinity, wall: Infinity } };
+      for (let k = 0; k < inner; k++) {
+        for (const side of (i + k) % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+          const file = writeGrid(join(dir, `${side}-${n++}`), { name: 'instant', variants: 3, tasks: 5000, repeats: 1, latencyMs: 0, concurrency: 50, controller: side === 'on' });
+          const experiment = await loadExperiment(file);
+          const store = SqliteStore.open(join(dirname(file), 'bench.db'));
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          const result = await startRun(experiment, { store, stop: new AbortController().signal, cancel: new AbortController().signal });
+          const wall = performance.now() - t0;
+          const c = process.cpuUsage(c0);
+          best[side] = { cpu: Math.min(best[side].cpu, (c.user + c.system) / 1000), wall: Math.min(best[side].wall, wall) };
+          if (side === 'on' && i === reps - 1 && k === inner - 1) direct = replayCost(store, result.runId);
+          store.close();
+        }
       }
-      offCpu.push(pair.off.cpu);
-      // Each pair runs back to back, so a change of machine load between pairs cancels out.
-      cpuRatios.push(pair.on.cpu / pair.off.cpu - 1);
-      wallRatios.push(pair.on.wall / pair.off.wall - 1);
+      rates.off.push(15_000 / (best.off.wall / 1000));
+      rates.on.push(15_000 / (best.on.wall / 1000));
+      offCpu.push(best.off.cpu);
+      cpuRatios.push(best.on.cpu / best.off.cpu - 1);
+      wallRatios.push(best.on.wall / best.off.wall - 1);
     }
     perTrialOff = (median(offCpu) * 1000) / 15_000;
   } finally {
@@ -252,11 +264,14 @@ async function overheadRow(): Promise<void> {
   const cpu = median(cpuRatios);
   const wall = median(wallRatios);
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  // The instant grid is CPU-bound on one thread: its throughput on an idle machine is trials per CPU
+  // second (see core.bench.ts), so the floor is judged on CPU time, which machine load disturbs far
+  // less than wall time. Wall time is shown beside it.
   rows.push({
     floor: 'controller overhead: <= 5% of throughput on the instant grid',
-    measured: `throughput ${pct(-wall / (1 + wall))} (median of paired runs; ${Math.round(median(rates.on)).toLocaleString('en-US')} vs ${Math.round(median(rates.off)).toLocaleString('en-US')} trials/s), CPU ${pct(cpu)}; the controller's own code: ${direct.toFixed(2)} us per trial = ${((direct / perTrialOff) * 100).toFixed(1)}% of the engine's ${perTrialOff.toFixed(1)} us`,
-    how: 'startRun, 3 x 5,000 instant mock, conc 50, SQLite; with vs without controller: {}, interleaved pairs; own code: the run\'s 15,000 trial events replayed through the core',
-    pass: wall <= 0.05 / 0.95 + 1e-9,
+    measured: `CPU per trial ${pct(cpu)} = throughput ${pct(-cpu / (1 + cpu))} (median of ${cpuRatios.length} paired runs); wall ${pct(wall)} (${Math.round(median(rates.on)).toLocaleString('en-US')} vs ${Math.round(median(rates.off)).toLocaleString('en-US')} trials/s); the controller core alone: ${direct.toFixed(2)} us per trial = ${((direct / perTrialOff) * 100).toFixed(1)}% of the engine's ${perTrialOff.toFixed(1)} us`,
+    how: 'startRun, 3 x 5,000 instant mock, conc 50, SQLite; with vs without controller: {}, interleaved pairs; core alone: the run\'s 15,000 trial events replayed',
+    pass: cpu <= 0.05 / 0.95 + 1e-9,
   });
 }
 
@@ -301,13 +316,13 @@ function regretTable(): string {
 async function main(): Promise<void> {
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   const started = performance.now();
-  detectionRows();
-  harmfulRow();
-  recoveryRow();
-  thrashRows();
-  falseAlarmRows();
-  await overheadRow();
-  const regret = regretTable();
+  if (wanted('detection')) detectionRows();
+  if (wanted('harmful')) harmfulRow();
+  if (wanted('recovery')) recoveryRow();
+  if (wanted('thrashing')) thrashRows();
+  if (wanted('false-alarms')) falseAlarmRows();
+  if (wanted('overhead')) await overheadRow();
+  const regret = wanted('regret') ? regretTable() : '(not run)';
   const head = ['floor', 'measured', 'how', 'result'];
   const body = rows.map((r) => [r.floor, r.measured, r.how, r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL']);
   const table = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');

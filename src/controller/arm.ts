@@ -27,6 +27,8 @@ export interface ArmState {
   latency: QuantileWatch | null;
   cost: QuantileWatch | null;
   window: VariantWindow;
+  /** The rise detectors above, in the order their alarms are handled (fixed at creation). */
+  detectors: RiseDetector[];
   /** The weight in force and the one it ramps toward (at most `maxStep` per tick). */
   weight: number;
   target: number;
@@ -56,7 +58,7 @@ export interface ArmState {
 export function createArm(id: string, maxRetries: number, config: ControllerConfig): ArmState {
   const d = config.detectors;
   const rise = (name: string, metric: string) => createRise(name, metric, config.warmup, config.halfLife);
-  return {
+  const arm: ArmState = {
     id,
     maxRetries,
     failure: d.failure ? rise('failure', 'error rate') : null,
@@ -67,8 +69,10 @@ export function createArm(id: string, maxRetries: number, config: ControllerConf
     window: createVariantWindow(),
     weight: 1, target: 1, floor: 0, floorTarget: 0,
     breaker: 'closed', openUntil: 0, backoff: config.quarantine.backoff, probes: 0, probeEvidence: 0, trippedBy: null, quarantineId: null, quarantines: 0,
-    lastReweightTick: -Infinity, cooldown: config.reweight.cooldown, directions: [], starvedTicks: 0,
+    lastReweightTick: -Infinity, cooldown: config.reweight.cooldown, directions: [], starvedTicks: 0, detectors: [],
   };
+  arm.detectors = listDetectors(arm);
+  return arm;
   function quantileWatch(name: string, metric: string, low: number, high: number, halfLife: number): QuantileWatch {
     return {
       base: createLogHistogram(low, high, halfLife),
@@ -81,7 +85,11 @@ export function createArm(id: string, maxRetries: number, config: ControllerConf
 }
 
 /** The rise detectors of an arm, in the order their alarms are handled (the most urgent first). */
-export function detectorsOf(arm: ArmState): RiseDetector[] {
+export function detectorsOf(arm: ArmState): readonly RiseDetector[] {
+  return arm.detectors;
+}
+
+function listDetectors(arm: ArmState): RiseDetector[] {
   const out: RiseDetector[] = [];
   if (arm.failure) out.push(arm.failure);
   if (arm.rework) out.push(arm.rework);

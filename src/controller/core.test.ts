@@ -23,7 +23,7 @@ function start(cfg: ControllerConfig, ids = ['a', 'b', 'c'], steerable = true, e
   return { state: createController({ config: cfg, variants: ids.map((id) => ({ id, retries: 0 })), seed: 7, steerable, ...extra }), actions: [], decisions: [], seq: 0, time: 1_000_000 };
 }
 
-function apply(run: Run, event: ControllerEvent): ControllerAction[] {
+function apply(run: Run, event: ControllerEvent): readonly ControllerAction[] {
   const { actions } = transition(run.state, event);
   run.actions.push(...actions);
   for (const a of actions) if (a.type === 'record') run.decisions.push(a.decision);

@@ -36,14 +36,18 @@ export type ControllerEvent =
  * const { actions } = transition(state, { type: 'trial', seq: 41, arm: 2, time: Date.now(), status: 'error', errorKind: 'server', score: null, reward: 0, latencyMs: 812, cost: 0.002, attempts: 3 });
  * for (const a of actions) perform(a);
  */
-export function transition(state: ControllerState, event: ControllerEvent): { state: ControllerState; actions: ControllerAction[] } {
-  const out: ControllerAction[] = [];
+export function transition(state: ControllerState, event: ControllerEvent): { state: ControllerState; actions: readonly ControllerAction[] } {
   if (state.lastProgress < 0) state.lastProgress = event.time;
-  state.time = Math.max(state.time, event.time);
+  if (event.time > state.time) state.time = event.time;
+  if (event.type === 'trial') {
+    // The common case allocates nothing: most trials change a few numbers and decide nothing.
+    if (!onTrial(state, event) && state.finished - state.lastTickAt < state.config.tick) return state.quiet;
+    const out: ControllerAction[] = [];
+    tick(state, out);
+    return out.length ? { state, actions: out } : state.quiet;
+  }
+  const out: ControllerAction[] = [];
   switch (event.type) {
-    case 'trial':
-      if (onTrial(state, event) || state.finished - state.lastTickAt >= state.config.tick) tick(state, out);
-      break;
     case 'clock':
       checkProgress(state, out, event.inFlight);
       break;
@@ -71,10 +75,19 @@ function onTrial(state: ControllerState, e: Extract<ControllerEvent, { type: 'tr
   if (next > state.nextSeq) state.nextSeq = next;
   const error = e.status === 'error';
   const retries = Math.max(0, e.attempts - 1);
-  addSample(arm.window, state.run, { time: e.time, error, errorKind: e.errorKind, score: e.score, reward: e.reward, latencyMs: e.latencyMs, cost: e.cost, retries });
+  // One scratch object serves the windows and the detectors (this runs for every trial; nothing keeps it).
+  const sample = state.sample;
+  sample.time = e.time;
+  sample.error = error;
+  sample.errorKind = e.errorKind;
+  sample.score = e.score;
+  sample.reward = e.reward;
+  sample.latencyMs = e.latencyMs;
+  sample.cost = e.cost;
+  sample.retries = retries;
+  addSample(arm.window, state.run, sample);
   recordChoice(state.allocation, e.arm);
   if (state.validating > 0) feedValidations(state, e.seq, e.reward);
-  const sample: ArmSample = { error, score: e.score, latencyMs: e.latencyMs, cost: e.cost, retries };
   if (arm.breaker === 'half-open' && arm.trippedBy) {
     arm.probes++;
     arm.probeEvidence += recoveryEvidence(arm.trippedBy, valueFor(arm, arm.trippedBy, sample));
@@ -244,8 +257,10 @@ function breaker(state: ControllerState, out: ControllerAction[], arm: ArmState,
  */
 function followUp(state: ControllerState, out: ControllerAction[], arm: ArmState, i: number): void {
   const config = state.config;
-  const alarmed = detectorsOf(arm).filter((d) => d.phase === 'alarmed');
-  if (alarmed.length === 0) return;
+  let any = false;
+  for (const d of arm.detectors) if (d.phase === 'alarmed') any = true;
+  if (!any) return;
+  const alarmed = arm.detectors.filter((d) => d.phase === 'alarmed');
   const recovered = alarmed.filter((d) => riseRecovered(d));
   for (const d of recovered) riseResume(d, state.finished);
   const still = alarmed.filter((d) => !recovered.includes(d));

@@ -29,7 +29,12 @@ export interface RiseDetector {
   fired: number;
   firedAt: number;
   frozen: number;
+  /** The alternative that fired: the degraded level the probes of a quarantined variant are tested against. */
   bad: number;
+  /** Alarmed: values seen since the alarm and their sum (the degraded level as it is now), and the smallest alternative. */
+  postN: number;
+  postSum: number;
+  floorBad: number;
   rec: number;
   recH: number;
   /** Exponentially weighted mean of the latest values (half-life 50), the current level. */
@@ -45,7 +50,7 @@ const LEVEL_DECAY = 2 ** (-1 / 50);
 export function createRise(name: string, metric: string, warmup: number, halfLife: number): RiseDetector {
   return {
     name, metric, warmup, decay: 2 ** (-1 / halfLife), count: 0, bw: 0, bs: 0, bank: null, phase: 'watch', fired: -1, firedAt: 0,
-    frozen: 0, bad: 0, rec: 0, recH: 0, level: 0, levelW: 0, evidence: null,
+    frozen: 0, bad: 0, postN: 0, postSum: 0, floorBad: 0, rec: 0, recH: 0, level: 0, levelW: 0, evidence: null,
   };
 }
 
@@ -76,8 +81,15 @@ export function riseObserve(d: RiseDetector, x: number, runIndex: number): boole
   d.level = d.level * LEVEL_DECAY + x;
   d.levelW = d.levelW * LEVEL_DECAY + 1;
   if (d.phase === 'alarmed') {
-    const r = d.rec + x * Math.log(d.frozen / d.bad) + (1 - x) * Math.log((1 - d.frozen) / (1 - d.bad));
+    // Recovery: "back at the baseline" against "still at the degraded level", where the degraded level
+    // is the mean since the alarm (one pseudo-value at the alternative that fired), known before x is
+    // seen. Tracking the level keeps a variant that is better than what fired but still worse than
+    // its baseline from looking recovered; a plug-in fixed beforehand keeps the test a supermartingale.
+    const bad = Math.min(d.bad, Math.max(d.floorBad, (d.postSum + d.bad) / (d.postN + 1)));
+    const r = d.rec + x * Math.log(d.frozen / bad) + (1 - x) * Math.log((1 - d.frozen) / (1 - bad));
     d.rec = r > 0 ? r : 0;
+    d.postN++;
+    d.postSum += x;
     return false;
   }
   const bank = d.bank;
@@ -177,6 +189,9 @@ export function riseAcknowledge(d: RiseDetector, runIndex: number): void {
   // Recovery is tested against the alternative that fired, the smallest change the evidence showed:
   // a degraded level estimated too high would let a still-degraded variant look recovered.
   d.bad = bank.p1[j]!;
+  d.floorBad = bank.p1[0]!;
+  d.postN = 0;
+  d.postSum = 0;
   d.rec = 0;
   d.recH = bank.h[j]!;
   d.fired = -1;

@@ -4,6 +4,9 @@ import { createArm, detectorsOf, type ArmState } from './arm.js';
 import type { ControllerConfig } from './config.js';
 import { BANK_ODDS, type Calibration } from './cusum.js';
 import type { Decision } from './decision.js';
+import type { ArmSample } from './arm.js';
+import type { ControllerAction } from './decide.js';
+import type { WindowSample } from './windows.js';
 import type { Validation } from './validation.js';
 import { sliceCount } from './validation.js';
 import { createRunWindow, type RunWindow } from './windows.js';
@@ -70,6 +73,9 @@ export interface ControllerState {
   steeringVersion: number;
   controls: (Steering | null)[];
   controlsVersion: number;
+  /** Scratch space of the hot path: the sample of the trial being learnt, and the result with no action. */
+  readonly sample: ArmSample & WindowSample;
+  readonly quiet: { state: ControllerState; actions: readonly ControllerAction[] };
 }
 
 /** CUSUMs watching one variant: each rise detector is a bank of BANK_ODDS.length members. */
@@ -91,7 +97,7 @@ export function createController(init: ControllerInit): ControllerState {
   const d = config.detectors;
   const windows = [d.starvation?.window ?? 1, (d.thrashing && d.thrashing.allocation ? d.thrashing.allocation.window : 1)];
   const slices = config.validation ? sliceCount(config.validation.controlShare) : 0;
-  return {
+  const state: ControllerState = {
     config, seed: init.seed, steerable: init.steerable, arms,
     minShare: d.starvation ? (d.starvation.minShare ?? init.policyMinShare ?? 0) : 0,
     calibration: { observations: config.horizon, streams: streamsPerVariant(config, init.variants.some((v) => v.retries > 0)), alpha: config.falseAlarm },
@@ -102,7 +108,11 @@ export function createController(init: ControllerInit): ControllerState {
     allocation: createAllocationWatch(arms.length, windows),
     run: createRunWindow(),
     version: 0, steering: null, steeringVersion: -1, controls: new Array<Steering | null>(slices).fill(null), controlsVersion: -1,
+    sample: { time: 0, error: false, errorKind: null, score: null, reward: 0, latencyMs: 0, cost: 0, retries: 0 },
+    quiet: { state: null as unknown as ControllerState, actions: Object.freeze([]) as readonly ControllerAction[] },
   };
+  (state.quiet as { state: ControllerState }).state = state;
+  return state;
 }
 
 /** Arms whose breaker is not closed (out of rotation or being probed). */

@@ -14,20 +14,16 @@ export interface Ewma {
   weight: number;
 }
 
-function push(e: Ewma, decay: number, x: number): void {
-  e.sum = e.sum * decay + x;
-  e.weight = e.weight * decay + 1;
-}
-
 /** The mean of an EWMA, or null before any value. */
 export function meanOf(e: Ewma): number | null {
   return e.weight > 0 ? e.sum / e.weight : null;
 }
 
-const ewma = (): Ewma => ({ sum: 0, weight: 0 });
+/** Slots of a variant's weighted sums in its one typed array (one array: this runs for every trial). */
+const W = { errSum: 0, scoreSum: 1, scoreW: 2, rewardSum: 3, longSum: 4, costSum: 5, retrySum: 6, weight: 7, longWeight: 8 } as const;
 
 /**
- * One variant's metric windows: totals since the start, and exponentially weighted windows (half-life
+ * One variant's metric windows: totals since the start, and exponentially weighted sums (half-life
  * 200 trials of the variant; 2,000 for the long reward mean that the trend compares against).
  */
 export interface VariantWindow {
@@ -36,12 +32,7 @@ export interface VariantWindow {
   errorsByKind: Record<string, number>;
   retries: number;
   cost: number;
-  errorRate: Ewma;
-  score: Ewma;
-  reward: Ewma;
-  rewardLong: Ewma;
-  costPerTrial: Ewma;
-  retryRate: Ewma;
+  sums: Float64Array;
   latency: LogHistogram;
 }
 
@@ -58,15 +49,12 @@ export interface RunWindow {
 
 /** @example const w = createVariantWindow(); */
 export function createVariantWindow(): VariantWindow {
-  return {
-    trials: 0, errors: 0, errorsByKind: {}, retries: 0, cost: 0, errorRate: ewma(), score: ewma(), reward: ewma(), rewardLong: ewma(),
-    costPerTrial: ewma(), retryRate: ewma(), latency: createLogHistogram(0.01, 1e7, SHORT),
-  };
+  return { trials: 0, errors: 0, errorsByKind: {}, retries: 0, cost: 0, sums: new Float64Array(9), latency: createLogHistogram(0.01, 1e7, SHORT) };
 }
 
 /** @example const r = createRunWindow(); */
 export function createRunWindow(): RunWindow {
-  return { trials: 0, errors: 0, reward: ewma(), rewardLong: ewma(), times: new Float64Array(TIMES), timesHead: 0, timesCount: 0 };
+  return { trials: 0, errors: 0, reward: { sum: 0, weight: 0 }, rewardLong: { sum: 0, weight: 0 }, times: new Float64Array(TIMES), timesHead: 0, timesCount: 0 };
 }
 
 /** What the windows learn from one finished trial. */
@@ -86,7 +74,18 @@ export function addSample(w: VariantWindow, run: RunWindow, s: WindowSample): vo
   w.trials++;
   w.cost += s.cost;
   w.retries += s.retries;
-  push(w.errorRate, SHORT_DECAY, s.error ? 1 : 0);
+  const v = w.sums;
+  v[W.errSum] = v[W.errSum]! * SHORT_DECAY + (s.error ? 1 : 0);
+  v[W.rewardSum] = v[W.rewardSum]! * SHORT_DECAY + s.reward;
+  v[W.costSum] = v[W.costSum]! * SHORT_DECAY + s.cost;
+  v[W.retrySum] = v[W.retrySum]! * SHORT_DECAY + s.retries;
+  v[W.weight] = v[W.weight]! * SHORT_DECAY + 1;
+  v[W.longSum] = v[W.longSum]! * LONG_DECAY + s.reward;
+  v[W.longWeight] = v[W.longWeight]! * LONG_DECAY + 1;
+  if (s.score !== null) {
+    v[W.scoreSum] = v[W.scoreSum]! * SHORT_DECAY + s.score;
+    v[W.scoreW] = v[W.scoreW]! * SHORT_DECAY + 1;
+  }
   if (s.error) {
     w.errors++;
     const kind = s.errorKind ?? 'unknown';
@@ -94,15 +93,12 @@ export function addSample(w: VariantWindow, run: RunWindow, s: WindowSample): vo
   } else {
     addValue(w.latency, s.latencyMs);
   }
-  if (s.score !== null) push(w.score, SHORT_DECAY, s.score);
-  push(w.reward, SHORT_DECAY, s.reward);
-  push(w.rewardLong, LONG_DECAY, s.reward);
-  push(w.costPerTrial, SHORT_DECAY, s.cost);
-  push(w.retryRate, SHORT_DECAY, s.retries);
   run.trials++;
   if (s.error) run.errors++;
-  push(run.reward, SHORT_DECAY, s.reward);
-  push(run.rewardLong, LONG_DECAY, s.reward);
+  run.reward.sum = run.reward.sum * SHORT_DECAY + s.reward;
+  run.reward.weight = run.reward.weight * SHORT_DECAY + 1;
+  run.rewardLong.sum = run.rewardLong.sum * LONG_DECAY + s.reward;
+  run.rewardLong.weight = run.rewardLong.weight * LONG_DECAY + 1;
   run.times[run.timesHead] = s.time;
   run.timesHead = (run.timesHead + 1) % TIMES;
   if (run.timesCount < TIMES) run.timesCount++;
@@ -135,12 +131,14 @@ export interface VariantMetrics {
 
 /** @example variantMetrics(window).latencyP95Ms */
 export function variantMetrics(w: VariantWindow): VariantMetrics {
-  const reward = meanOf(w.reward);
-  const long = meanOf(w.rewardLong);
+  const v = w.sums;
+  const mean = (sum: number, weight: number) => (weight > 0 ? sum / weight : null);
+  const reward = mean(v[W.rewardSum]!, v[W.weight]!);
+  const long = mean(v[W.longSum]!, v[W.longWeight]!);
   return {
-    trials: w.trials, errors: w.errors, errorsByKind: { ...w.errorsByKind }, errorRate: meanOf(w.errorRate), meanScore: meanOf(w.score),
-    meanReward: reward, rewardTrend: reward !== null && long !== null ? reward - long : null,
-    latencyP50Ms: quantileOf(w.latency, 0.5), latencyP95Ms: quantileOf(w.latency, 0.95), costPerTrial: meanOf(w.costPerTrial),
-    retriesPerTrial: meanOf(w.retryRate),
+    trials: w.trials, errors: w.errors, errorsByKind: { ...w.errorsByKind }, errorRate: mean(v[W.errSum]!, v[W.weight]!),
+    meanScore: mean(v[W.scoreSum]!, v[W.scoreW]!), meanReward: reward, rewardTrend: reward !== null && long !== null ? reward - long : null,
+    latencyP50Ms: quantileOf(w.latency, 0.5), latencyP95Ms: quantileOf(w.latency, 0.95), costPerTrial: mean(v[W.costSum]!, v[W.weight]!),
+    retriesPerTrial: mean(v[W.retrySum]!, v[W.weight]!),
   };
 }

@@ -65,10 +65,13 @@ export function startControllerShell(o: ControllerShellOptions): ControllerShell
     o.redact,
   );
   const inFlightEscalations = new Set<Promise<void>>();
+  const scratch: Extract<ControllerEvent, { type: 'trial' }> = {
+    type: 'trial', seq: 0, nextSeq: 0, arm: 0, time: 0, status: 'ok', errorKind: null, score: null, reward: 0, latencyMs: 0, cost: 0, attempts: 1,
+  };
   let inFlight = 0;
   let paused = false;
 
-  const perform = (actions: ControllerAction[]): void => {
+  const perform = (actions: readonly ControllerAction[]): void => {
     for (const a of actions) {
       switch (a.type) {
         case 'record':
@@ -128,7 +131,21 @@ export function startControllerShell(o: ControllerShellOptions): ControllerShell
       inFlight--;
       const arm = armOf.get(spec.variantId);
       if (arm === undefined) return;
-      perform(transition(state, trialEvent(spec.seq, o.nextSeq(), arm, outcome, reward(experiment.objective, outcome))).actions);
+      // A scratch event: the core reads it and keeps nothing of it, so the hot path allocates nothing.
+      const e = scratch;
+      e.seq = spec.seq;
+      e.nextSeq = o.nextSeq();
+      e.arm = arm;
+      e.time = outcome.finishedAt;
+      e.status = outcome.status;
+      e.errorKind = outcome.error?.kind ?? null;
+      e.score = outcome.score;
+      e.reward = reward(experiment.objective, outcome);
+      e.latencyMs = outcome.latencyMs;
+      e.cost = outcome.cost;
+      e.attempts = outcome.attempts.length;
+      const { actions } = transition(state, e);
+      if (actions.length) perform(actions);
     },
     async close() {
       clearInterval(timer);
