@@ -101,6 +101,18 @@ const detectorsSchema = z
   .describe(`The detectors: ${DETECTOR_NAMES.join(', ')}.`);
 
 /**
+ * Where escalations go, shared by the controller (`controller.escalate`) and workflows (front matter
+ * `escalate:`): a webhook POSTed as JSON with retries, and/or an argv given the payload on stdin.
+ */
+export const escalationTargetShape = {
+  webhook: z.string().url().optional().describe('POST each escalation here as JSON.'),
+  headers: z.record(z.string(), z.string()).optional().describe('Extra request headers (values may be ${ENV} references).'),
+  command: z.array(z.string()).min(1).optional().describe('Run this argv for each escalation, with the JSON payload on stdin (never through a shell).'),
+  retries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed webhook, with exponential back-off (default 3).'),
+  timeout: durationSchema.prefault('10s').describe('Per attempt (default 10s).'),
+};
+
+/**
  * The `controller:` section of an experiment. Every knob has a default, so `controller: {}` works.
  * Counts are in trials (of the run unless said otherwise), which keeps decisions reproducible at any
  * speed, in simulation and on resume.
@@ -159,11 +171,7 @@ export const controllerSchema = z
       .describe('A periodic reset to the baseline configuration, against configuration drift.'),
     escalate: z
       .strictObject({
-        webhook: z.string().url().optional().describe('POST each escalation here as JSON.'),
-        headers: z.record(z.string(), z.string()).optional().describe('Extra request headers (values may be ${ENV} references).'),
-        command: z.array(z.string()).min(1).optional().describe('Run this argv for each escalation, with the JSON payload on stdin (never through a shell).'),
-        retries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed webhook, with exponential back-off (default 3).'),
-        timeout: durationSchema.prefault('10s').describe('Per attempt (default 10s).'),
+        ...escalationTargetShape,
         on: z
           .array(z.enum(['quarantine', 'restore', 'rollback', 'pause', 'reweight', 'reset']))
           .default(['quarantine', 'rollback', 'pause'])

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { resolveEnv } from '../config/env.js';
 
 /** Where escalations go and how hard to try. Header values are already resolved from `${ENV}`. */
 export interface EscalationTarget {
@@ -8,6 +9,30 @@ export interface EscalationTarget {
   command?: readonly string[];
   retries: number;
   timeoutMs: number;
+}
+
+/** An `escalate:` section as validated (controller or workflow front matter): durations in ms, `${ENV}` in headers. */
+export interface EscalationConfig {
+  webhook?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  command?: readonly string[] | undefined;
+  retries: number;
+  timeout: number;
+}
+
+/**
+ * The target of a validated `escalate:` section, header references resolved in this process.
+ *
+ * @example
+ * const escalate = createEscalator(escalationTarget(config.escalate, process.env), redact);
+ */
+export function escalationTarget(config: EscalationConfig, env: NodeJS.ProcessEnv): EscalationTarget {
+  return {
+    ...(config.webhook ? { webhook: config.webhook } : {}),
+    ...(config.headers ? { headers: resolveEnv(config.headers, env) as Record<string, string> } : {}),
+    ...(config.command ? { command: config.command } : {}),
+    retries: config.retries, timeoutMs: config.timeout,
+  };
 }
 
 /** Version of the escalation payload's JSON shape. */

@@ -1,10 +1,9 @@
-import { resolveEnv } from '../config/env.js';
 import type { Experiment } from '../config/experiment.js';
 import type { ControllerConfig } from '../controller/config.js';
 import { transition, type ControllerEvent } from '../controller/core.js';
 import type { ControllerAction } from '../controller/decide.js';
 import type { Decision } from '../controller/decision.js';
-import { createEscalator, ESCALATION_SCHEMA_VERSION, type EscalationPayload, type Escalator } from '../controller/escalation.js';
+import { createEscalator, escalationTarget, ESCALATION_SCHEMA_VERSION, type EscalationPayload, type Escalator } from '../controller/escalation.js';
 import { controllerMetrics } from '../controller/metrics.js';
 import { createController, type ControllerState } from '../controller/state.js';
 import { steeringFor } from '../controller/steering.js';
@@ -55,15 +54,7 @@ export function startControllerShell(o: ControllerShellOptions): ControllerShell
   const { runId, experiment, config, store, writer } = o;
   const armOf = new Map(experiment.variants.map((v, i) => [v.id, i]));
   const state = rebuildController(store, runId, experiment, config, o.steerable);
-  const escalate = o.escalator ?? createEscalator(
-    {
-      ...(config.escalate.webhook ? { webhook: config.escalate.webhook } : {}),
-      ...(config.escalate.headers ? { headers: resolveEnv(config.escalate.headers, o.env) as Record<string, string> } : {}),
-      ...(config.escalate.command ? { command: config.escalate.command } : {}),
-      retries: config.escalate.retries, timeoutMs: config.escalate.timeout,
-    },
-    o.redact,
-  );
+  const escalate = o.escalator ?? createEscalator(escalationTarget(config.escalate, o.env), o.redact);
   const inFlightEscalations = new Set<Promise<void>>();
   const scratch: Extract<ControllerEvent, { type: 'trial' }> = {
     type: 'trial', seq: 0, nextSeq: 0, arm: 0, time: 0, status: 'ok', errorKind: null, score: null, reward: 0, latencyMs: 0, cost: 0, attempts: 1,
