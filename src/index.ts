@@ -25,3 +25,8 @@ export { createMockAdapter } from './adapters/mock.js';
 export type { ModuleFunction, ModuleCallContext } from './adapters/module.js';
 export type { ScoreFunction } from './scoring/javascript.js';
 export { equals, contains, regex } from './scoring/text.js';
+export { createController, transition, steeringFor, controllerSchema, defaultControllerConfig, createEscalator, summariseDecisions } from './controller/index.js';
+export type { ControllerConfig, ControllerEvent, ControllerAction, ControllerState, Decision, Evidence, Escalator, EscalationPayload, EscalationResult } from './controller/index.js';
+export type { ControllerLog } from './store/controller-log.js';
+export { steer, type Steering } from './policies/steer.js';
+export { cycledTasks, type TaskSource, type TaskPick } from './engine/task-source.js';

@@ -5,6 +5,7 @@ import { EXIT_STATUS, MetaorchError } from '../model/errors.js';
 import { compareCommand } from './commands/compare.js';
 import { orchestratorCommand } from './commands/orchestrator.js';
 import { workerCommand } from './commands/worker.js';
+import { decisionsCommand, undoCommand } from './commands/decisions.js';
 import { exportCommand, reportCommand } from './commands/report.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand(), workerCommand(), workflowCommand()]) {
+  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand(), workerCommand(), workflowCommand(), decisionsCommand(), undoCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -1,3 +1,4 @@
+import type { ControllerConfig } from '../controller/config.js';
 import type { Task } from '../model/task.js';
 import type { ExecutorConfig } from './executor.js';
 import type { Budget, Cost, Objective, StopRule } from './schema.js';
@@ -31,7 +32,7 @@ export interface Experiment {
   name: string;
   description?: string;
   /** `workflow`: a Markdown workflow's run (its trials are agent calls of steps; see src/workflows). */
-  mode: 'grid' | 'adaptive' | 'workflow';
+  mode: 'grid' | 'adaptive' | 'continuous' | 'workflow';
   seed: number;
   repeats: number;
   concurrency: number;
@@ -48,6 +49,11 @@ export interface Experiment {
   snapshotEvery: number;
   /** Where trials run; absent means inline (in the run process). */
   executor?: ExecutorConfig;
+  /**
+   * The meta-controller's settings, validated with every default filled in (durations in ms): stored
+   * with the run as is and never parsed again. Absent when the controller is off.
+   */
+  controller?: ControllerConfig;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   tasks: Task[];

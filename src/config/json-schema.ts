@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { allAdapters } from '../adapters/registry.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { EXECUTOR_SCHEMAS, executorTypes } from './executor.js';
+import { controllerSchema } from '../controller/config.js';
 import { experimentShape, variantCommonShape } from './schema.js';
 
 /**
@@ -32,6 +33,7 @@ export function experimentJsonSchema(): Record<string, unknown> {
     variants: z.union([z.string().describe('A folder of variant files'), z.array(variant)]),
     scorers: z.array(scorer).optional(),
     executor: executor.optional().describe(experimentShape.executor.description ?? ''),
+    controller: controllerSchema.optional(),
   });
   return {
     ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),

@@ -8,6 +8,7 @@ import { FileReadError, readRegularFile } from '../model/files.js';
 import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import { createRedactor } from '../model/redact.js';
 import type { Task } from '../model/task.js';
+import { parseControllerConfig } from '../controller/config.js';
 import { createPolicy, policyConfigSchema, type PolicyConfig } from '../policies/index.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { readDataset } from '../tasks/load.js';
@@ -99,6 +100,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const tasks = loadTasks(head, baseDir, list, env);
   const scorers = await loadScorers(head, tasks, baseDir, list, checkEnvOf);
   const policy = checkAdaptive(head, variants.length, list);
+  const controller = head.controller === undefined ? undefined : checkController(head.controller, list);
   checkTemplates(head, variants, tasks, list.at.bind(list));
   checkGridSize(head, variants.length, tasks.length, list);
   checkEnv(remote ? withoutWorkerSecrets(doc.value) : doc.value, list, env);
@@ -127,6 +129,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (policy) experiment.policy = policy;
   if (head.stop) experiment.stop = head.stop;
   if (executor) experiment.executor = executor;
+  if (controller) experiment.controller = controller;
   return experiment;
 }
 
@@ -165,20 +168,26 @@ function withStandIns(config: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEn
 }
 
 /**
- * Adaptive settings: a known policy with valid options (defaulting to top-two when a confidence is
- * asked, since plain Thompson sampling stops exploring the runner-up), and something that ends the run.
+ * Adaptive and continuous settings: a known policy with valid options (an adaptive run defaults to
+ * top-two when a confidence is asked, since plain Thompson sampling stops exploring the runner-up; a
+ * continuous run to Thompson sampling with discounting, since it runs long enough for rewards to
+ * drift), and, for an adaptive run, something that ends it.
  */
 function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
-  if (head.mode !== 'adaptive') {
+  if (head.mode === 'grid') {
     for (const key of ['policy', 'stop'] as const) {
-      if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive (this experiment is mode: ${head.mode})`);
+      if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive or continuous (this experiment is mode: grid)`);
     }
     return undefined;
   }
-  if (head.stop === undefined && !head.budget?.trials && !head.budget?.cost && head.budget?.time === undefined) {
+  if (head.mode === 'continuous' && head.stop !== undefined) {
+    list.at(['stop'], "a continuous run has no confidence stop: it runs until stopped or until a budget is spent (use mode: adaptive to stop on confidence)");
+  }
+  if (head.mode === 'adaptive' && head.stop === undefined && !head.budget?.trials && !head.budget?.cost && head.budget?.time === undefined) {
     list.at(['mode'], 'an adaptive run needs an end: a budget (trials, cost or time) or stop: { confidence }');
   }
-  const config = head.policy ?? { name: head.stop ? 'top-two' : 'thompson' };
+  const fallback = head.mode === 'continuous' ? { name: 'thompson', discount: 0.999 } : { name: head.stop ? 'top-two' : 'thompson' };
+  const config = head.policy ?? fallback;
   const parsed = policyConfigSchema.safeParse(config);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) list.at(['policy', ...(issue.path as Path)], describeIssue(issue));
@@ -202,11 +211,15 @@ function checkGridSize(head: ExperimentHead, variantCount: number, taskCount: nu
   }
 }
 
+/** The `controller:` section, with its defaults; problems are reported at their path inside it. */
+function checkController(raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
+  const { config, issues } = parseControllerConfig(raw);
+  for (const issue of issues) list.at(['controller', ...issue.path], issue.message);
+  return config;
+}
+
 function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; keys?: string[] }): string {
   if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  if (issue.path[0] === 'mode' && issue.code === 'invalid_value') {
-    return `${issue.message} ('continuous' mode is not implemented yet)`;
-  }
   return issue.message;
 }
 

@@ -89,7 +89,7 @@ async function callOnce(variant: VariantRuntime, input: CallInput, cancel: Abort
   try {
     const release = await variant.limiter.acquire(controller.signal);
     try {
-      const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt };
+      const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt, seq: input.spec.seq };
       const call = variant.adapter.call(input.system !== undefined ? { ...request, system: input.system } : request);
       return await Promise.race([call, stopped]);
     } finally {

@@ -7,13 +7,15 @@ import { LEASE_MS, newOwner, type RunOwner } from '../store/claim.js';
 import type { RunStatus } from '../store/records.js';
 import type { RunPatch, Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
-import { adaptiveScheduler } from './adaptive.js';
+import { adaptiveScheduler, type AdaptiveScheduler } from './adaptive.js';
+import { startControllerShell, type ControllerShell } from './controller-shell.js';
 import { gridScheduler } from './grid.js';
 import { reward } from './objective.js';
 import { asStoreFailure, claimForResume, guardProcessExit, keepClaim } from './ownership.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
 import type { BackoffOptions } from './retry.js';
+import type { Steering } from '../policies/steer.js';
 import type { Executor, ExecutorFactory, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
@@ -32,6 +34,8 @@ export interface RunOptions {
   owner?: RunOwner;
   /** How long the run's claim lasts without a heartbeat (default 60 s); renewed every sixth of it. */
   leaseMs?: number;
+  /** The controller's clock (stall check, command poll, metrics snapshot), default 1 s. */
+  controllerClockMs?: number;
 }
 
 export interface RunResult {
@@ -175,6 +179,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
   let observers: RunObserver[] = options.observers ?? [];
   let stopReason: StopReason = 'interrupted';
   let loopError: unknown = null;
+  let controller: ControllerShell | null = null;
   try {
     const sink = (writer = store.trialWriter(runId, { owner: owner.token, onError: failStore }));
     const prior = store.runTotals(runId);
@@ -190,20 +195,35 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
         if (outcome.status === 'error') errors++;
       },
     };
-    observers = [recorder, budget.observer, ...observers];
-    const scheduler = createScheduler(store, runId, experiment, sink);
+    const scheduler = createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq));
+    if (experiment.controller) {
+      controller = startControllerShell({
+        runId, experiment, config: experiment.controller, store, writer: sink, env: options.env ?? process.env, redact: x.redact,
+        steerable: experiment.mode !== 'grid',
+        nextSeq: () => ('nextSeq' in scheduler ? (scheduler as AdaptiveScheduler).nextSeq : 0),
+        ...(options.controllerClockMs ? { clockMs: options.controllerClockMs } : {}),
+      });
+    }
+    const shell = controller;
+    observers = [recorder, budget.observer, ...(shell ? [shell] : []), ...observers];
+    const shouldStop = shell ? () => shell.shouldStop() ?? budget.shouldStop() : budget.shouldStop;
     for (const obs of observers) {
       obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed: x.resumed });
     }
     stopReason = await runLoop({
       scheduler, executor, concurrency: experiment.concurrency, observers,
-      shouldStop: budget.shouldStop, stop: x.stop, cancel: x.cancel,
+      shouldStop, stop: x.stop, cancel: x.cancel,
     });
     if ('decision' in scheduler && scheduler.decision) sink.event('decision', { kind: 'stop', ...scheduler.decision });
   } catch (error) {
     loopError = error;
   } finally {
     await executor.close().catch(() => undefined);
+  }
+  try {
+    await controller?.close();
+  } catch (error) {
+    loopError ??= error;
   }
   try {
     writer?.close();
@@ -224,7 +244,9 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
     throw error;
   }
-  const status: RunStatus = x.storeFailure() !== null || stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
+  // A run the controller paused is resumable, like an interrupted one.
+  const resumable = x.storeFailure() !== null || stopReason === 'interrupted' || stopReason === 'paused';
+  const status: RunStatus = resumable ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
   const executorError = x.failure.error ? x.redact(x.failure.error.message) : undefined;
   if (x.storeFailure() === null) end({ status, stopReason, ...(executorError ? { error: executorError } : {}) });
   if (x.storeFailure() !== null) {
@@ -258,19 +280,24 @@ function redactError(error: unknown, redact: (text: string) => string): unknown 
   return error;
 }
 
-/** Grid: the deterministic plan minus what finished. Adaptive: the policy, rebuilt from what finished. */
-function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink): Scheduler {
-  if (experiment.mode === 'adaptive') {
-    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot));
+/**
+ * Grid: the deterministic plan minus what finished. Adaptive and continuous: the policy, rebuilt from
+ * what finished; a continuous run is an adaptive one with no confidence stop that cycles its task
+ * source until it is stopped or a budget is spent.
+ */
+function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering): Scheduler {
+  if (experiment.mode === 'adaptive' || experiment.mode === 'continuous') {
+    const control = experiment.controller ? { steering } : undefined;
+    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), undefined, control);
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
   const bitmap = store.finishedBitmap(runId, planned);
   return gridScheduler(runId, experiment, (seq) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0);
 }
 
-/** Trials a run will have: the grid's size, or an adaptive run's trial budget (null when open). */
+/** Trials a run will have: the grid's size, or an adaptive or continuous run's trial budget (null when open). */
 export function plannedTrials(experiment: Experiment): number | null {
-  if (experiment.mode === 'adaptive') return experiment.budget.trials ?? null;
+  if (experiment.mode !== 'grid') return experiment.budget.trials ?? null;
   return experiment.variants.length * experiment.tasks.length * experiment.repeats;
 }
 

@@ -56,7 +56,7 @@ export interface RunStartInfo {
   resumed: boolean;
 }
 
-export type StopReason = 'done' | 'confident' | 'interrupted' | 'budget:trials' | 'budget:cost' | 'budget:time';
+export type StopReason = 'done' | 'confident' | 'interrupted' | 'paused' | 'budget:trials' | 'budget:cost' | 'budget:time';
 
 export interface RunEndInfo {
   runId: string;

@@ -2,6 +2,7 @@ import { meanInterval, quantile, wilsonInterval } from '../stats/index.js';
 import type { RunData } from '../store/records.js';
 import { VariantAccumulator } from './accumulate.js';
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
+import { summariseDecisions, type DecisionSummary } from './decisions.js';
 import { leaderCheck, runnerUpOf, type LeaderCheck } from './leader.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -69,6 +70,8 @@ export interface RunReport {
   leader: LeaderCheck | null;
   /** Adaptive runs: the policy, and the reward lost against always choosing the final best variant. */
   allocation: { policy: string; regret: number; stoppedConfident: boolean } | null;
+  /** The controller's decisions: how many of each kind, and what share of the validated ones helped, did nothing or did harm. */
+  controller?: DecisionSummary | null;
   /** Which kind of interval each column shows, so nobody reads a fixed-n interval as anytime-valid. */
   intervals: { meanScore: string; passRate: string; leader: string };
 }
@@ -101,7 +104,7 @@ export function computeReport(data: RunData): RunReport {
   const variants = [...accs].map(([id, a], i) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest?.[i] ?? null));
   const { run } = data;
   const best = pickBest(variants);
-  const allocation = data.experiment.mode === 'adaptive'
+  const allocation = data.experiment.mode !== 'grid'
     ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {
@@ -119,6 +122,7 @@ export function computeReport(data: RunData): RunReport {
     best,
     leader: leaderOf(best?.id ?? null, variants, accs),
     allocation,
+    controller: data.experiment.controller ? summariseDecisions(data.decisions?.() ?? []) : null,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
       passRate: 'Wilson score interval, 95%',

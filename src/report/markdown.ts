@@ -14,6 +14,14 @@ export function reportMarkdown(r: RunReport): string {
   lines.push(`**Status:** ${run.status}${run.stopReason && run.stopReason !== 'done' ? ` (${run.stopReason})` : ''} · ` +
     `**mode:** ${run.mode} · **seed:** ${run.seed} · **trials:** ${fmt.int(run.finished)}${run.planned ? ` of ${fmt.int(run.planned)}` : ''} · ` +
     `**errors:** ${fmt.int(run.errors)} · **cost:** ${fmt.usd(run.costTotal)}`, '');
+  if (r.controller) {
+    const c = r.controller;
+    const v = c.validation;
+    const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
+    lines.push(`**Controller:** ${c.total} decision(s)${c.total ? ` (${Object.entries(c.byKind).map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}; ` +
+      `validated changes: ${v.beneficial} beneficial (${pct(v.shares.beneficial)}), ${v.neutral} neutral (${pct(v.shares.neutral)}), ${v.harmful} harmful (${pct(v.shares.harmful)})` +
+      `${v.pending ? `, ${v.pending} still under test` : ''}. Details: \`metaorch decisions ${r.run.id}\`.`, '');
+  }
   if (r.allocation) {
     lines.push(`**Allocation:** policy \`${r.allocation.policy}\`${r.allocation.stoppedConfident ? ', stopped once the best variant was identified with the asked confidence' : ''}; ` +
       `estimated regret ${r.allocation.regret.toFixed(1)} (reward lost against always choosing the final best variant).`, '');

@@ -3,6 +3,7 @@ import type { WorkflowView } from '../workflows/view.js';
 import type { VariantReport } from '../report/compute.js';
 import type { LeaderCheck } from '../report/leader.js';
 import type { RunComparison } from '../compare/types.js';
+import type { DecisionSummary } from '../report/decisions.js';
 
 export type { LeaderCheck };
 /**
@@ -206,17 +207,29 @@ export interface EventsResponse {
 }
 
 export interface Decision {
+  /** The decision's id for controller decisions, the event's seq for a stopping decision. */
   seq: number;
   ts: number;
   kind: string;
   summary: string;
+  /** The whole record: for a controller decision, its evidence, change, validation and delivery. */
   data: unknown;
+  /** Controller decisions only: */
+  id?: number;
+  /** Finished trials of the run when it was taken: its place on the charts' axis. */
+  atTrial?: number;
+  target?: string;
+  source?: string;
+  validation?: string;
+  undoneBy?: number | null;
 }
 
 export interface DecisionsResponse {
   decisions: Decision[];
   /** Says where decisions come from, or why there are none. */
   note: string;
+  /** Counts by kind and the validated share (runs with a controller). */
+  summary?: DecisionSummary | null;
 }
 
 export interface LogLine {

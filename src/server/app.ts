@@ -17,6 +17,7 @@ import type { EventHub } from './event-hub.js';
 import type { RunLauncher } from './launcher.js';
 import type { ProcessesResponse } from './api-types.js';
 import type { LiveRuns } from './live.js';
+import { prometheusText } from './metrics.js';
 import { listExperimentFiles, resolveProjectFile, writePastedExperiment } from './project-files.js';
 import { allRunRecords, decisions, eventsAfter, getRunRecord, trialDetail, trialPage, type TrialFilter } from './queries.js';
 import { hasToken, hostGuard, requireToken, securityHeaders } from './security.js';
@@ -169,6 +170,10 @@ export function createApp(ctx: AppContext): Hono {
   app.get('/api/compare', async (c) => c.json(await compareResponse(ctx, c.req.query('base') ?? '', c.req.query('cand') ?? '', c.req.query('metrics'))));
 
   app.get('/api/stream', streamRoute(ctx.hub));
+
+  app.get('/metrics', (c) =>
+    c.body(prometheusText(ctx.db, ctx.store.controller, c.req.query('run') || undefined), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
 
   // Everything below needs the token: it reads project files, runs user code (validation loads
   // variant modules), or starts and stops processes.

@@ -79,6 +79,8 @@ export interface RunData {
   experiment: Omit<Experiment, 'tasks'>;
   tasks(): Task[];
   trials(): Iterable<TrialRecord>;
+  /** The controller's decision log, when the source has one (the store does; old exports do not). */
+  decisions?(): DecisionRecord[];
 }
 
 /** A finished trial as the policy needs it, in the order it finished. */
@@ -119,4 +121,60 @@ export interface WorkflowTrial {
   status: TrialOutcome['status'];
   score: number | null;
   reward: number | null;
+}
+
+/**
+ * A controller decision as the decision log stores it. The controller's `Decision` fills it; the
+ * store keeps `evidence`, `change` and `validation` as JSON without reading them.
+ */
+export interface DecisionRecord {
+  id: number;
+  kind: string;
+  target: string;
+  reason: string;
+  detector: string | null;
+  evidence: unknown;
+  change: unknown;
+  /** Finished trials of the run when it was taken, and the time of the event that led to it. */
+  atTrial: number;
+  time: number;
+  fromSeq: number;
+  /** At least the status (pending, beneficial, neutral, harmful, not-applicable, cancelled); the test's numbers beside it. */
+  validation: { status: string };
+  undoes: number | null;
+  undoneBy: number | null;
+  source: string;
+  escalate: boolean;
+  /** What became of the escalation (webhook, command), once known. */
+  delivery?: unknown;
+  recordedAt?: number;
+}
+
+/** A command a person sent the controller (`metaorch undo`), and what became of it. */
+export interface ControllerCommand {
+  id: number;
+  kind: 'undo';
+  decision: number;
+  reason: string;
+  requestedAt: number;
+  doneAt: number | null;
+  /** Finished trials of the run when it was applied (where replay applies it again). */
+  atTrial: number | null;
+  /** 'applied: decision N', or why it was refused. */
+  result: string | null;
+}
+
+/** A finished trial as the controller replays it on resume, in the order trials finished. */
+export interface ControllerTrial {
+  seq: number;
+  variantId: string;
+  status: TrialOutcome['status'];
+  errorKind: string | null;
+  score: number | null;
+  reward: number | null;
+  latencyMs: number;
+  /** Null when the adapter did not report it. */
+  cost: number | null;
+  attempts: number;
+  finishedAt: number;
 }

@@ -5,6 +5,7 @@ import type { Experiment } from '../config/experiment.js';
 import { DiskFullError, isDiskFull, MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
+import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
 import { migrate } from './migrations.js';
 import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord, WorkflowTrial } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
@@ -46,7 +47,13 @@ function enableWal(db: Database.Database): void {
  * store.listRuns();
  */
 export class SqliteStore implements Store {
+  private log: ControllerLog | undefined;
   private constructor(readonly db: Database.Database, readonly path: string) {}
+
+  /** The controller's decision log, commands and replay history (tables from migration 3). */
+  get controller(): ControllerLog {
+    return (this.log ??= sqliteControllerLog(this.db, (runId, type, data) => this.appendEvent(runId, type, data)));
+  }
 
   static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
     try {

@@ -2,6 +2,7 @@ import type { Experiment } from '../config/experiment.js';
 import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { ClaimOptions, ClaimResult, RunOwner } from './claim.js';
+import type { ControllerLog } from './controller-log.js';
 import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord, WorkflowTrial } from './records.js';
 
 export type { ClaimOptions, ClaimResult, RunHolder, RunOwner } from './claim.js';
@@ -94,5 +95,7 @@ export interface Store {
   eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
   /** A batched writer of the run's trials; a function is taken as `onFlush` (older callers). */
   trialWriter(runId: string, options?: TrialWriterOptions | ((seqs: number[]) => void)): TrialSink;
+  /** The controller's decision log, commands and replay history. */
+  readonly controller: ControllerLog;
   close(): void;
 }

@@ -93,6 +93,7 @@ export function compileWorkflow(file: string, options: CompileOptions = {}): Wor
     phases: built.phases,
     steps: built.steps,
     producers,
+    escalate: head.value.escalate ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/schema.js';
+import { escalationTargetShape } from '../controller/config.js';
 
 const NAME = /^[A-Za-z_][\w-]*$/;
 const nameRule = 'expected a name of letters, digits, _ and - (starting with a letter or _)';
@@ -58,6 +59,10 @@ export const frontMatterSchema = z.strictObject({
     .refine((r) => Object.keys(r).length > 0, 'expected at least one runtime')
     .describe('The runtimes steps may use, by id: any variant (openai, anthropic, mock, module, exec) or a CLI-agent preset.'),
   defaults: defaultsSchema.prefault({}),
+  escalate: z
+    .strictObject(escalationTargetShape)
+    .optional()
+    .describe("Where antipatterns (thrashing, deadlock, excessive rework) are escalated besides the run's decision log, as the controller does: a webhook and/or a command."),
   knowledge: z
     .union([z.array(z.string()), z.record(z.string().regex(NAME, nameRule), z.string())])
     .optional()

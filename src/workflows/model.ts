@@ -3,6 +3,7 @@
  * Markdown and what the step machine executes. Plain data, stored in the run's state, so a resumed
  * workflow runs what was validated, not a file that may have changed since.
  */
+import type { EscalationConfig } from '../controller/escalation.js';
 import type { VariantSpec } from '../config/experiment.js';
 
 /** Kinds of step a document can hold. `parallel` and `for-each` are groups of steps. */
@@ -183,4 +184,6 @@ export interface WorkflowPlan {
   steps: Record<string, StepNode>;
   /** Output name -> the step producing it. */
   producers: Record<string, string>;
+  /** Where escalations go besides the decision log (front matter `escalate:`); absent in plans stored before it existed. */
+  escalate?: EscalationConfig | null;
 }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +204,63 @@ runtimes:
     expect(state.status).toBe('completed');
     expect(state.instances['sign-off']!.approval).toMatchObject({ decision: 'approve', note: 'fine' });
     store.close();
+  });
+
+  it('escalates an approval waiting past its timeout through the decision log and the front matter\'s webhook', async () => {
+    const received: unknown[] = [];
+    let failFirst = true;
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        // The first delivery fails: the escalator retries, as the controller's does.
+        if (failFirst) {
+          failFirst = false;
+          res.writeHead(503).end();
+          return;
+        }
+        received.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const port = (hook.address() as AddressInfo).port;
+    try {
+      const doc = file('deadlock.md', `---
+name: deadlock
+runtimes:
+  writer: { adapter: mock, reply: "text" }
+escalate: { webhook: "http://127.0.0.1:${port}/hook", retries: 2 }
+---
+
+## Only
+
+### Draft
+- generate: draft
+
+### Sign off
+- approve: draft
+- timeout: 200ms
+`);
+      const db = join(dir, 'deadlock.db');
+      const store = SqliteStore.open(db);
+      const running = startWorkflow(compileWorkflow(doc, { env: {} }), { store, dbPath: db, workdir: join(dir, 'deadlock'), runId: 'deadlock-run', wait: true, ...quiet });
+      const wdir = workflowDir(db, 'deadlock-run');
+      for (let i = 0; i < 300 && !(existsSync(join(wdir, 'state.json')) && loadState(wdir).escalations.length > 0); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(loadState(wdir).escalations.map((e) => e.kind)).toEqual(['deadlock']);
+      answerApproval(loadState(wdir), wdir, 'sign-off', 'approve', 'late but fine', 'test');
+      const { state } = await running;
+      expect(state.status).toBe('completed');
+      const decisions = store.controller.list('deadlock-run');
+      expect(decisions).toHaveLength(1);
+      expect(decisions[0]).toMatchObject({ kind: 'escalate', target: 'sign-off', detector: 'deadlock', source: 'workflow', escalate: true, validation: { status: 'not-applicable' } });
+      expect(decisions[0]!.delivery).toMatchObject({ status: 'sent', webhook: { attempts: 2, status: 204, error: null } });
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ kind: 'meta-orchestrator/escalation', run: { id: 'deadlock-run', name: 'deadlock' }, decision: { id: 1, kind: 'escalate', target: 'sign-off', detector: 'deadlock' } });
+      store.close();
+    } finally {
+      hook.close();
+    }
   });
 
   it('stops on interrupt with the state saved, and resumes without repeating finished steps', async () => {

@@ -90,6 +90,7 @@ export function RunsPage({ route }: { route: Route }) {
           <option value="">Any mode</option>
           <option value="grid">grid</option>
           <option value="adaptive">adaptive</option>
+          <option value="continuous">continuous</option>
         </select>
       </div>
       {error !== null && <ErrorBox error={error} retry={() => void load()} />}

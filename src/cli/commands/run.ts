@@ -15,14 +15,16 @@ import { reportTable } from '../../report/console.js';
 import { storeRunData } from '../../report/run-data.js';
 import { DiskFullError, isDiskFull } from '../../model/errors.js';
 import { writeFileAtomic } from '../../model/files.js';
+import { summariseDecisions } from '../../report/decisions.js';
+import { summaryText } from './decisions.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress } from '../progress.js';
 import { interruptSignals } from '../signals.js';
 
-/** Exit statuses of a run: 0 success, 1 finished but failed (or its executor failed), 130 interrupted (75 disk full: see DiskFullError). */
+/** Exit statuses of a run: 0 success, 1 finished but failed, paused by the controller, or its executor failed; 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
-  if (result.error) return 1;
+  if (result.error || result.stopReason === 'paused') return 1;
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
 
@@ -56,7 +58,10 @@ export function runCommand(): Command {
       const store = SqliteStore.open(db);
       const runId = newRunId();
       const planned = plannedTrials(experiment);
-      const plan = planned === null ? `adaptive, ${experiment.policy?.name ?? 'policy'}` : `${fmt.int(planned)} trials ${experiment.mode === 'adaptive' ? `at most, adaptive (${experiment.policy?.name ?? 'policy'})` : 'planned'}`;
+      const policy = experiment.policy?.name ?? 'policy';
+      const plan = experiment.mode === 'grid' ? `${fmt.int(planned ?? 0)} trials planned`
+        : experiment.mode === 'continuous' ? `continuous (${policy}), until stopped${planned === null ? '' : ` or ${fmt.int(planned)} trials`}`
+          : planned === null ? `adaptive, ${policy}` : `${fmt.int(planned)} trials at most, adaptive (${policy})`;
       const where = experiment.executor && experiment.executor.type !== 'inline' ? `, executor ${describeExecutor(experiment.executor)}` : '';
       console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${where}. Store: ${relativePath(db)}`);
       process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
@@ -125,6 +130,7 @@ async function execute(
     console.log(`\n${reportTable(report)}\n`);
     console.log(summaryLine(result, report.best?.id ?? null));
     if (result.error) console.log(`The run stopped because of its executor: ${result.error}`);
+    if (store.loadExperimentConfig(result.runId).controller) console.log(`${summaryText(summariseDecisions(store.controller.list(result.runId)))} See: metaorch decisions ${result.runId}`);
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
@@ -169,7 +175,7 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
 
 /** `Run X completed: N trials, E errors, best variant: V.` */
 export function summaryLine(r: RunResult, best: string | null): string {
-  const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
+  const what = r.stopReason === 'paused' ? 'PAUSED by the controller (see metaorch decisions)' : r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
   const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
   return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
 }

@@ -15,7 +15,8 @@ import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
 import type { RunStatus, TrialRecord } from '../../store/records.js';
 import type { Store, TrialSink } from '../../store/store.js';
 import { renderBrief } from '../brief.js';
-import { decisionLogEscalation, type EscalationHook } from '../escalation.js';
+import { createEscalator, escalationTarget } from '../../controller/escalation.js';
+import { controllerEscalation, type EscalationHook } from '../escalation.js';
 import { parseList } from '../machine/answers.js';
 import { transition, type MachineAction, type MachineContext, type MachineEvent } from '../machine/index.js';
 import type { WorkflowPlan } from '../model.js';
@@ -69,6 +70,8 @@ export class WorkflowShell {
   private readonly escalation: EscalationHook;
   private readonly queue: MachineEvent[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Escalations being delivered (a webhook's retries): the run waits for them before it returns. */
+  private readonly escalations = new Set<Promise<void>>();
   private readonly never = new AbortController().signal;
   private wake: (() => void) | null = null;
   private processing = false;
@@ -77,7 +80,12 @@ export class WorkflowShell {
     this.state = o.state;
     this.runtime = buildRuntime(o.experiment, o.env);
     this.writer = o.store.trialWriter(o.state.runId);
-    this.escalation = o.escalation ?? decisionLogEscalation((type, data) => this.writer.event(type, data), (line) => o.observer?.onLog?.('warn', line));
+    this.escalation = o.escalation ?? controllerEscalation({
+      store: o.store, runId: o.state.runId, runName: o.plan.name,
+      event: (type, data) => this.writer.event(type, data),
+      say: (line) => o.observer?.onLog?.('warn', line),
+      escalator: o.plan.escalate ? createEscalator(escalationTarget(o.plan.escalate, o.env), this.runtime.redact) : null,
+    });
   }
 
   get current(): WorkflowState {
@@ -106,9 +114,18 @@ export class WorkflowShell {
     } finally {
       this.o.stop?.removeEventListener('abort', onStop);
       await Promise.allSettled([...this.inFlight]);
+      await Promise.allSettled([...this.escalations]);
       this.writer.close();
       await this.runtime.close();
     }
+  }
+
+  private trackEscalation(escalation: void | Promise<void>): void {
+    if (!escalation) return;
+    const p: Promise<void> = escalation
+      .catch((error: unknown) => this.o.observer?.onLog?.('warn', `escalation failed: ${this.runtime.redact(error instanceof Error ? error.message : String(error))}`))
+      .finally(() => this.escalations.delete(p));
+    this.escalations.add(p);
   }
 
   /** Queues an event; it is applied in order, after what is already queued. */
@@ -151,7 +168,7 @@ export class WorkflowShell {
         this.writer.finished(this.spec(a.seq, a.runtime, a.taskIdx, a.repeat, a.seed, a.instance, a.prompt), toTrialOutcome(a), a.reward);
         break;
       case 'escalate':
-        void this.escalation.escalate({ ...a.escalation, runId, at: Date.now() });
+        this.trackEscalation(this.escalation.escalate({ ...a.escalation, runId, at: Date.now() }));
         break;
       case 'vote-decided':
         this.writer.event('vote', { instance: a.instance, step: a.step, latencyMs: a.latencyMs, winner: a.winner, consensus: a.consensus, threshold: a.threshold, ballots: a.ballots });
