@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../model/random.js';
+import { leaksSecret } from '../model/redact.js';
 import { AdapterError } from './errors.js';
 import { buildArgv, createExecAdapter, execOptionsSchema } from './exec.js';
 import type { AdapterRequest } from './types.js';
@@ -126,6 +127,17 @@ describe('exec adapter', () => {
     const err = await failure(adapter.call(request('')));
     expect(err.message).toContain('auth failed for [redacted]');
     expect(err.message).not.toContain('SECRET');
+  });
+
+  it('leaves no piece of a credential in the stderr tail, wherever the 2 KB cut falls in it', async () => {
+    const key = 'tok-Q7x9Zr2mWb4Tn8LkP3vY6hJd';
+    const canary = resolve(import.meta.dirname, '../../test/fixtures/reliability/canary.js');
+    for (let k = 0; k <= key.length; k++) {
+      const adapter = createExecAdapter({ command: ['node', canary, 'stderr-cut', String(k)], env: { API_TOKEN: key } }, ctx);
+      const err = await failure(adapter.call(request('')));
+      expect(err.message).toContain('exited with code 1');
+      expect(leaksSecret(err.message, [key]), `cut at ${k}: ${err.message.slice(-60)}`).toBe(false);
+    }
   });
 
   it('reports death by a signal, a missing program and oversized output', async () => {

@@ -1,6 +1,7 @@
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { checkRegularFile, FileReadError } from '../model/files.js';
 import type { Task } from '../model/task.js';
 import type { TokenUsage } from '../model/trial.js';
 import { AdapterError } from './errors.js';
@@ -61,6 +62,46 @@ export async function loadModuleFunction(file: string, exportName: string): Prom
     throw new AdapterError('client', `${file} has no function export '${exportName}' (it exports: ${names})`, { retryable: false });
   }
   return fn as ModuleFunction;
+}
+
+/** Extensions a user module may have: Node loads JavaScript, tsx loads TypeScript. */
+const MODULE_FILE = /\.(c|m)?(j|t)sx?$/;
+
+/**
+ * Loads a user's module file the way a trial will and checks the export is a function, so a file that
+ * is not loadable JavaScript (or TypeScript) is refused by `validate` instead of failing every trial.
+ * Returns what is wrong (a sentence naming the file), or null. Loading runs the module's top-level
+ * code, as the run would.
+ *
+ * @example
+ * await checkUserFunction('/abs/agent.ts', 'default'); // null, or "cannot load /abs/agent.ts: SyntaxError: ..."
+ */
+export async function checkUserFunction(file: string, exportName: string): Promise<string | null> {
+  try {
+    checkRegularFile(file);
+  } catch (e) {
+    if (!(e instanceof FileReadError)) throw e;
+    return e.message === 'file not found' ? `file not found: ${file}` : `${file}: ${e.message}`;
+  }
+  if (!MODULE_FILE.test(file)) return `${file}: expected a .js, .mjs, .cjs, .ts, .mts or .cts file, got ${basename(file)}`;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importUserModule(file);
+  } catch (e) {
+    return `cannot load ${file}: ${loadProblem(e)}`;
+  }
+  const fn = mod[exportName];
+  if (typeof fn === 'function') return null;
+  const names = Object.keys(mod).join(', ') || 'nothing';
+  return `${file} has no function export '${exportName}' (it exports: ${names})`;
+}
+
+/** The line of a loader error that says what is wrong (esbuild puts it after a "Transform failed" line). */
+function loadProblem(e: unknown): string {
+  const message = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => l.includes('ERROR:')) ?? lines[0] ?? 'unknown error';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }
 
 /**

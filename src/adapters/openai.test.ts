@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRandom } from '../model/random.js';
+import { leaksSecret } from '../model/redact.js';
 import { AdapterError } from './errors.js';
 import { createOpenAIAdapter, openaiOptionsSchema } from './openai.js';
 import type { OpenAIOptions } from './openai.js';
@@ -131,6 +132,25 @@ describe('openai adapter', () => {
     controller.abort(new Error('cancelled'));
     await expect(adapter.call(request('hi', { signal: controller.signal }))).rejects.toThrow('cancelled');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('never quotes a 200 body that is not JSON: a server echoing the key first leaks no piece of it', async () => {
+    const { adapter } = await setup({}, { respond: (req) => ({ raw: `${(req.headers['authorization'] ?? '').slice(7)} rejected` }) });
+    const err = await failure(adapter.call(request('hi')));
+    expect(err).toMatchObject({ kind: 'invalid_output', retryable: false });
+    expect(err.message).toBe('openai: response body is not valid JSON');
+    expect(leaksSecret(JSON.stringify(err.toTrialError()), [KEY])).toBe(false);
+  });
+
+  it('blanks pieces of the key a server echoes in an error, wherever it cut it', async () => {
+    for (const cut of [0, 5, 10, KEY.length - 6]) {
+      const { adapter } = await setup({}, { respond: () => openaiError(401, `key ...${KEY.slice(cut)} is invalid; expected ${KEY.slice(0, cut + 6)}...`, 'invalid_api_key') });
+      const err = await failure(adapter.call(request('hi')));
+      expect(err.message).toContain('is invalid');
+      expect(leaksSecret(err.message, [KEY]), err.message).toBe(false);
+      await server?.close();
+      server = undefined;
+    }
   });
 
   it('maps a malformed JSON body to invalid_output', async () => {

@@ -1,3 +1,4 @@
+import { createRedactor, type Redactor } from '../model/redact.js';
 import { AdapterError, parseRetryAfter } from './errors.js';
 
 /** The SDK error classes an HTTP provider adapter maps from (openai and @anthropic-ai/sdk share the shape). */
@@ -69,8 +70,10 @@ export function toAdapterError(err: unknown, ctx: ProviderErrorContext): Adapter
     return new AdapterError('network', `${ctx.provider}: connection to ${ctx.endpoint} failed: ${why}`, { retryable: true });
   }
   if (err instanceof SyntaxError) {
-    // A 2xx whose body does not parse: retrying a broken server rarely helps and costs money.
-    return invalidOutput(ctx.provider, `response body is not valid JSON (${clean(err.message)})`);
+    // A 2xx whose body does not parse: retrying a broken server rarely helps and costs money. The
+    // parser's message quotes the body's first characters, which may be an echoed key: say where only.
+    const at = /at position (\d+)/.exec(err.message)?.[1];
+    return invalidOutput(ctx.provider, `response body is not valid JSON${at === undefined ? '' : ` (at character ${at})`}`);
   }
   const message = err instanceof Error ? err.message : String(err);
   return new AdapterError('unknown', `${ctx.provider}: ${clean(message)}`, { retryable: false });
@@ -88,19 +91,21 @@ export function invalidOutput(provider: string, what: string): AdapterError {
 }
 
 /**
- * Replaces every occurrence of each secret with `[redacted]`. Secrets shorter than 4 characters are
- * skipped: they cannot be real keys, and blanking single letters would garble every message.
+ * Replaces each secret, and every piece of one of 6 characters or more (a key cut by a tail, or
+ * half-echoed by a server), with `[redacted]`. Secrets shorter than 4 characters are skipped: they
+ * cannot be real keys, and blanking single letters would garble every message.
  *
  * @example
  * redact('bad key sk-123456', ['sk-123456']); // 'bad key [redacted]'
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  return out;
+  let redactor = redactors.get(secrets);
+  if (!redactor) redactors.set(secrets, (redactor = createRedactor(secrets, '[redacted]')));
+  return redactor(text);
 }
+
+/** One redactor per secrets list (an adapter keeps its list for its lifetime). */
+const redactors = new WeakMap<readonly string[], Redactor>();
 
 function truncate(text: string): string {
   return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}...` : text;

@@ -1,3 +1,5 @@
+import { createRedactor as createFragmentRedactor, type Redactor } from '../model/redact.js';
+
 /** `${NAME}` references to environment variables inside config strings. */
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -32,17 +34,14 @@ export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv): T {
 }
 
 /**
- * Replaces every occurrence of the given secret values with `***`. Applied to anything that leaves
- * the process or reaches the store (error messages, outputs, logs).
+ * Blanks every secret value, and every piece of one of 6 characters or more, with `***`. Applied to
+ * anything that leaves the process or reaches the store (outputs, error messages, score reasons).
+ *
+ * @example
+ * createRedactor(['sk-aaaa1111bbbb'])('key tail 1111bbbb'); // 'key tail ***'
  */
-export function createRedactor(secrets: Iterable<string>): (text: string) => string {
-  const values = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  if (values.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const s of values) if (out.includes(s)) out = out.split(s).join('***');
-    return out;
-  };
+export function createRedactor(secrets: Iterable<string>): Redactor {
+  return createFragmentRedactor(secrets, '***');
 }
 
 /** The values of every referenced variable: these are treated as secrets. */

@@ -1,18 +1,42 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-/** `"30s"`, `"5m"`, or a number of seconds; parsed into milliseconds. */
-export const durationSchema = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or a number of seconds, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .describe('A duration: "500ms", "30s", "5m", "1h", or a number of seconds.');
+/**
+ * Most trials one run holds (a grid's variants x tasks x repeats, an adaptive budget): its plan is a
+ * bitmap and every trial a row; far beyond any real experiment, far below what would exhaust memory.
+ */
+export const MAX_TRIALS = 100_000_000;
+
+/**
+ * Longest time a timer can wait: Node's setTimeout overflows past 2^31-1 ms (24.8 days) and then
+ * fires after 1 ms, so a longer timeout would make every attempt time out at once.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Longest run-time budget: a year, as a sanity bound on an active-time sum. */
+const MAX_BUDGET_TIME_MS = 365 * 24 * 3_600_000;
+
+/** A duration no longer than `maxMs`, parsed into milliseconds. */
+function duration(maxMs: number, limit: string) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "5m" or a number of seconds, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      if (ms > maxMs) {
+        ctx.addIssue({ code: 'custom', message: `expected at most ${limit}, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe(`A duration: "500ms", "30s", "5m", "1h", or a number of seconds; at most ${limit}.`);
+}
+
+/** `"30s"`, `"5m"`, or a number of seconds, at most 24 days (what a timer can wait); parsed into milliseconds. */
+export const durationSchema = duration(24 * 24 * 3_600_000, '24 days ("24d")');
 
 export const costSchema = z
   .union([
@@ -37,15 +61,20 @@ export const variantCommonShape = {
   cost: costSchema.optional(),
   timeout: durationSchema.optional().describe('Per-attempt timeout; overrides the experiment timeout.'),
   retries: z.number().int().min(0).max(20).optional().describe('Retries after the first attempt on retryable failures.'),
-  maxConcurrency: z.number().int().positive().optional().describe('Trials of this variant in flight at once.'),
-  rateLimit: z.number().positive().optional().describe('Requests per minute for this variant.'),
+  maxConcurrency: z.number().int().positive().max(10_000).optional().describe('Trials of this variant in flight at once (at most 10,000).'),
+  rateLimit: z
+    .number()
+    .min(0.001)
+    .max(1_000_000_000)
+    .optional()
+    .describe('Requests per minute for this variant (0.001 to 1e9; a wait between requests must fit a timer).'),
 };
 
 export const budgetSchema = z
   .strictObject({
-    trials: z.number().int().positive().optional().describe('Stop scheduling after this many trials.'),
+    trials: z.number().int().positive().max(MAX_TRIALS).optional().describe('Stop scheduling after this many trials (at most 100,000,000).'),
     cost: z.number().positive().optional().describe('Stop scheduling once this many dollars are spent.'),
-    time: durationSchema.optional().describe('Stop scheduling after this much running time.'),
+    time: duration(MAX_BUDGET_TIME_MS, 'a year ("365d")').optional().describe('Stop scheduling after this much running time.'),
   })
   .describe('Limits that stop a run early; what is in flight finishes.');
 
@@ -54,13 +83,16 @@ export const taskSourceSchema = z.union([
   z.array(z.record(z.string(), z.unknown())).describe('Inline tasks: {id?, input?, expected?, metadata?} or flat fields.'),
   z.strictObject({
     file: z.string(),
-    limit: z.number().int().positive().optional().describe('Use only the first N tasks.'),
+    limit: z.number().int().positive().max(MAX_TRIALS).optional().describe('Use only the first N tasks.'),
   }),
 ]);
 
 export const modeSchema = z
-  .enum(['grid', 'adaptive'])
-  .describe("How trials are scheduled: 'grid' runs every variant on every task `repeats` times; 'adaptive' lets a policy spend a budget.");
+  .enum(['grid', 'adaptive', 'continuous'])
+  .describe(
+    "How trials are scheduled: 'grid' runs every variant on every task `repeats` times; 'adaptive' lets a policy spend a budget; " +
+      "'continuous' keeps routing work by a policy until stopped or until a budget is spent.",
+  );
 
 const utilitySchema = z.strictObject({
   weight: z.number().nonnegative().describe('Weight of this term in the reward.'),
@@ -79,7 +111,7 @@ export const objectiveSchema = z
 export const stopSchema = z
   .strictObject({
     confidence: z.number().gt(0.5).lt(1).describe('Stop once the best variant is identified with this confidence (e.g. 0.95).'),
-    minTrials: z.number().int().nonnegative().default(5).describe('Trials per variant before the stopping rule is consulted.'),
+    minTrials: z.number().int().nonnegative().max(MAX_TRIALS).default(5).describe('Trials per variant before the stopping rule is consulted.'),
   })
   .describe('Stopping rule of an adaptive run (besides the budget).');
 
@@ -93,7 +125,7 @@ export const experimentShape = {
   description: z.string().optional(),
   mode: modeSchema.default('grid'),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional().describe('Seed for every random choice; random when absent (and recorded).'),
-  repeats: z.number().int().positive().default(1).describe('Trials per (variant, task) in grid mode.'),
+  repeats: z.number().int().positive().max(1_000_000).default(1).describe('Trials per (variant, task) in grid mode (at most 1,000,000; the grid at most 100,000,000 trials).'),
   concurrency: z.number().int().positive().max(10_000).default(8).describe('Trials in flight at once, across variants.'),
   timeout: durationSchema.prefault('60s').describe('Per-attempt timeout.'),
   retries: z.number().int().min(0).max(20).default(2).describe('Retries after the first attempt (default 2: three attempts).'),
@@ -113,7 +145,16 @@ export const experimentShape = {
   ),
   objective: objectiveSchema.optional(),
   stop: stopSchema.optional(),
-  snapshotEvery: z.number().int().positive().default(100).describe("Record the policy's state every N finished trials (adaptive)."),
+  snapshotEvery: z.number().int().positive().max(MAX_TRIALS).default(100).describe("Record the policy's state every N finished trials (adaptive, continuous)."),
+  executor: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .optional()
+    .describe(
+      "Where trials run: 'inline' (default), { type: pool, workers: 4 } (child processes on this machine), or { type: bullmq, redis: ${REDIS_URL}, queue: NAME } (metaorch worker processes on any machine).",
+    ),
+  controller: z.record(z.string(), z.unknown()).optional().describe(
+    'The meta-controller (adaptive and continuous modes): watches metric windows, reweights, quarantines, validates and rolls back, escalates. `{}` for the defaults; off when absent.',
+  ),
 };
 
 export const experimentHeadSchema = z.strictObject(experimentShape);

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { isAlias, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 
 /**
  * A parsed YAML (or JSON) file that can say where a path inside it was written, so errors point at
@@ -14,11 +14,29 @@ export interface SourceDocument {
 /** @example const doc = parseSource('exp.yaml', text); doc.locate(['variants', 0, 'id']); */
 export function parseSource(file: string, text: string): SourceDocument {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const errors = doc.errors.map((e) => {
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // The parser recurses: a document nested many thousands deep overflows the stack.
+    if (e instanceof RangeError) return failed(file, [{ message: 'the document is nested too deeply to read' }]);
+    throw e;
+  }
+  const errors: SourceDocument['errors'] = doc.errors.map((e) => {
     const pos = e.linePos?.[0];
-    return { message: e.message.split('\n')[0] ?? e.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+    // The composer reports its own stack overflow on deep nesting as an error message.
+    const message = /call stack/i.test(e.message) ? 'the document is nested too deeply to read' : (e.message.split('\n')[0] ?? e.message);
+    return { message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
   });
+  let value: unknown;
+  if (errors.length === 0) {
+    try {
+      // Aliases are expanded here: a billion-laughs document stops at 1,000 alias expansions.
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      errors.push(aliasProblem(doc, lineCounter, e));
+    }
+  }
   const locate = (path: readonly (string | number)[]) => {
     for (let depth = path.length; depth >= 0; depth--) {
       const node = doc.getIn(path.slice(0, depth), true);
@@ -29,7 +47,36 @@ export function parseSource(file: string, text: string): SourceDocument {
     }
     return undefined;
   };
-  return { file, value: errors.length ? undefined : doc.toJS({ maxAliasCount: 1000 }), locate, errors };
+  return { file, value: errors.length ? undefined : value, locate, errors };
+}
+
+function failed(file: string, errors: SourceDocument['errors']): SourceDocument {
+  return { file, value: undefined, locate: () => undefined, errors };
+}
+
+/** Why expanding aliases failed, at the alias to blame: the first that names no anchor, else the first. */
+function aliasProblem(doc: Document, lineCounter: LineCounter, error: unknown): SourceDocument['errors'][number] {
+  let unresolved: { source: string; offset: number } | undefined;
+  let first: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      const offset = node.range?.[0] ?? 0;
+      first ??= offset;
+      if (!unresolved && isAlias(node) && node.resolve(doc) === undefined) {
+        unresolved = { source: node.source, offset };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  if (unresolved) return { message: `alias *${unresolved.source} names no anchor (an anchor &${unresolved.source} must come before it)`, ...at(unresolved.offset) };
+  if (error instanceof RangeError) return { message: 'the document is nested too deeply to read', ...at(first) };
+  return { message: 'aliases expand to too many nodes (more than 1,000 alias uses): is this an alias bomb?', ...at(first) };
 }
 
 /** `variants[2].adapter` from `['variants', 2, 'adapter']`. */

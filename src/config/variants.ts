@@ -19,7 +19,7 @@ export interface FieldIssue {
  * @example
  * const { variant, issues } = validateVariant({ id: 'a', adapter: 'mock', accuracy: 0.8 }, process.env);
  */
-export function validateVariant(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): { variant?: VariantSpec; issues: FieldIssue[] } {
+export function validateVariant(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, baseDir = process.cwd()): { variant?: VariantSpec; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const kind = raw['adapter'];
   if (typeof kind !== 'string') {
@@ -40,6 +40,9 @@ export function validateVariant(raw: Record<string, unknown>, env: NodeJS.Proces
   const c = commonSchema.safeParse(common);
   if (!c.success) issues.push(...c.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message })));
   const o = definition.options.safeParse(resolveEnv(options, env));
+  if (o.success && definition.preflight) {
+    for (const message of definition.preflight(o.data as Record<string, unknown>, env, baseDir)) issues.push({ path: typeof options['bin'] === 'string' ? ['bin'] : ['adapter'], message });
+  }
   if (!o.success) {
     issues.push(
       ...o.error.issues.map((i) => ({

@@ -1,6 +1,8 @@
 import { createRandom, forkSeed, type Random } from '../model/random.js';
-import type { Attempt, TokenUsage, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { Attempt, TrialError, TrialOutcome, TrialSpec, TrialTokens } from '../model/trial.js';
+import { AdapterError } from '../adapters/errors.js';
 import type { AdapterRequest, AdapterResponse } from '../adapters/types.js';
+import { renderPrompt } from '../tasks/template.js';
 import { scoreAll } from '../scoring/combine.js';
 import { sleep } from '../adapters/sleep.js';
 import { AttemptTimeout, classifyError, TrialCancelled } from './classify.js';
@@ -19,8 +21,14 @@ interface Trial {
   system: string | undefined;
   startedAt: number;
   attempts: Attempt[];
-  tokens: TokenUsage;
-  cost: number;
+  /** The successful attempt's tokens and cost (null: not reported); a failed trial's are 0, or null when usage is unknown. */
+  tokens: TrialTokens;
+  cost: number | null;
+  /**
+   * A failed attempt usually costs nothing (a 429, a 5xx); one that may have spent unreported tokens
+   * (a CLI that ran, then failed) makes the trial's usage unknown.
+   */
+  usageUnknown: boolean;
 }
 
 /**
@@ -44,6 +52,7 @@ export function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: AbortSi
   const t: Trial = {
     spec, runtime, variant, cancel, root: null, prompt: variant.render(input),
     system: variant.renderSystem ? variant.renderSystem(input) : undefined, startedAt: Date.now(), attempts: [], tokens: { input: 0, output: 0 }, cost: 0,
+    usageUnknown: false,
   };
   const t0 = performance.now();
   let answer: AdapterResponse | Promise<AdapterResponse>;
@@ -86,17 +95,20 @@ function succeed(t: Trial, response: AdapterResponse, t0: number): TrialOutcome 
   const latencyMs = performance.now() - t0;
   const n = t.attempts.length + 1;
   t.attempts.push({ n, latencyMs });
-  const inputTokens = response.tokens?.input ?? 0;
-  const outputTokens = response.tokens?.output ?? 0;
-  t.tokens.input += inputTokens;
-  t.tokens.output += outputTokens;
-  t.cost += response.cost ?? t.variant.price({ input: inputTokens, output: outputTokens });
+  if (t.usageUnknown) {
+    t.tokens = { input: null, output: null };
+    t.cost = null;
+  } else {
+    t.tokens = { input: response.tokens?.input ?? null, output: response.tokens?.output ?? null };
+    t.cost = response.cost ?? t.variant.price(t.tokens);
+  }
   return finish(t, t.runtime.redact(response.output), latencyMs);
 }
 
 /** A failed attempt `n`: record it, then retry (after a backoff) or give the error outcome. */
 async function afterFailure(t: Trial, n: number, t0: number, error: unknown): Promise<TrialOutcome> {
   if (error instanceof TrialCancelled || t.cancel.aborted) throw new TrialCancelled();
+  if (error instanceof AdapterError && error.usageUnknown) t.usageUnknown = true;
   const classified = classifyError(error, t.runtime.redact);
   const { retryAfterMs, ...trialError } = classified;
   t.attempts.push({ n, latencyMs: performance.now() - t0, error: trialError });
@@ -123,6 +135,10 @@ function rootOf(t: Trial): Random {
 
 function failed(t: Trial, error: TrialError): TrialOutcome {
   const last = t.attempts[t.attempts.length - 1];
+  if (t.usageUnknown) {
+    t.tokens = { input: null, output: null };
+    t.cost = null;
+  }
   return {
     seq: t.spec.seq, status: 'error', prompt: t.prompt, output: null, scores: [], score: null, passed: null, attempts: t.attempts,
     latencyMs: last?.latencyMs ?? 0, tokens: t.tokens, cost: t.cost, error, startedAt: t.startedAt, finishedAt: Date.now(),
@@ -138,6 +154,8 @@ class AttemptRequest implements AdapterRequest {
   readonly task: TrialSpec['task'];
   readonly rng: Random;
   readonly attempt: number;
+  /** The trial's seq (a mock's schedule reads it). */
+  readonly seq: number;
   system?: string;
   private controller: AbortController | null = null;
   /** Why the attempt was stopped (timeout, cancellation), once it was. */
@@ -149,6 +167,7 @@ class AttemptRequest implements AdapterRequest {
     // The first attempt's fork is seeded directly (the same source root.fork(1) would give).
     this.rng = attempt === 1 ? createRandom(forkSeed(t.spec.seed, 1)) : rootOf(t).fork(attempt);
     this.attempt = attempt;
+    this.seq = t.spec.seq;
     if (t.system !== undefined) this.system = t.system;
   }
 
@@ -254,14 +273,31 @@ function finish(t: Trial, output: string, latencyMs: number): TrialOutcome | Pro
   }
   if (scored instanceof Promise) {
     return scored.then(
-      (c) => outcome(t, 'ok', output, latencyMs, c.scores, c.score, c.score >= runtime.threshold, null),
+      (c) => outcome(t, 'ok', output, latencyMs, redactReasons(runtime, c.scores), c.score, c.score >= runtime.threshold, null),
       (error: unknown) => {
         if (t.cancel.aborted) throw new TrialCancelled();
         return scorerFailed(t, output, latencyMs, error);
       },
     );
   }
-  return outcome(t, 'ok', output, latencyMs, scored.scores, scored.score, scored.score >= runtime.threshold, null);
+  return outcome(t, 'ok', output, latencyMs, redactReasons(runtime, scored.scores), scored.score, scored.score >= runtime.threshold, null);
+}
+
+/** A reason may quote what a judge or a user's function saw: the same redaction as the output. */
+function redactReasons(runtime: TrialRuntime, scores: TrialOutcome['scores']): TrialOutcome['scores'] {
+  for (const s of scores) s.reason = runtime.redact(s.reason);
+  return scores;
+}
+
+/**
+ * The prompt a trial sends: the template rendered with the task's input; with no template, the task's
+ * `prompt` field, else its input as JSON. Exported for executors that report a trial they could not run.
+ *
+ * @example
+ * trialPrompt('Capital of {{country}}?', { country: 'France' }); // 'Capital of France?'
+ */
+export function trialPrompt(template: string | undefined, input: Record<string, unknown>): string {
+  return renderPrompt(template, input);
 }
 
 function scorerFailed(t: Trial, output: string, latencyMs: number, error: unknown): TrialOutcome {

@@ -5,7 +5,7 @@ import type { Experiment, VariantSpec } from '../config/experiment.js';
 import { validateVariant } from '../config/variants.js';
 import type { Cost } from '../config/schema.js';
 import { ConfigError } from '../model/errors.js';
-import type { TokenUsage } from '../model/trial.js';
+import type { TrialTokens } from '../model/trial.js';
 import type { WeightedScorer } from '../scoring/combine.js';
 import { findScorer } from '../scoring/registry.js';
 import { compilePrompt, compileTemplate } from '../tasks/template.js';
@@ -24,7 +24,8 @@ export interface VariantRuntime {
   render(input: Record<string, unknown>): string;
   /** The system prompt, when the variant has one. */
   renderSystem?(input: Record<string, unknown>): string;
-  price(tokens: TokenUsage): number;
+  /** Dollars for a call's tokens; null when they cannot be priced (unknown tokens). */
+  price(tokens: TrialTokens): number | null;
 }
 
 /** What running a trial needs, built once per process from a validated experiment. */
@@ -45,8 +46,21 @@ export interface TrialRuntime {
  * const runtime = buildRuntime(experiment, process.env);
  */
 export function buildRuntime(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: BackoffOptions = DEFAULT_BACKOFF): TrialRuntime {
-  const ctx = { baseDir: experiment.baseDir };
   const redact = createRedactor(secretValues([experiment.variants, experiment.scorers], env));
+  try {
+    return assemble(experiment, env, backoff, redact);
+  } catch (error) {
+    // An adapter or scorer refusing its (resolved) options may quote them: blank the secrets.
+    if (error instanceof Error) {
+      error.message = redact(error.message);
+      if (error.stack) error.stack = redact(error.stack);
+    }
+    throw error;
+  }
+}
+
+function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: BackoffOptions, redact: (text: string) => string): TrialRuntime {
+  const ctx = { baseDir: experiment.baseDir };
   const makeAdapter = (spec: { adapter: string; options: Record<string, unknown>; id: string }): Adapter => {
     const definition = findAdapter(spec.adapter);
     if (!definition) throw new ConfigError([{ file: experiment.source, path: `variants.${spec.id}`, message: `unknown adapter '${spec.adapter}'` }]);
@@ -101,9 +115,19 @@ export function buildRuntime(experiment: Experiment, env: NodeJS.ProcessEnv, bac
   };
 }
 
-/** Dollars for a call's tokens: a flat price per call, or per-million-token prices. */
-export function pricer(cost: Cost | undefined): (tokens: TokenUsage) => number {
-  if (cost === undefined) return () => 0;
+/**
+ * Dollars for a call: a flat price per call, or per-million-token prices applied to its tokens.
+ * Unknown tokens make a token price unknown (null); no price configured is free (0) when the tokens
+ * are known, and unknown when they are not.
+ *
+ * @example
+ * pricer({ input: 1, output: 4 })({ input: 1000, output: 500 }); // 0.003
+ */
+export function pricer(cost: Cost | undefined): (tokens: TrialTokens) => number | null {
   if (typeof cost === 'number') return () => cost;
-  return (t) => (t.input * cost.input + t.output * cost.output) / 1e6 + (cost.perCall ?? 0);
+  return (t) => {
+    if (t.input === null || t.output === null) return null;
+    if (cost === undefined) return 0;
+    return (t.input * cost.input + t.output * cost.output) / 1e6 + (cost.perCall ?? 0);
+  };
 }

@@ -18,6 +18,7 @@ export const adaptiveShape = {
     .number()
     .int()
     .min(0)
+    .max(100_000_000)
     .optional()
     .describe('Trials per arm (counting those in flight) before the policy starts adapting.'),
   discount: z
@@ -30,8 +31,9 @@ export const adaptiveShape = {
     .number()
     .int()
     .positive()
+    .max(10_000_000)
     .optional()
-    .describe('For drifting rewards: keep only the last N outcomes over all arms.'),
+    .describe('For drifting rewards: keep only the last N outcomes over all arms (at most 10,000,000).'),
 };
 
 /** The options in `adaptiveShape`, as a type. */

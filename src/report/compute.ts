@@ -1,8 +1,9 @@
 import type { Experiment } from '../config/experiment.js';
 import { wilsonInterval } from '../stats/intervals.js';
-import type { LatencySummary, LeaderCheck, RunData, RunRecord, RunStats, TrialRecord, VariantSums } from '../store/records.js';
+import type { DecisionRecord, LatencySummary, LeaderCheck, RunData, RunRecord, RunStats, TrialRecord, VariantSums } from '../store/records.js';
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
 import { meanFromSums, pickBest, type BestVariant } from './best.js';
+import { summariseDecisions, type DecisionSummary } from './decisions.js';
 import { RunTotals } from './totals.js';
 
 export { clampScoreInterval, meanFromSums, pickBest, type BestCandidate } from './best.js';
@@ -24,10 +25,16 @@ export interface VariantReport {
   passRateCi95: [number, number] | null;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
-  costTotal: number;
+  /** Dollars of the trials whose cost is known; null when none is (a CLI that reports no usage). */
+  costTotal: number | null;
+  /** Mean over the trials whose cost is known. */
   costPerTrial: number | null;
-  tokensIn: number;
-  tokensOut: number;
+  /** Tokens of the trials that reported them; null when none did. */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  /** Finished trials whose cost, or tokens, are unknown (not counted as 0). */
+  costUnknown: number;
+  tokensUnknown: number;
   meanAttempts: number | null;
   /** This variant's share of the run's finished trials: the allocation a policy chose. */
   share: number;
@@ -50,6 +57,8 @@ export interface RunReport {
     finished: number;
     errors: number;
     costTotal: number;
+    /** Finished trials whose cost is unknown: costTotal is then a lower bound. */
+    costUnknown: number;
     startedAt: string | null;
     finishedAt: string | null;
     activeMs: number;
@@ -64,6 +73,8 @@ export interface RunReport {
   leader: LeaderCheck | null;
   /** Adaptive runs: the policy, and the reward lost against always choosing the final best variant. */
   allocation: { policy: string; regret: number; stoppedConfident: boolean } | null;
+  /** The controller's decisions: how many of each kind, and what share of the validated ones helped, did nothing or did harm. */
+  controller?: DecisionSummary | null;
   /** Which kind of interval each column shows, so nobody reads a fixed-n interval as anytime-valid. */
   intervals: { meanScore: string; passRate: string; leader: string };
 }
@@ -79,7 +90,8 @@ const pair = (low: number, high: number): [number, number] | null => (Number.isF
  * const report = computeReport(storeRunData(queries, runId));
  */
 export function computeReport(data: RunData): RunReport {
-  return reportFromStats(data.run, data.experiment, data.stats ? data.stats() : statsOfTrials(data.experiment, data.trials()));
+  const stats = data.stats ? data.stats() : statsOfTrials(data.experiment, data.trials());
+  return reportFromStats(data.run, data.experiment, stats, data.experiment.controller ? (data.decisions?.() ?? []) : []);
 }
 
 /** Totals and the lead of trials held in memory (in seq order). */
@@ -93,16 +105,16 @@ export function statsOfTrials(experiment: Pick<Experiment, 'variants'>, trials: 
  * The report of a run from its statistics.
  *
  * @example
- * reportFromStats(run, experiment, queries.runStats(run.id)!);
+ * reportFromStats(run, experiment, queries.savedStats(run.id)!);
  */
-export function reportFromStats(run: RunRecord, experiment: Omit<Experiment, 'tasks'>, stats: RunStats): RunReport {
+export function reportFromStats(run: RunRecord, experiment: Omit<Experiment, 'tasks'>, stats: RunStats, decisions: readonly DecisionRecord[] = []): RunReport {
   const adapters = new Map(experiment.variants.map((v) => [v.id, v.adapter]));
   const total = stats.variants.reduce((n, v) => n + v.finished, 0);
   const arms = stats.variants.map((v) => ({ trials: v.rewarded, rewardSum: v.rewardSum }));
   const probBest = arms.some((a) => a.trials > 0) ? probabilityOfBest(arms) : null;
   const variants = stats.variants.map((v, i) => variantReport(v, adapters.get(v.variantId) ?? '?', total, probBest?.[i] ?? null, stats.latency[v.variantId]));
   const best = pickBest(variants);
-  const allocation = experiment.mode === 'adaptive'
+  const allocation = experiment.mode !== 'grid'
     ? { policy: experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {
@@ -110,7 +122,8 @@ export function reportFromStats(run: RunRecord, experiment: Omit<Experiment, 'ta
     run: {
       id: run.id, name: run.name, mode: run.mode, status: run.status, stopReason: run.stopReason, seed: run.seed,
       planned: run.planned, finished: sum(variants, (v) => v.trials), errors: sum(variants, (v) => v.errors),
-      costTotal: sum(variants, (v) => v.costTotal),
+      costTotal: sum(variants, (v) => v.costTotal ?? 0),
+      costUnknown: sum(variants, (v) => v.costUnknown),
       startedAt: run.startedAt ? new Date(run.startedAt).toISOString() : null,
       finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : null,
       activeMs: run.activeMs, source: run.source,
@@ -119,6 +132,7 @@ export function reportFromStats(run: RunRecord, experiment: Omit<Experiment, 'ta
     best,
     leader: best && stats.leader?.id === best.id ? stats.leader : null,
     allocation,
+    controller: experiment.controller ? summariseDecisions(decisions) : null,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
       passRate: 'Wilson score interval, 95%',
@@ -139,13 +153,31 @@ function variantReport(v: VariantSums, adapter: string, total: number, probBest:
     passRateCi95: v.judged ? pair(wi.low, wi.high) : null,
     latencyP50Ms: latency?.n ? finite(latency.p50 ?? NaN) : null,
     latencyP95Ms: latency?.n ? finite(latency.p95 ?? NaN) : null,
-    costTotal: v.cost, costPerTrial: v.finished ? v.cost / v.finished : null,
-    tokensIn: v.tokensIn, tokensOut: v.tokensOut,
+    ...knownCost(v.finished, v.costUnknown, v.cost),
+    ...knownTokens(v.finished, v.tokensUnknown, v.tokensIn, v.tokensOut),
     meanAttempts: v.finished ? v.attempts / v.finished : null,
     share: total ? v.finished / total : 0,
     meanReward: v.rewarded ? v.rewardSum / v.rewarded : null,
     probBest,
   };
+}
+
+/**
+ * Cost columns when some trials' cost is unknown: the total of the known ones (null when none is
+ * known), the mean over the known ones, and how many are unknown. Shared with the dashboard.
+ *
+ * @example
+ * knownCost(10, 4, 0.06); // { costTotal: 0.06, costPerTrial: 0.01, costUnknown: 4 }
+ */
+export function knownCost(finished: number, unknown: number, cost: number): Pick<VariantReport, 'costTotal' | 'costPerTrial' | 'costUnknown'> {
+  const known = finished - unknown;
+  return { costTotal: finished > 0 && known === 0 ? null : cost, costPerTrial: known > 0 ? cost / known : null, costUnknown: unknown };
+}
+
+/** Token columns when some trials' tokens are unknown, as `knownCost`. */
+export function knownTokens(finished: number, unknown: number, input: number, output: number): Pick<VariantReport, 'tokensIn' | 'tokensOut' | 'tokensUnknown'> {
+  const none = finished > 0 && unknown === finished;
+  return { tokensIn: none ? null : input, tokensOut: none ? null : output, tokensUnknown: unknown };
 }
 
 function sum<T>(items: T[], f: (t: T) => number): number {

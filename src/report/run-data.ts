@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Experiment } from '../config/experiment.js';
+import { describeJsonError } from '../model/files.js';
 import { MetaorchError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { TRIAL_SCHEMA_VERSION } from '../model/trial.js';
-import type { RunData, RunRecord, TrialRecord } from '../store/records.js';
+import type { DecisionRecord, RunData, RunRecord, TrialRecord } from '../store/records.js';
 import type { RunQueries } from '../store/run-queries.js';
 import { totalsFromQueries } from './totals.js';
 
@@ -20,6 +21,8 @@ export interface RunExport {
   experiment: Omit<Experiment, 'tasks'>;
   tasks: Task[];
   trials: TrialRecord[];
+  /** The controller's decision log (absent from runs without a controller and from older exports). */
+  decisions?: DecisionRecord[];
 }
 
 /**
@@ -39,6 +42,7 @@ export function storeRunData(queries: RunQueries, runId: string): RunData {
     tasks: () => queries.tasks(runId),
     trials: (options) => queries.trials(runId, options),
     stats: () => saved ?? totalsFromQueries(queries, runId, experiment.variants.map((v) => v.id)).stats(),
+    decisions: () => queries.decisionLog(runId),
   };
 }
 
@@ -59,10 +63,12 @@ export function resolveRunData(ref: string, openQueries: () => RunQueries): RunD
 
 export function readExport(file: string): RunData {
   let doc: Partial<RunExport>;
+  const text = readFileSync(file, 'utf8');
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunExport>;
+    doc = JSON.parse(text) as Partial<RunExport>;
   } catch (e) {
-    throw new MetaorchError('USAGE', `${file} is not valid JSON: ${(e as Error).message}`);
+    // Say where, never what: the path may name any file.
+    throw new MetaorchError('USAGE', `${file} is not an exported run: ${describeJsonError(e, text)}`);
   }
   if (doc.kind !== EXPORT_KIND || typeof doc.schemaVersion !== 'number' || !doc.run || !doc.experiment || !Array.isArray(doc.trials)) {
     throw new MetaorchError('USAGE', `${file} is not an exported run (expected "kind": "${EXPORT_KIND}" from \`metaorch export\`).`);
@@ -72,7 +78,8 @@ export function readExport(file: string): RunData {
   }
   const trials = doc.trials;
   const tasks = doc.tasks ?? [];
-  return { run: doc.run, experiment: doc.experiment, tasks: () => tasks, trials: () => trials };
+  const decisions = doc.decisions ?? [];
+  return { run: doc.run, experiment: doc.experiment, tasks: () => tasks, trials: () => trials, decisions: () => decisions };
 }
 
 /**
@@ -82,9 +89,10 @@ export function readExport(file: string): RunData {
  * await writeExport(storeRunData(queries, id), process.stdout);
  */
 export async function writeExport(data: RunData, out: Writable): Promise<void> {
+  const decisions = data.decisions?.() ?? [];
   const head = {
     schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date().toISOString(), run: data.run,
-    experiment: data.experiment, tasks: [...data.tasks()],
+    experiment: data.experiment, tasks: [...data.tasks()], ...(decisions.length ? { decisions } : {}),
   };
   const headJson = JSON.stringify(head, null, 0);
   await write(out, `${headJson.slice(0, -1)},"trials":[`);

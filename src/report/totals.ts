@@ -9,7 +9,7 @@ import { LEADER_SCORES, ScorePrefix } from './score-prefix.js';
 /** Zero sums for one variant. */
 export function emptySums(variantId: string): VariantSums {
   return {
-    variantId, finished: 0, errors: 0, errorsByKind: {}, ns: 0, s: 0, s2: 0, judged: 0, passes: 0, cost: 0, tokensIn: 0, tokensOut: 0,
+    variantId, finished: 0, errors: 0, errorsByKind: {}, ns: 0, s: 0, s2: 0, judged: 0, passes: 0, cost: 0, costUnknown: 0, tokensIn: 0, tokensOut: 0, tokensUnknown: 0,
     attempts: 0, rewarded: 0, rewardSum: 0, latN: 0, latSum: 0,
   };
 }
@@ -25,8 +25,10 @@ export function mergeSums(a: VariantSums, b: VariantSums): void {
   a.judged += b.judged;
   a.passes += b.passes;
   a.cost += b.cost;
+  a.costUnknown += b.costUnknown;
   a.tokensIn += b.tokensIn;
   a.tokensOut += b.tokensOut;
+  a.tokensUnknown += b.tokensUnknown;
   a.attempts += b.attempts;
   a.rewarded += b.rewarded;
   a.rewardSum += b.rewardSum;
@@ -48,6 +50,16 @@ function add(f: Float64Array, k: number, x: number): void {
   const t = sum + x;
   f[k + FLOATS]! += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
   f[k] = t;
+}
+
+/** A finished trial's cost and tokens; unknown ones are counted as unknown, never as 0. */
+function addUsage(a: Acc, cost: number | null, tokensIn: number | null, tokensOut: number | null): void {
+  const t = a.sums;
+  if (cost === null) t.costUnknown++;
+  else add(a.floats, COST, cost);
+  if (tokensIn === null || tokensOut === null) t.tokensUnknown++;
+  t.tokensIn += tokensIn ?? 0;
+  t.tokensOut += tokensOut ?? 0;
 }
 
 function total(f: Float64Array, k: number): number {
@@ -85,9 +97,7 @@ export class RunTotals {
     const t = a.sums;
     t.finished++;
     t.attempts += o.attempts.length;
-    add(a.floats, COST, o.cost);
-    t.tokensIn += o.tokens.input;
-    t.tokensOut += o.tokens.output;
+    addUsage(a, o.cost, o.tokens.input, o.tokens.output);
     if (reward !== null) {
       t.rewarded++;
       add(a.floats, REWARD, reward);
@@ -111,9 +121,7 @@ export class RunTotals {
     const t = a.sums;
     t.finished++;
     t.attempts += r.attempts.length;
-    add(a.floats, COST, r.cost);
-    t.tokensIn += r.tokensIn;
-    t.tokensOut += r.tokensOut;
+    addUsage(a, r.cost, r.tokensIn, r.tokensOut);
     if (r.reward !== undefined && r.reward !== null) {
       t.rewarded++;
       add(a.floats, REWARD, r.reward);

@@ -3,11 +3,13 @@
  * a restarted server opens them at once instead of reading a million trials again. An entry is valid
  * while the run has no newer event (a resumed run gets new events, so it is rebuilt).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../model/files.js';
 import { RunAggregate, type SavedAggregate } from './aggregate.js';
 
-const VERSION = 1;
+/** 2: totals count trials of unknown cost and tokens. */
+const VERSION = 2;
 /** Runs smaller than this are rebuilt quickly and not cached. */
 export const CACHE_FROM_TRIALS = 20_000;
 
@@ -40,8 +42,7 @@ export function saveCached(dir: string, runId: string, key: string, aggregate: R
     mkdirSync(dir, { recursive: true });
     const file = fileOf(dir, runId);
     const doc: CacheFile = { version: VERSION, runId, key, aggregate: aggregate.toJSON() };
-    writeFileSync(`${file}.tmp`, JSON.stringify(doc));
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, JSON.stringify(doc));
   } catch {
     // no cache: the next server start computes the statistics again
   }

@@ -20,7 +20,7 @@ const EXACT_LATENCY_UP_TO = 60_000;
 function groupOfSums(v: VariantSums, seq: number): TrialGroup {
   const g: TrialGroup = {
     variantId: v.variantId, seq, n: v.finished, errors: v.errors, ns: v.ns, s: v.s, s2: v.s2, judged: v.judged, passes: v.passes, cost: v.cost,
-    tokensIn: v.tokensIn, tokensOut: v.tokensOut, attempts: v.attempts, latN: v.latN, latSum: v.latSum, latencies: [],
+    tokensIn: v.tokensIn, tokensOut: v.tokensOut, costUnknown: v.costUnknown, tokensUnknown: v.tokensUnknown, attempts: v.attempts, latN: v.latN, latSum: v.latSum, latencies: [],
   };
   if (v.errors > 0) g.errorKinds = v.errorsByKind;
   return g;
@@ -32,8 +32,9 @@ export function groupOfTrial(t: TrialFacts): TrialGroup {
   const lat = ok && t.latencyMs !== null;
   const g: TrialGroup = {
     variantId: t.variantId, seq: t.seq, n: 1, errors: ok ? 0 : 1, ns: ok && t.score !== null ? 1 : 0, s: ok ? (t.score ?? 0) : 0,
-    s2: ok ? (t.score ?? 0) ** 2 : 0, judged: ok && t.passed !== null ? 1 : 0, passes: ok && t.passed ? 1 : 0, cost: t.cost,
-    tokensIn: t.tokensIn, tokensOut: t.tokensOut, attempts: t.attempts, latN: lat ? 1 : 0, latSum: lat ? (t.latencyMs as number) : 0,
+    s2: ok ? (t.score ?? 0) ** 2 : 0, judged: ok && t.passed !== null ? 1 : 0, passes: ok && t.passed ? 1 : 0, cost: t.cost ?? 0,
+    tokensIn: t.tokensIn ?? 0, tokensOut: t.tokensOut ?? 0, costUnknown: t.cost === null ? 1 : 0,
+    tokensUnknown: t.tokensIn === null || t.tokensOut === null ? 1 : 0, attempts: t.attempts, latN: lat ? 1 : 0, latSum: lat ? (t.latencyMs as number) : 0,
     latencies: lat ? [[seqHash(t.seq), t.latencyMs as number]] : [],
   };
   if (!ok) g.errorKinds = { [t.errorKind ?? 'unknown']: 1 };

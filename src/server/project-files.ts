@@ -3,9 +3,10 @@
  * resolved inside the folder (symlinks included) or refused: no path escapes.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../model/errors.js';
+import { writeFileAtomic } from '../model/files.js';
 import type { ProjectFile } from './api-types.js';
 
 const SKIP = new Set(['node_modules', '.git', 'dist', 'coverage', 'test-artifacts', '.metaorch', '.cache', '.scratch']);
@@ -74,7 +75,7 @@ export function writePastedExperiment(root: string, yaml: string): string {
   const dir = join(root, '.metaorch', 'launch');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `pasted-${createHash('sha256').update(yaml).digest('hex').slice(0, 12)}.yaml`);
-  writeFileSync(file, yaml);
+  writeFileAtomic(file, yaml);
   return file;
 }
 

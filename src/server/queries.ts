@@ -2,6 +2,7 @@
  * What the API adds to the store's read side (RunQueries): a run's status as a viewer should see it,
  * and decisions with a one-line summary.
  */
+import { summariseDecisions } from '../report/decisions.js';
 import type { RunRecord } from '../store/records.js';
 import type { RunQueries } from '../store/run-queries.js';
 import type { Decision, DecisionsResponse, DisplayStatus } from './api-types.js';
@@ -21,13 +22,30 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Controller decisions of a run with a summary each, newest first. */
+const STOP_TYPES = ['decision', 'stop'];
+
+/**
+ * Decisions of a run, oldest first: the controller's decision log (with evidence, validation and what
+ * undid each one) and an adaptive run's stopping decision (a `decision` event), merged by time.
+ */
 export function decisions(queries: RunQueries, runId: string): DecisionsResponse {
-  const list: Decision[] = queries.decisions(runId, 200).map((d) => ({ ...d, summary: summarise(d.data) }));
+  const events = queries.eventsAfter(0, { runId, types: STOP_TYPES, limit: 200 });
+  const list: Decision[] = events.map((e) => ({ seq: e.seq, ts: e.ts, kind: (e.data as { kind?: string } | null)?.kind ?? e.type, summary: summarise(e.data), data: e.data }));
+  const log = queries.decisionLog(runId);
+  for (const d of log) {
+    list.push({
+      seq: d.id, ts: d.time, kind: d.kind, summary: d.reason, data: d, id: d.id, atTrial: d.atTrial, target: d.target, source: d.source,
+      validation: d.validation.status, undoneBy: d.undoneBy,
+    });
+  }
+  list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+  const controlled = queries.getRun(runId) !== undefined && queries.runConfig(runId).controller !== undefined;
   const note = list.length
-    ? 'Decisions recorded for this run, newest first.'
-    : 'No controller decisions recorded for this run. The store has no decisions table yet; decisions appear here once the controller records them.';
-  return { decisions: list, note };
+    ? 'Decisions of this run, oldest first: the controller\'s log with its evidence, and the stopping rule of an adaptive run.'
+    : controlled
+      ? 'The controller has taken no decision in this run.'
+      : 'This run has no controller (add `controller: {}` to the experiment) and no stopping decision.';
+  return { decisions: list, note, summary: controlled ? summariseDecisions(log) : null };
 }
 
 function summarise(data: unknown): string {

@@ -4,7 +4,7 @@
  * Wilson interval of the pass rate, interpolated p50/p95 of successful latencies, best = highest mean,
  * ties to the higher pass rate then the cheaper variant.
  */
-import { clampScoreInterval, pickBest } from '../report/compute.js';
+import { clampScoreInterval, knownCost, knownTokens, pickBest } from '../report/compute.js';
 import { quantile } from '../stats/descriptive.js';
 import { tQuantile } from '../stats/distributions.js';
 import { wilsonInterval } from '../stats/intervals.js';
@@ -44,8 +44,8 @@ export function variantStats(agg: RunAggregate, adapters: ReadonlyMap<string, st
       latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
       latencyP95Ms: lat.length ? finite(quantile(lat, 0.95)) : null,
       latencySampled: !agg.latency.exact,
-      costTotal: t.cost, costPerTrial: t.finished ? t.cost / t.finished : null,
-      tokensIn: t.tokensIn, tokensOut: t.tokensOut,
+      ...knownCost(t.finished, t.costUnknown, t.cost),
+      ...knownTokens(t.finished, t.tokensUnknown, t.tokensIn, t.tokensOut),
       meanAttempts: t.finished ? t.attempts / t.finished : null,
       probBest: policy?.probBest?.[id] ?? null,
       allocation: policy?.probabilities?.[id] ?? policy?.weights?.[id] ?? null,

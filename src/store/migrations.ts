@@ -81,7 +81,58 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE trials ADD COLUMN reward REAL;
   `,
-  // 3 (issue 14): the fast write path and finished runs' report totals.
+  // 3: run claims. The process executing a run owns it: a random owner token (checked by every write
+  // of the run), its pid and host (to tell whether it is alive), and a heartbeat that renews its lease.
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  ALTER TABLE runs ADD COLUMN host TEXT;
+  ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
+  `,
+  // 4: the controller's decision log (kind, target, reason, evidence, validation, what undid it), the
+  // commands people send it (metaorch undo), applied by the live run or on resume, and the latest
+  // snapshot of its metric windows per run (what GET /metrics on serve exposes).
+  `
+  CREATE TABLE decisions (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    at_trial INTEGER NOT NULL,
+    from_seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detector TEXT,
+    evidence TEXT,
+    change TEXT,
+    validation_status TEXT NOT NULL,
+    validation TEXT NOT NULL,
+    undoes INTEGER,
+    undone_by INTEGER,
+    source TEXT NOT NULL,
+    escalate INTEGER NOT NULL,
+    delivery TEXT,
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE controller_commands (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    decision INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    done_at INTEGER,
+    at_trial INTEGER,
+    result TEXT
+  );
+  CREATE INDEX controller_commands_by_run ON controller_commands (run_id, id);
+  CREATE TABLE controller_metrics (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    ts INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  `,
+  // 5 (issue 14): the fast write path and finished runs' report totals.
   // - trials.reason: a compact row's only score reason (its scorer's name and weight are the run's
   //   trial_format; scores stays NULL). A compact row with one clean attempt has attempts NULL and
   //   attempt_count 1, and its prompt NULL when it is the variant's template rendered with the task.
@@ -101,18 +152,27 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Brings a database to the latest schema inside one transaction per migration. */
+/**
+ * Brings a database to the latest schema. The version is read again inside an exclusive transaction,
+ * so when several processes open a new store at once, one migrates and the others, waiting on the
+ * lock, find the work done and go on. A store already current costs one read and takes no lock.
+ */
 export function migrate(db: Database): void {
+  if (checkVersion(db) === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = checkVersion(db); v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).exclusive();
+}
+
+function checkVersion(db: Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new StoreError(
       `The store was written by a newer meta-orchestrator (schema ${current}, this version knows ${MIGRATIONS.length}). Upgrade meta-orchestrator.`,
     );
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+  return current;
 }

@@ -13,7 +13,8 @@ export interface TrialBrief {
   score: number | null;
   passed: boolean | null;
   latencyMs: number | null;
-  cost: number;
+  /** null: unknown (not reported by the agent). */
+  cost: number | null;
   attempts: number;
   errorKind: string | null;
   /** First 160 characters of the output, as text. */
@@ -58,9 +59,10 @@ export interface TrialDetail {
   scores: { scorer: string; score: number; weight: number; reason: string }[];
   attempts: { n: number; latencyMs: number; error?: { kind: string; message: string; status?: number; retryable: boolean } }[];
   latencyMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
+  /** null: not reported by the agent (unknown, not zero). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  cost: number | null;
   reward: number | null;
   errorKind: string | null;
   error: string | null;
@@ -77,9 +79,10 @@ export interface TrialFacts {
   score: number | null;
   passed: boolean | null;
   latencyMs: number | null;
-  cost: number;
-  tokensIn: number;
-  tokensOut: number;
+  /** null: unknown (not reported). */
+  cost: number | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
   attempts: number;
   errorKind: string | null;
   reward: number | null;

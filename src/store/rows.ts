@@ -38,7 +38,7 @@ export function rowToTrial(r: TrialRow, format: TrialFormat = {}): TrialRecord {
     passed: r.passed === null ? null : r.passed === 1,
     scores: expandScores(format, r.scores, r.score, r.reason ?? null),
     attempts: expandAttempts(r.attempts, r.attempt_count, r.latency_ms),
-    latencyMs: r.latency_ms, tokensIn: r.tokens_in ?? 0, tokensOut: r.tokens_out ?? 0, cost: r.cost ?? 0,
+    latencyMs: r.latency_ms, tokensIn: r.tokens_in, tokensOut: r.tokens_out, cost: r.cost,
     errorKind: r.error_kind as ErrorKind | null, error: error?.message ?? null,
     scheduledAt: r.scheduled_at, startedAt: r.started_at ?? (r.status === 'scheduled' ? null : r.scheduled_at), finishedAt: r.finished_at, reward: r.reward,
   };

@@ -92,8 +92,8 @@ export function describeRunQueriesContract(name: string, open: () => { store: St
       expect(q.inflightCount(RUN)).toBe(1);
       const sums = new Map(q.variantSums(RUN).map((s) => [s.variantId, s]));
       expect(sums.get('a')).toEqual({
-        variantId: 'a', finished: 4, errors: 0, errorsByKind: {}, ns: 4, s: 2, s2: 2, judged: 4, passes: 2, cost: 1, tokensIn: 8, tokensOut: 4,
-        attempts: 4, rewarded: 4, rewardSum: 2, latN: 4, latSum: 10 + 12 + 14 + 16,
+        variantId: 'a', finished: 4, errors: 0, errorsByKind: {}, ns: 4, s: 2, s2: 2, judged: 4, passes: 2, cost: 1, costUnknown: 0, tokensIn: 8, tokensOut: 4,
+        tokensUnknown: 0, attempts: 4, rewarded: 4, rewardSum: 2, latN: 4, latSum: 10 + 12 + 14 + 16,
       });
       expect(sums.get('b')).toMatchObject({ finished: 4, errors: 1, errorsByKind: { timeout: 1 }, ns: 3, latN: 3 });
       expect(q.variantSums(RUN, { from: 2, to: 4 }).map((s) => [s.variantId, s.finished])).toEqual([['a', 1], ['b', 1]]);

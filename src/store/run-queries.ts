@@ -1,7 +1,7 @@
 import type { Experiment } from '../config/experiment.js';
 import type { TaskList } from '../tasks/task-list.js';
 import type { DecisionRecord, TrialBrief, TrialDetail, TrialFacts, TrialFilter, TrialPage } from './read-records.js';
-import type { EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
+import type { DecisionRecord as LoggedDecision, EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
 
 /** A half-open range of seqs: `from <= seq < to`. */
 export interface SeqRange {
@@ -103,4 +103,10 @@ export interface EventReads {
   latestEvent(runId: string, type: string): EventRecord | undefined;
   /** Controller decisions, newest first: events of decision types, and rows of a `decisions` table when there is one. */
   decisions(runId: string, limit: number): DecisionRecord[];
+  /** The controller's decision log of a run (kinds, evidence, validation, what undid what), oldest first. */
+  decisionLog(runId: string): LoggedDecision[];
+  /** The latest snapshot of the controller's metric windows of every run that has one. */
+  controllerMetrics(): { runId: string; time: number; snapshot: unknown }[];
+  /** Events of one type from every workflow run named `name` except `exceptRun`, oldest first. */
+  workflowEvents(name: string, type: string, exceptRun: string): EventRecord[];
 }

@@ -4,7 +4,8 @@ import { MetaorchError, RunNotFoundError } from '../model/errors.js';
 import type { TaskList } from '../tasks/task-list.js';
 import { renderPrompt } from '../tasks/template.js';
 import type { DecisionRecord, TrialBrief, TrialDetail, TrialFacts, TrialFilter, TrialPage } from './read-records.js';
-import type { EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
+import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
+import type { DecisionRecord as LoggedDecision, EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
 import { RUN_STATS_VERSION } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -20,15 +21,17 @@ import { parseTrialFormat, type TrialFormat } from './trial-format.js';
 const SUMS = `variant_id, COUNT(*), SUM(status = 'error'), COUNT(score), TOTAL(score), TOTAL(score * score), COUNT(passed), TOTAL(passed),
   TOTAL(cost), TOTAL(tokens_in), TOTAL(tokens_out), TOTAL(attempt_count), COUNT(reward), TOTAL(reward),
   COUNT(CASE WHEN status = 'ok' THEN latency_ms END), TOTAL(CASE WHEN status = 'ok' THEN latency_ms END),
-  group_concat(CASE WHEN status = 'error' THEN COALESCE(error_kind, 'unknown') END, ',')`;
+  group_concat(CASE WHEN status = 'error' THEN COALESCE(error_kind, 'unknown') END, ','), SUM(cost IS NULL), SUM(tokens_in IS NULL OR tokens_out IS NULL)`;
 
-type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null];
+type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null, number, number];
 
 function sumsOfRow(row: SumsRow): VariantSums {
-  const [variantId, finished, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, latN, latSum, kinds] = row;
+  const [variantId, finished, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, latN, latSum, kinds, costUnknown, tokensUnknown] = row;
   const errorsByKind: Record<string, number> = {};
   for (const kind of kinds ? kinds.split(',') : []) errorsByKind[kind] = (errorsByKind[kind] ?? 0) + 1;
-  return { variantId, finished, errors, errorsByKind, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, latN, latSum };
+  return {
+    variantId, finished, errors, errorsByKind, ns, s, s2, judged, passes, cost, costUnknown, tokensIn, tokensOut, tokensUnknown, attempts, rewarded, rewardSum, latN, latSum,
+  };
 }
 
 const DECISION_TYPES = ['decision', 'controller', 'stop'];
@@ -42,6 +45,8 @@ const DECISION_TYPES = ['decision', 'controller', 'stop'];
  * for (const trial of queries.trials(runId)) console.log(trial.seq, trial.score);
  */
 export class SqliteRunQueries implements RunQueries {
+  private log: ControllerLog | undefined;
+
   constructor(readonly db: Database.Database, private readonly owned = false) {}
 
   /**
@@ -100,7 +105,8 @@ export class SqliteRunQueries implements RunQueries {
     const rows = this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC').all() as RunRow[];
     const unfinished = this.db.prepare("SELECT COUNT(*) FROM trials WHERE run_id = ? AND status = 'scheduled'").pluck();
     const counts = this.db.prepare(`SELECT COUNT(*) AS trials, COALESCE(SUM(status != 'scheduled'), 0) AS finished,
-      COALESCE(SUM(status = 'error'), 0) AS errors, TOTAL(cost) AS cost FROM trials WHERE run_id = ?`);
+      COALESCE(SUM(status = 'error'), 0) AS errors, TOTAL(cost) AS cost, COALESCE(SUM(status != 'scheduled' AND cost IS NULL), 0) AS costUnknown
+      FROM trials WHERE run_id = ?`);
     return rows.map((r) => {
       const stats = r.status === 'running' ? null : this.savedStats(r.id);
       if (stats) {
@@ -108,9 +114,10 @@ export class SqliteRunQueries implements RunQueries {
         return {
           ...rowToRun(r), trials: finished + (unfinished.get(r.id) as number), finished,
           errors: stats.variants.reduce((n, v) => n + v.errors, 0), cost: stats.variants.reduce((n, v) => n + v.cost, 0),
+          costUnknown: stats.variants.reduce((n, v) => n + v.costUnknown, 0),
         };
       }
-      const c = counts.get(r.id) as { trials: number; finished: number; errors: number; cost: number };
+      const c = counts.get(r.id) as { trials: number; finished: number; errors: number; cost: number; costUnknown: number };
       return { ...rowToRun(r), ...c };
     });
   }
@@ -286,6 +293,32 @@ export class SqliteRunQueries implements RunQueries {
       }
     }
     return list;
+  }
+
+  /** The controller's decision log of a run, oldest first (empty in a store older than it). */
+  decisionLog(runId: string): LoggedDecision[] {
+    return this.controllerLog()?.list(runId) ?? [];
+  }
+
+  controllerMetrics(): { runId: string; time: number; snapshot: unknown }[] {
+    return this.controllerLog()?.latestMetrics() ?? [];
+  }
+
+  workflowEvents(name: string, type: string, exceptRun: string): EventRecord[] {
+    const rows = this.db
+      .prepare(`SELECT e.seq, e.run_id, e.ts, e.type, e.data FROM runs r JOIN events e ON e.run_id = r.id
+                WHERE r.mode = 'workflow' AND r.name = ? AND r.id != ? AND e.type = ? ORDER BY e.seq`)
+      .all(name, exceptRun, type) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  /** The controller's tables, read only; undefined in a store older than them. */
+  private controllerLog(): ControllerLog | undefined {
+    if (this.log) return this.log;
+    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'").get() === undefined) return undefined;
+    return (this.log = sqliteControllerLog(this.db, () => {
+      throw new Error('the read side does not write events');
+    }));
   }
 
   /** How the run's compact rows expand. */

@@ -58,6 +58,27 @@ describe('SqliteStore (SQLite specifics)', () => {
     again.close();
   });
 
+  it('upgrades a store of the previous schema in place; its running runs are claimed by whether their pid lives', () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0]!);
+    old.exec(MIGRATIONS[1]!);
+    old.pragma('user_version = 2');
+    const insert = old.prepare(`INSERT INTO runs (id, name, mode, status, seed, config, source, created_at, pid) VALUES (?, 'n', 'grid', 'running', 1, '{}', 's', 0, ?)`);
+    insert.run('killed', 2 ** 22 + 12_345); // above Linux's default pid_max: no such process
+    insert.run('live', process.pid);
+    old.close();
+    const store = SqliteStore.open(path);
+    cleanups.push(() => store.close());
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const options = { now: Date.now(), leaseMs: 60_000, isAlive: (pid: number) => pid === process.pid };
+    const owner = { token: 't', pid: process.pid, host: 'h' };
+    expect(store.claimRun('killed', owner, options)).toEqual({ claimed: true });
+    expect(store.claimRun('live', owner, options)).toMatchObject({ claimed: false, holder: { pid: process.pid, heartbeatAt: null } });
+  });
+
   it('refuses a store written by a newer version', () => {
     const { store, path } = open();
     store.close();
@@ -79,18 +100,20 @@ describe('SqliteStore (SQLite specifics)', () => {
     writer.close();
   });
 
-  it('keeps a batch whose commit failed (a full disk) and reports it on the next write, never from the timer', async () => {
+  it('keeps a batch whose commit failed (a full disk), tells onError once, and commits it on an explicit flush', async () => {
     const { store } = open();
     store.createRun('r1', experiment, 4);
-    const writer = store.trialWriter('r1');
+    const failures: unknown[] = [];
+    const writer = store.trialWriter('r1', { onError: (e) => failures.push(e) });
     const pages = store.db.pragma('page_count', { simple: true }) as number;
     store.db.pragma(`max_page_count = ${pages}`);
     const big = { ...outcome, output: 'x'.repeat(20_000) };
     writer.finished({ ...spec, seq: 0 }, { ...big, seq: 0 });
     await new Promise((r) => setTimeout(r, 150)); // the timer's commit fails: nothing is thrown from it
-    expect(() => writer.finished({ ...spec, seq: 1 }, { ...big, seq: 1 })).toThrow(/full/i);
+    writer.finished({ ...spec, seq: 1 }, { ...big, seq: 1 }); // nor into the next write
+    expect(failures.map(String)).toEqual([expect.stringMatching(/full/i)]);
+    expect(() => writer.flush()).toThrow(/full/i);
     store.db.pragma('max_page_count = 1073741823');
-    writer.finished({ ...spec, seq: 1 }, { ...big, seq: 1 });
     writer.close();
     expect([...store.queries().trials('r1')].map((t) => [t.seq, t.output?.length])).toEqual([[0, 20_000], [1, 20_000]]);
   });

@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Experiment } from '../config/experiment.js';
+import { DiskFullError, isDiskFull, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
-import { StoreError } from '../model/errors.js';
+import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
+import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
 import { migrate } from './migrations.js';
-import type { AdaptiveHistory, FinishedTrial, PendingTrial, RunRecord, RunStats } from './records.js';
+import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunRecord, RunStats, WorkflowTrial } from './records.js';
 import { SqliteRunQueries } from './sqlite-run-queries.js';
 import type { RunPatch, RunTotals, Store, TrialWriterOptions } from './store.js';
 import { TrialWriter } from './trial-writer.js';
@@ -17,6 +19,29 @@ export const DEFAULT_DB = '.metaorch/metaorch.db';
 const TASK_ROWS = 64;
 
 /**
+ * Switches a database to WAL. The switch needs a moment alone with a new file and SQLite does not wait
+ * for it (no busy handler): when several processes create the store at once, the losers get
+ * SQLITE_BUSY. They retry for up to 5 s, and stop as soon as another process has made the switch.
+ */
+function enableWal(db: Database.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'SQLITE_BUSY' || attempt >= 500) throw e;
+      try {
+        if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
+      } catch {
+        // still busy: wait and try again
+      }
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
+
+/**
  * The store: one SQLite file in WAL mode, the only source of truth for runs, trials and events.
  *
  * @example
@@ -25,8 +50,14 @@ const TASK_ROWS = 64;
  */
 export class SqliteStore implements Store {
   private reads: SqliteRunQueries | undefined;
+  private log: ControllerLog | undefined;
 
   private constructor(readonly db: Database.Database, readonly path: string) {}
+
+  /** The controller's decision log, commands and replay history. */
+  get controller(): ControllerLog {
+    return (this.log ??= sqliteControllerLog(this.db, (runId, type, data) => this.appendEvent(runId, type, data)));
+  }
 
   static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
     try {
@@ -34,7 +65,7 @@ export class SqliteStore implements Store {
       const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
       db.pragma('busy_timeout = 5000');
       if (!options.readonly) {
-        db.pragma('journal_mode = WAL');
+        enableWal(db);
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
         migrate(db);
@@ -42,6 +73,7 @@ export class SqliteStore implements Store {
       return new SqliteStore(db, path);
     } catch (e) {
       if (e instanceof StoreError) throw e;
+      if (isDiskFull(e)) throw new DiskFullError(`disk full: cannot open the store at ${path}; free space and try again.`, undefined, { cause: e });
       throw new StoreError(`Cannot open the store at ${path}: ${(e as Error).message}`, { cause: e });
     }
   }
@@ -50,15 +82,15 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  /** Records a new run with its validated config, variants and tasks, in one transaction. */
-  createRun(id: string, experiment: Experiment, planned: number | null): void {
+  /** Records a new run with its validated config, variants and tasks, claimed by `owner`, in one transaction. */
+  createRun(id: string, experiment: Experiment, planned: number | null, owner: RunOwner = newOwner()): void {
     const { tasks, ...config } = experiment;
     const now = Date.now();
     this.db.transaction(() => {
       this.db
-        .prepare(`INSERT INTO runs (id, name, mode, status, seed, config, source, planned, created_at, started_at, pid)
-                  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`)
-        .run(id, experiment.name, experiment.mode, experiment.seed, JSON.stringify(config), experiment.source, planned, now, now, process.pid);
+        .prepare(`INSERT INTO runs (id, name, mode, status, seed, config, source, planned, created_at, started_at, pid, owner, host, heartbeat_at)
+                  VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(id, experiment.name, experiment.mode, experiment.seed, JSON.stringify(config), experiment.source, planned, now, now, owner.pid, owner.token, owner.host, now);
       const insertVariant = this.db.prepare('INSERT INTO variants (run_id, idx, id, adapter, config) VALUES (?, ?, ?, ?, ?)');
       experiment.variants.forEach((v, i) => insertVariant.run(id, i, v.id, v.adapter, JSON.stringify(v)));
       this.insertTasks(id, tasks);
@@ -89,17 +121,57 @@ export class SqliteStore implements Store {
     if (chunk.length) insert(chunk.length / 6).run(chunk);
   }
 
+  /**
+   * Claims a run in one IMMEDIATE transaction (the write lock is taken before the row is read, so two
+   * processes claiming at once are serialised and the second sees the first's claim).
+   */
+  claimRun(id: string, owner: RunOwner, options: ClaimOptions): ClaimResult {
+    return this.db.transaction((): ClaimResult => {
+      const row = this.db.prepare('SELECT status, pid, host, owner, heartbeat_at FROM runs WHERE id = ?').get(id) as
+        | { status: string; pid: number | null; host: string | null; owner: string | null; heartbeat_at: number | null }
+        | undefined;
+      if (!row) throw new RunNotFoundError(id, []);
+      const holder: RunHolder = { token: row.owner, pid: row.pid, host: row.host, heartbeatAt: row.heartbeat_at };
+      if (row.status === 'running' && !mayTakeOver(holder, owner, options)) return { claimed: false, holder };
+      this.db
+        .prepare(`UPDATE runs SET status = 'running', pid = ?, host = ?, owner = ?, heartbeat_at = ?, finished_at = NULL, stop_reason = NULL, error = NULL
+                  WHERE id = ?`)
+        .run(owner.pid, owner.host, owner.token, options.now, id);
+      this.appendEvent(id, 'run', { status: 'running', stopReason: null });
+      return { claimed: true };
+    }).immediate();
+  }
+
+  renewClaim(id: string, token: string, now: number): boolean {
+    return this.db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(now, id, token).changes === 1;
+  }
+
+  releaseRun(id: string, token: string, patch: RunPatch): boolean {
+    return this.patchRun(id, patch, token);
+  }
+
   updateRun(id: string, patch: RunPatch): void {
+    this.patchRun(id, patch, null);
+  }
+
+  /** One transaction: the patch (only while `owner` holds the run, when given) and its `run` event. */
+  private patchRun(id: string, patch: RunPatch, owner: string | null): boolean {
     const columns: Record<keyof RunPatch, string> = {
       status: 'status', startedAt: 'started_at', finishedAt: 'finished_at', activeMs: 'active_ms',
       stopReason: 'stop_reason', pid: 'pid', error: 'error', planned: 'planned',
     };
     const keys = (Object.keys(patch) as (keyof RunPatch)[]).filter((k) => patch[k] !== undefined);
-    if (keys.length === 0) return;
-    this.db.transaction(() => {
-      this.db.prepare(`UPDATE runs SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => patch[k]), id);
+    if (keys.length === 0) return true;
+    return this.db.transaction(() => {
+      const sets = keys.map((k) => `${columns[k]} = ?`).join(', ');
+      const values = keys.map((k) => patch[k]);
+      const info = owner === null
+        ? this.db.prepare(`UPDATE runs SET ${sets} WHERE id = ?`).run(...values, id)
+        : this.db.prepare(`UPDATE runs SET ${sets} WHERE id = ? AND owner = ?`).run(...values, id, owner);
+      if (info.changes === 0) return false;
       if (patch.status) this.appendEvent(id, 'run', { status: patch.status, stopReason: patch.stopReason ?? null });
-    })();
+      return true;
+    }).immediate();
   }
 
   getRun(id: string): RunRecord | undefined {
@@ -161,8 +233,28 @@ export class SqliteStore implements Store {
     return Number(info.lastInsertRowid);
   }
 
-  trialWriter(runId: string, options?: TrialWriterOptions): TrialWriter {
-    return new TrialWriter(this.db, runId, options);
+  defineTask(runId: string, idx: number, task: Task): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO tasks (run_id, idx, id, input, expected, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, idx, task.id, JSON.stringify(task.input), task.expected === undefined ? null : JSON.stringify(task.expected), task.metadata ? JSON.stringify(task.metadata) : null);
+  }
+
+  workflowHistory(name: string, exceptRun: string): WorkflowTrial[] {
+    return this.db
+      .prepare(`SELECT t.run_id AS runId, k.id AS taskId, COALESCE(json_extract(k.input, '$.kind'), '') AS kind, t.variant_id AS variantId,
+                  t.status, t.score, t.reward
+                FROM runs r JOIN trials t ON t.run_id = r.id JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx
+                WHERE r.mode = 'workflow' AND r.name = ? AND r.id != ? AND t.status != 'scheduled'
+                ORDER BY r.created_at, t.finished_at, t.seq`)
+      .all(name, exceptRun) as WorkflowTrial[];
+  }
+
+  workflowEvents(name: string, type: string, exceptRun: string): EventRecord[] {
+    return this.queries().workflowEvents(name, type, exceptRun);
+  }
+
+  trialWriter(runId: string, options: TrialWriterOptions | ((seqs: number[]) => void) = {}): TrialWriter {
+    return new TrialWriter(this.db, runId, typeof options === 'function' ? { onFlush: options } : options);
   }
 
   integrityCheck(): string {

@@ -20,7 +20,7 @@ interface BriefRow {
 function toBrief(r: BriefRow): TrialBrief {
   return {
     seq: r.seq, variantId: r.variant_id, taskId: r.task_id ?? '?', status: r.status as TrialBrief['status'], score: r.score,
-    passed: r.passed === null ? null : r.passed === 1, latencyMs: r.status === 'scheduled' ? null : r.latency_ms, cost: r.cost ?? 0,
+    passed: r.passed === null ? null : r.passed === 1, latencyMs: r.status === 'scheduled' ? null : r.latency_ms, cost: r.status === 'scheduled' ? 0 : r.cost,
     attempts: r.attempt_count ?? 0, errorKind: r.error_kind, outputPreview: r.output, startedAt: r.started_at, finishedAt: r.finished_at,
   };
 }
@@ -103,8 +103,8 @@ export function trialDetail(
     passed: r['passed'] === null || r['passed'] === undefined ? null : r['passed'] === 1,
     scores: expandScores(format, r['scores'] as string | null, r['score'] as number | null, (r['reason'] as string | null | undefined) ?? null),
     attempts: expandAttempts(r['attempts'] as string | null, r['attempt_count'] as number | null, r['latency_ms'] as number | null) as TrialDetail['attempts'],
-    latencyMs: r['latency_ms'] as number | null, tokensIn: (r['tokens_in'] as number | null) ?? 0, tokensOut: (r['tokens_out'] as number | null) ?? 0,
-    cost: (r['cost'] as number | null) ?? 0, reward: (r['reward'] as number | null | undefined) ?? null,
+    latencyMs: r['latency_ms'] as number | null, tokensIn: r['tokens_in'] as number | null, tokensOut: r['tokens_out'] as number | null,
+    cost: r['status'] === 'scheduled' ? 0 : (r['cost'] as number | null), reward: (r['reward'] as number | null | undefined) ?? null,
     errorKind: r['error_kind'] as string | null, error: error?.message ?? null,
     scheduledAt: r['scheduled_at'] as number, startedAt: (r['started_at'] as number | null) ?? (r['scheduled_at'] as number),
     finishedAt: r['finished_at'] as number | null,
@@ -123,6 +123,6 @@ export function trialFacts(db: Database.Database, runId: string, seqs: readonly 
     .all(runId, JSON.stringify(seqs)) as FactsRow[];
   return rows.map(([seq, variantId, status, score, passed, latencyMs, cost, tokensIn, tokensOut, attempts, errorKind, reward]) => ({
     seq, variantId, status: status as TrialFacts['status'], score, passed: passed === null ? null : passed === 1, latencyMs,
-    cost: cost ?? 0, tokensIn: tokensIn ?? 0, tokensOut: tokensOut ?? 0, attempts: attempts ?? 0, errorKind, reward,
+    cost, tokensIn, tokensOut, attempts: attempts ?? 0, errorKind, reward,
   }));
 }

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Experiment } from '../config/experiment.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
-import type { Store } from './store.js';
+import type { ClaimOptions, RunOwner, Store } from './store.js';
+import { RUN_STATS_VERSION } from './records.js';
+import { trialEventSeqs } from './trial-events.js';
 
 /**
  * The behaviour every Store must have, run against each implementation (like evalite's storage
@@ -166,13 +168,164 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       store.createRun('r1', experiment, 4);
       expect(store.queries().savedStats('r1')).toBeNull();
       const stats = {
-        version: 1, latencySampled: false, leader: null, latency: { a: { n: 1, p50: 3, p95: 3 } },
-        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, tokensIn: 1, tokensOut: 2, attempts: 1, rewarded: 1, rewardSum: 1, latN: 1, latSum: 3 }],
+        version: RUN_STATS_VERSION, latencySampled: false, leader: null, latency: { a: { n: 1, p50: 3, p95: 3 } },
+        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, costUnknown: 0, tokensIn: 1, tokensOut: 2, tokensUnknown: 0, attempts: 1, rewarded: 1, rewardSum: 1, latN: 1, latSum: 3 }],
       };
       store.saveRunStats('r1', stats);
       expect(store.queries().savedStats('r1')).toEqual(stats);
       store.saveRunStats('r1', null);
       expect(store.queries().savedStats('r1')).toBeNull();
+    });
+
+    const alice: RunOwner = { token: 'alice', pid: 1001, host: 'h1' };
+    const bob: RunOwner = { token: 'bob', pid: 1002, host: 'h1' };
+    const at = (now: number, alive: readonly number[] = [1001, 1002]): ClaimOptions => ({ now, leaseMs: 60_000, isAlive: (pid) => alive.includes(pid) });
+
+    it('claims a run for one owner at a time: another owner waits while the holder is alive and its lease fresh', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      expect(store.getRun('r1')).toMatchObject({ status: 'running', pid: 1001 });
+      const refused = store.claimRun('r1', bob, at(Date.now()));
+      expect(refused).toMatchObject({ claimed: false, holder: { token: 'alice', pid: 1001, host: 'h1' } });
+      expect(store.getRun('r1')?.pid).toBe(1001);
+      // The holder itself may claim again (a retry), and renew its lease; the other may do neither.
+      expect(store.claimRun('r1', alice, at(Date.now()))).toEqual({ claimed: true });
+      expect(store.renewClaim('r1', 'alice', Date.now())).toBe(true);
+      expect(store.renewClaim('r1', 'bob', Date.now())).toBe(false);
+    });
+
+    it('lets a claim be taken over only from a dead holder or one past its lease, and never from another host by pid', () => {
+      const store = fresh();
+      const now = Date.now();
+      store.createRun('r1', experiment, 4, alice);
+      expect(store.claimRun('r1', bob, at(now, [1002])).claimed).toBe(true); // alice's process is gone
+      expect(store.getRun('r1')).toMatchObject({ status: 'running', pid: 1002 });
+      expect(store.renewClaim('r1', 'alice', now)).toBe(false);
+
+      const carol: RunOwner = { token: 'carol', pid: 1002, host: 'h2' };
+      // Bob is on another host for carol: a pid says nothing there, only the lease does.
+      expect(store.claimRun('r1', carol, at(now + 1000, [])).claimed).toBe(false);
+      expect(store.claimRun('r1', carol, at(now + 61_000, [1002])).claimed).toBe(true);
+      expect(store.getRun('r1')?.pid).toBe(1002);
+      expect(store.claimRun('r1', bob, at(now + 62_000)).claimed).toBe(false);
+    });
+
+    it('claims a stopped run whoever held it, and writes final fields only for the holder', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      expect(store.releaseRun('r1', 'bob', { status: 'completed' })).toBe(false);
+      expect(store.getRun('r1')?.status).toBe('running');
+      expect(store.releaseRun('r1', 'alice', { status: 'interrupted', stopReason: 'interrupted', pid: null, error: 'disk full' })).toBe(true);
+      expect(store.getRun('r1')).toMatchObject({ status: 'interrupted', error: 'disk full', pid: null });
+      expect(store.claimRun('r1', bob, at(Date.now())).claimed).toBe(true);
+      expect(store.getRun('r1')).toMatchObject({ status: 'running', pid: 1002, error: null, stopReason: null, finishedAt: null });
+      expect(() => store.claimRun('nope', bob, at(Date.now()))).toThrow(/No run 'nope'/);
+    });
+
+    it('commits no trial and no event of a writer whose owner lost the claim', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      const writer = store.trialWriter('r1', { owner: 'alice' });
+      writer.finished(spec(0), outcome(0, 'kept'));
+      writer.flush();
+      expect(store.claimRun('r1', bob, at(Date.now(), [1002])).claimed).toBe(true);
+      writer.finished(spec(1), outcome(1, 'lost'));
+      writer.event('policy', { n: 1 });
+      expect(() => writer.flush()).toThrow(/no longer owned/);
+      expect([...store.queries().trials('r1')].map((t) => t.output)).toEqual(['kept']);
+      expect(store.queries().eventsAfter(0, { runId: 'r1' }).map((e) => e.type)).toEqual(['run', 'trials', 'run']);
+    });
+
+    it('never announces a trial twice: a result already written is left out of the next trials event', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      const first = store.trialWriter('r1', { owner: 'alice' });
+      const second = store.trialWriter('r1', { owner: 'alice' });
+      first.finished(spec(0), outcome(0, 'one'));
+      first.flush();
+      second.finished(spec(0), outcome(0, 'two'));
+      second.finished(spec(1), outcome(1, 'three'));
+      second.flush();
+      first.close();
+      second.close();
+      const seqs = store.queries().eventsAfter(0, { runId: 'r1' }).filter((e) => e.type === 'trials').flatMap((e) => trialEventSeqs(e.data));
+      expect(seqs).toEqual([0, 1]);
+      expect(store.queries().trial('r1', 0)?.output).toBe('one');
+    });
+
+    it('reports a batch that fails on its own to onError instead of throwing into the caller', async () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4, alice);
+      const failures: unknown[] = [];
+      const writer = store.trialWriter('r1', { owner: 'alice', onError: (e) => failures.push(e) });
+      expect(store.claimRun('r1', bob, at(Date.now(), [1002])).claimed).toBe(true);
+      writer.finished(spec(0), outcome(0, 'x'));
+      await new Promise((r) => setTimeout(r, 150));
+      writer.finished(spec(1), outcome(1, 'y'));
+      expect(failures).toHaveLength(1);
+      expect(String(failures[0])).toMatch(/no longer owned/);
+      expect(() => writer.close()).toThrow(/no longer owned/);
+      expect(store.runTotals('r1').finished).toBe(0);
+    });
+
+    it('defines tasks as a workflow reaches them, idempotently, and gives the history of runs of a workflow', () => {
+      const store = fresh();
+      const workflow: Experiment = { ...experiment, name: 'wf', mode: 'workflow', tasks: [] };
+      for (const run of ['w1', 'w2']) {
+        store.createRun(run, workflow, null);
+        store.defineTask(run, 0, { id: 'draft', input: { step: 'draft', kind: 'generate' } });
+        store.defineTask(run, 0, { id: 'draft', input: { step: 'draft', kind: 'generate' } });
+        store.defineTask(run, 1, { id: 'pick', input: { step: 'pick', kind: 'vote' } });
+        const writer = store.trialWriter(run);
+        writer.finished({ ...spec(0), runId: run, taskIdx: 0 }, outcome(0, 'text', 'ok', 0.8), 0.8);
+        writer.finished({ ...spec(1, 'b'), runId: run, taskIdx: 1 }, outcome(1, 'x', 'ok', 1), 1);
+        writer.scheduled({ ...spec(2), runId: run, taskIdx: 0 });
+        writer.close();
+      }
+      store.createRun('other', experiment, 4);
+      expect([...store.queries().tasks('w1')].map((t) => t.id)).toEqual(['draft', 'pick']);
+      expect(store.workflowHistory('wf', 'w2')).toEqual([
+        { runId: 'w1', taskId: 'draft', kind: 'generate', variantId: 'a', status: 'ok', score: 0.8, reward: 0.8 },
+        { runId: 'w1', taskId: 'pick', kind: 'vote', variantId: 'b', status: 'ok', score: 1, reward: 1 },
+      ]);
+      expect(store.workflowHistory('contract', 'none')).toEqual([]);
+      store.appendEvent('w1', 'vote', { step: 'pick', latencyMs: 5, ballots: [] });
+      store.appendEvent('w2', 'vote', { step: 'pick', latencyMs: 7, ballots: [] });
+      expect(store.workflowEvents('wf', 'vote', 'w2').map((e) => [e.runId, e.data])).toEqual([['w1', { step: 'pick', latencyMs: 5, ballots: [] }]]);
+    });
+
+    it('keeps the controller decision log: records, updates, external appends, commands and the replay history', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const writer = store.trialWriter('r1');
+      writer.finished(spec(1, 'b'), { ...outcome(1, 'y', 'error'), finishedAt: 5, attempts: [{ n: 1, latencyMs: 3 }, { n: 2, latencyMs: 4 }] }, 0);
+      writer.finished(spec(0), { ...outcome(0, 'x'), finishedAt: 7 }, 1);
+      writer.close();
+      const decision = {
+        id: 1, kind: 'quarantine', target: 'b', reason: 'failure spike', detector: 'failure', evidence: { statistic: 17.2, threshold: 16 },
+        change: { before: { breaker: 'closed' }, after: { breaker: 'open' } }, atTrial: 2, time: 9, fromSeq: 3, validation: { status: 'not-applicable' },
+        undoes: null, undoneBy: null, source: 'controller', escalate: true,
+      };
+      store.controller.record('r1', decision);
+      store.controller.record('r1', decision);
+      store.controller.update('r1', 1, { undoneBy: 2, delivery: { status: 'sent', attempts: 1 } });
+      const external = store.controller.append('r1', { ...decision, kind: 'escalate', detector: 'thrashing', escalate: true, source: 'workflow' });
+      expect(external.id).toBe(2);
+      const list = store.controller.list('r1');
+      expect(list.map((d) => [d.id, d.kind, d.undoneBy])).toEqual([[1, 'quarantine', 2], [2, 'escalate', null]]);
+      expect(list[0]).toMatchObject({ evidence: { statistic: 17.2 }, delivery: { status: 'sent', attempts: 1 }, escalate: true, atTrial: 2, time: 9, fromSeq: 3 });
+      expect(store.controller.get('r1', 1)?.validation).toEqual({ status: 'not-applicable' });
+      expect(store.queries().eventsAfter(0, { runId: 'r1' }).filter((e) => e.type === 'controller').map((e) => (e.data as { action: string }).action)).toEqual(['decision', 'update', 'decision']);
+      const history = [...store.controller.history('r1')];
+      expect(history.map((t) => [t.seq, t.variantId, t.status, t.errorKind, t.attempts, t.finishedAt, t.reward])).toEqual([
+        [1, 'b', 'error', 'server', 2, 5, 0],
+        [0, 'a', 'ok', null, 1, 7, 1],
+      ]);
+      const command = store.controller.requestUndo('r1', 1, 'false alarm');
+      expect(store.controller.pendingCommands('r1')).toEqual([command]);
+      store.controller.completeCommand('r1', command.id, 'applied: decision 3', 2);
+      expect(store.controller.pendingCommands('r1')).toEqual([]);
+      expect(store.controller.doneCommands('r1')[0]).toMatchObject({ decision: 1, reason: 'false alarm', result: 'applied: decision 3', atTrial: 2 });
     });
 
     it('resolves run references by id, unique prefix and latest, and lists known runs on a miss', () => {

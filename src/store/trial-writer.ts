@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { RunBusyError } from '../model/errors.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { TrialSink, TrialWriterOptions } from './store.js';
 import { seqRanges } from './trial-events.js';
@@ -30,6 +31,8 @@ const FULL: readonly (readonly [string, string])[] = [
 const KEYS = new Set(['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'scheduled_at']);
 /** The numeric columns of a compact row, in the writer's Float64Array. */
 const NUMBERS = 12;
+/** Thrown inside a batch's transaction to roll it back and commit it again carefully (see `commit`). */
+const RECHECK = new Error('some results were already written');
 
 /**
  * One upsert of `rows` rows: a result is written once. It replaces a `scheduled` row of the same trial
@@ -56,11 +59,14 @@ function upsertSql(columns: readonly (readonly [string, string])[], rows: number
  * plan can be recomputed on resume) only once it has been running across a whole commit interval, so
  * instant trials write one row each.
  *
- * A commit that fails (a full disk) keeps the batch and is reported by the next call to `finished`,
- * `flush` or `close`, never thrown from the timer.
+ * Only results actually written are announced in the `trials` event and to `onFlush` (a result already
+ * written is left out). With an owner token, each batch first renews the run's claim in the same
+ * transaction and commits nothing if another process took the run over. A batch that fails to commit
+ * on its own (timer, size: a full disk) never throws into the caller and keeps its rows: `onError` is
+ * told once and later batches wait for an explicit `flush()` or `close()`, which throw.
  *
  * @example
- * const writer = store.trialWriter(runId);
+ * const writer = store.trialWriter(runId, { owner: token, onError: (e) => stopTheRun(e) });
  * writer.scheduled(spec); writer.finished(spec, outcome); writer.close();
  */
 export class TrialWriter implements TrialSink {
@@ -96,7 +102,9 @@ export class TrialWriter implements TrialSink {
   private readonly writeFull: Statement;
   private readonly insertEvent: Statement;
   private readonly saveFormat: Statement;
-  private readonly flushTx: (scheduled: TrialSpec[]) => void;
+  private readonly renewClaim: Statement | null;
+  private readonly finishedIn: Statement;
+  private readonly flushTx: (scheduled: TrialSpec[], careful: boolean) => number[];
   private readonly derivedPrompts: boolean;
   private readonly allScheduled: boolean;
 
@@ -119,7 +127,11 @@ export class TrialWriter implements TrialSink {
     this.saveFormat = db.prepare('UPDATE runs SET trial_format = ? WHERE id = ?');
     const stored = db.prepare('SELECT trial_format FROM runs WHERE id = ?').pluck().get(runId) as string | null | undefined;
     this.format = parseTrialFormat(stored);
-    this.flushTx = db.transaction((scheduled: TrialSpec[]) => this.writeBatch(scheduled));
+    this.renewClaim = options.owner === undefined
+      ? null
+      : db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'");
+    this.finishedIn = db.prepare("SELECT seq FROM trials WHERE run_id = ? AND seq BETWEEN ? AND ? AND status != 'scheduled'").pluck();
+    this.flushTx = db.transaction((scheduled: TrialSpec[], careful: boolean) => this.writeBatch(scheduled, careful));
     this.timer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
@@ -129,13 +141,12 @@ export class TrialWriter implements TrialSink {
   }
 
   finished(spec: TrialSpec, o: TrialOutcome, reward: number | null = null): void {
-    this.reportFailure();
     if (!this.young.delete(spec.seq)) this.old.delete(spec.seq);
     if (this.seqs.length === 0 && this.events.length === 0) this.oldest = performance.now();
     this.seqs.push(spec.seq);
     if (this.isCompact(o)) this.pushCompact(spec, o, reward);
     else this.pushFull(spec, o, reward);
-    if (this.first || this.seqs.length >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flush();
+    if (this.first || this.seqs.length >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flushOnItsOwn();
   }
 
   /** Queues an event to be committed after the trials written before it. */
@@ -144,16 +155,15 @@ export class TrialWriter implements TrialSink {
     this.events.push([type, JSON.stringify(data)]);
   }
 
-  /** Commits everything queued, and a row for each trial still running. */
+  /** Commits everything queued, and a row for each trial still running; throws when it cannot (the batch stays queued). */
   flush(): void {
-    this.reportFailure();
     const scheduled = this.scheduledToWrite();
     if (this.seqs.length === 0 && this.events.length === 0 && scheduled.length === 0) {
       if (!this.allScheduled) this.age();
       return;
     }
-    const seqs = this.seqs;
-    this.flushTx(scheduled);
+    const written = this.commit(scheduled);
+    this.failure = null;
     // Committed: only now is the batch let go (a failed commit keeps it for the next attempt).
     this.rows = 0;
     this.variants = [];
@@ -164,12 +174,13 @@ export class TrialWriter implements TrialSink {
     this.seqs = [];
     this.events = [];
     this.formatDirty = false;
-    if (seqs.length) this.first = false;
+    if (written.length) this.first = false;
     for (const spec of scheduled) if (!this.old.delete(spec.seq)) this.young.delete(spec.seq);
     if (!this.allScheduled) this.age();
-    if (seqs.length) this.options.onFlush?.(seqs);
+    if (written.length) this.options.onFlush?.(written);
   }
 
+  /** Stops the timer and commits what is queued; throws when that last batch cannot be committed. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -177,19 +188,32 @@ export class TrialWriter implements TrialSink {
     this.flush();
   }
 
-  /** A commit that failed on the timer is thrown once, to the next caller; its batch is still queued. */
-  private reportFailure(): void {
-    if (this.failure === null) return;
-    const failure = this.failure;
-    this.failure = null;
-    throw failure;
+  private tick(): void {
+    this.flushOnItsOwn();
   }
 
-  private tick(): void {
+  /** A batch nobody asked for: a failure goes to onError (once), never to whoever was writing. */
+  private flushOnItsOwn(): void {
+    if (this.failure !== null || this.closed) return;
     try {
       this.flush();
     } catch (error) {
-      this.failure ??= error;
+      this.failure = error;
+      this.options.onError?.(error);
+    }
+  }
+
+  /**
+   * One transaction. The common case learns from the statements' change counts that every result was
+   * written; when some were not (another writer recorded them first), it is rolled back and done again
+   * carefully, reading which of the batch's trials already had a result, so they are not announced.
+   */
+  private commit(scheduled: TrialSpec[]): number[] {
+    try {
+      return this.flushTx(scheduled, false);
+    } catch (error) {
+      if (error !== RECHECK) throw error;
+      return this.flushTx(scheduled, true);
     }
   }
 
@@ -232,9 +256,9 @@ export class TrialWriter implements TrialSink {
     n[i++] = o.score ?? NaN;
     n[i++] = o.passed === null ? NaN : o.passed ? 1 : 0;
     n[i++] = o.latencyMs;
-    n[i++] = o.tokens.input;
-    n[i++] = o.tokens.output;
-    n[i++] = o.cost;
+    n[i++] = o.tokens.input ?? NaN;
+    n[i++] = o.tokens.output ?? NaN;
+    n[i++] = o.cost ?? NaN;
     n[i++] = o.startedAt;
     n[i] = o.finishedAt;
     this.variants[r] = spec.variantId;
@@ -281,20 +305,40 @@ export class TrialWriter implements TrialSink {
     ]);
   }
 
-  private writeBatch(scheduled: TrialSpec[]): void {
+  private writeBatch(scheduled: TrialSpec[], careful: boolean): number[] {
+    if (this.renewClaim && this.renewClaim.run(Date.now(), this.runId, this.options.owner).changes === 0) {
+      throw new RunBusyError(`Run ${this.runId} is no longer owned by this process (another process took it over); nothing more is written.`);
+    }
+    const before = careful ? this.alreadyFinished() : null;
     if (this.formatDirty) this.saveFormat.run(JSON.stringify(this.format), this.runId);
     const now = Date.now();
     for (const s of scheduled) this.insertScheduled.run(this.runId, s.seq, s.variantId, s.taskIdx, s.repeat, s.seed, now);
     let r = 0;
+    let changes = 0;
     const named = { run: this.runId };
-    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) this.writeChunk.run(this.params(r, r + CHUNK_ROWS), named);
+    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) changes += this.writeChunk.run(this.params(r, r + CHUNK_ROWS), named).changes;
     // The last, partial chunk row by row: one statement per size would be compiled again and again.
-    for (; r < this.rows; r++) this.writeCompact.run(this.params(r, r + 1), named);
-    for (const row of this.fullRows) this.writeFull.run(row);
-    if (this.seqs.length) {
-      const seqs = [...this.seqs];
-      this.insertEvent.run(this.runId, now, 'trials', JSON.stringify({ n: seqs.length, ranges: seqRanges(seqs) }));
+    for (; r < this.rows; r++) changes += this.writeCompact.run(this.params(r, r + 1), named).changes;
+    for (const row of this.fullRows) changes += this.writeFull.run(row).changes;
+    if (!careful && changes !== this.seqs.length) throw RECHECK;
+    const written = before ? this.seqs.filter((seq) => !before.has(seq)) : [...this.seqs];
+    if (written.length) {
+      this.insertEvent.run(this.runId, now, 'trials', JSON.stringify({ n: written.length, ranges: seqRanges([...written]) }));
     }
     for (const [type, data] of this.events) this.insertEvent.run(this.runId, now, type, data);
+    return written;
+  }
+
+  /** The batch's seqs that already have a result (read before writing, in the careful pass). */
+  private alreadyFinished(): Set<number> {
+    if (this.seqs.length === 0) return new Set();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const seq of this.seqs) {
+      if (seq < lo) lo = seq;
+      if (seq > hi) hi = seq;
+    }
+    const mine = new Set(this.seqs);
+    return new Set((this.finishedIn.all(this.runId, lo, hi) as number[]).filter((seq) => mine.has(seq)));
   }
 }

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { describeJsonError } from '../model/files.js';
 
 /** One line of a JSON Lines file: its value, or why it is not JSON. */
 export interface JsonLine {
@@ -61,6 +62,7 @@ function parse(text: string, line: number): JsonLine | null {
   try {
     return { line, value: JSON.parse(text) as unknown };
   } catch (e) {
-    return { line, error: `invalid JSON: ${(e as Error).message}` };
+    // Say where, never what: the line may hold anything.
+    return { line, error: describeJsonError(e, text).replace(/ at line 1, column/, ' at column') };
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import type { Task } from '../model/task.js';
 import { IdSet } from './id-set.js';
 
@@ -63,6 +64,7 @@ function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boo
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     return { issue: { index, path: '', message: `expected an object, got ${describe(record)}` } };
   }
+  if (tooDeep(record) !== null) return { issue: { index, path: '', message: `nested more than ${MAX_NESTING} levels deep` } };
   const r = record as Record<string, unknown>;
   let input: Record<string, unknown>;
   if ('input' in r) {

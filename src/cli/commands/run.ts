@@ -1,7 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
+import type { ExecutorConfig } from '../../config/executor.js';
 import type { RunOptions, RunResult } from '../../engine/run.js';
+import type { ExecutorFactory } from '../../engine/types.js';
+import { DiskFullError, UsageError } from '../../model/errors.js';
 import { reportTable } from '../../report/console.js';
 import { fmt } from '../../report/format.js';
 import type { SqliteStore } from '../../store/sqlite-store.js';
@@ -10,11 +12,13 @@ import { consoleProgress } from '../progress.js';
 import { interruptSignals } from '../signals.js';
 
 /** What a run needs, loaded when one starts: `metaorch --version`, `--help` and other commands never load it. */
-const engine = () => Promise.all([import('../../config/load.js'), import('../../engine/run.js'), import('../../engine/run-id.js'), import('../../store/sqlite-store.js')])
-  .then(([config, run, id, store]) => ({ ...config, ...run, ...id, ...store }));
+const engine = () => Promise.all([
+  import('../../config/load.js'), import('../../engine/run.js'), import('../../engine/run-id.js'), import('../../store/sqlite-store.js'), import('../../config/executor.js'),
+]).then(([config, run, id, store, executor]) => ({ ...config, ...run, ...id, ...store, ...executor }));
 
-/** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted. */
+/** Exit statuses of a run: 0 success, 1 finished but failed, paused by the controller, or its executor failed; 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
+  if (result.error || result.stopReason === 'paused') return 1;
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
 
@@ -23,7 +27,11 @@ interface RunFlags {
   out?: string;
   grace: string;
   progress: boolean;
+  executor?: string;
 }
+
+const executorOption = () =>
+  new Option('--executor <spec>', 'where trials run, overriding the file: inline | pool[,workers=N] | bullmq,redis=URL[,queue=NAME]');
 
 const dbOption = () => new Option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)');
 const outOption = () => new Option('--out <dir>', 'where to write summary.md and summary.json (default: .metaorch/runs/RUN/)');
@@ -37,15 +45,20 @@ export function runCommand(): Command {
     .addOption(outOption())
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
+    .addOption(executorOption())
     .action(async (file: string, flags: RunFlags) => {
-      const { loadExperiment, plannedTrials, startRun, newRunId, SqliteStore } = await engine();
-      const experiment = await loadExperiment(file);
+      const { loadExperiment, parseExecutorFlag, plannedTrials, startRun, newRunId, SqliteStore, describeExecutor } = await engine();
+      const experiment = await loadExperiment(file, process.env, flags.executor !== undefined ? { executor: parseExecutorFlag(flags.executor) } : {});
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       const runId = newRunId();
       const planned = plannedTrials(experiment);
-      const plan = planned === null ? `adaptive, ${experiment.policy?.name ?? 'policy'}` : `${fmt.int(planned)} trials ${experiment.mode === 'adaptive' ? `at most, adaptive (${experiment.policy?.name ?? 'policy'})` : 'planned'}`;
-      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}. Store: ${relativePath(db)}`);
+      const policy = experiment.policy?.name ?? 'policy';
+      const plan = experiment.mode === 'grid' ? `${fmt.int(planned ?? 0)} trials planned`
+        : experiment.mode === 'continuous' ? `continuous (${policy}), until stopped${planned === null ? '' : ` or ${fmt.int(planned)} trials`}`
+          : planned === null ? `adaptive, ${policy}` : `${fmt.int(planned)} trials at most, adaptive (${policy})`;
+      const where = experiment.executor && experiment.executor.type !== 'inline' ? `, executor ${describeExecutor(experiment.executor)}` : '';
+      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${where}. Store: ${relativePath(db)}`);
       process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
     });
 }
@@ -58,22 +71,38 @@ export function resumeCommand(): Command {
     .addOption(outOption())
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
+    .addOption(executorOption())
     .action(async (ref: string, flags: RunFlags) => {
-      const { resumeRun, SqliteStore } = await engine();
+      const { resumeRun, SqliteStore, describeExecutor } = await engine();
+      const override = flags.executor !== undefined ? await executorOverride(flags.executor) : undefined;
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
       const run = store.getRun(runId);
+      if (run?.mode === 'workflow') {
+        store.close();
+        throw new UsageError(`Run ${runId} is a workflow run: resume it with metaorch workflow resume ${runId}`);
+      }
       if (run && (run.status === 'completed' || run.status === 'failed')) {
         console.log(`Run ${runId} already ${run.status}; nothing to resume.`);
-        await writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
+        (await import('../reports.js')).writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
         process.exitCode = run.status === 'failed' ? 1 : 0;
         store.close();
         return;
       }
-      console.log(`Resuming run ${runId}. Store: ${relativePath(db)}`);
-      process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, options));
+      const executor = override?.config ?? store.queries().runConfig(runId).executor;
+      const where = executor && executor.type !== 'inline' ? ` on executor ${describeExecutor(executor)}` : '';
+      console.log(`Resuming run ${runId}${where}. Store: ${relativePath(db)}`);
+      process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, override ? { ...options, executor: override.factory } : options));
     });
+}
+
+/** `--executor` on resume: the run continues on another executor than the one it was started with. */
+async function executorOverride(flag: string): Promise<{ config: ExecutorConfig; factory: ExecutorFactory }> {
+  const [{ validateExecutor, parseExecutorFlag }, { createExecutor }] = await Promise.all([import('../../config/executor.js'), import('../../executors/registry.js')]);
+  const { config, issues } = validateExecutor(parseExecutorFlag(flag));
+  if (!config) throw new UsageError(`--executor: ${issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
+  return { config, factory: (ctx) => createExecutor({ ...ctx, experiment: { ...ctx.experiment, executor: config } }) };
 }
 
 async function execute(
@@ -86,11 +115,23 @@ async function execute(
   const signals = interruptSignals(Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000, (l) => process.stderr.write(`${l}\n`));
   try {
     const observers = flags.progress ? [consoleProgress(process.stderr)] : [];
-    const result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
+    let result: RunResult;
+    try {
+      result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
+    } catch (error) {
+      if (error instanceof DiskFullError && error.runId !== undefined) throw diskFull(store, db, error.runId, error);
+      throw error;
+    }
     const dir = flags.out ?? defaultOutDir(db, result.runId);
-    const report = await writeReports(store, result.runId, dir);
+    const { writeReports } = await import('../reports.js');
+    const report = writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
     console.log(summaryLine(result, report.best?.id ?? null));
+    if (result.error) console.log(`The run stopped because of its executor: ${result.error}`);
+    if (store.queries().runConfig(result.runId).controller) {
+      const [{ summaryText }, { summariseDecisions }] = await Promise.all([import('./decisions.js'), import('../../report/decisions.js')]);
+      console.log(`${summaryText(summariseDecisions(store.controller.list(result.runId)))} See: metaorch decisions ${result.runId}`);
+    }
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
@@ -100,25 +141,26 @@ async function execute(
   }
 }
 
-/** Writes summary.md and summary.json for a run (from the totals it saved when it ended); returns the report. */
-export async function writeReports(store: SqliteStore, runId: string, dir: string) {
-  const [{ computeReport }, { reportMarkdown }, { storeRunData }] = await Promise.all([
-    import('../../report/compute.js'), import('../../report/markdown.js'), import('../../report/run-data.js'),
-  ]);
-  const report = computeReport(storeRunData(store.queries(), runId));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'summary.md'), reportMarkdown(report));
-  return report;
+/** What a run stopped by a full disk prints: how much is safe, where, and how to go on. */
+function diskFull(store: SqliteStore, db: string, runId: string, cause: unknown): DiskFullError {
+  let safe = 'its finished trials are';
+  try {
+    const n = store.runTotals(runId).finished;
+    safe = `${fmt.int(n)} trial${n === 1 ? ' is' : 's are'}`;
+  } catch {
+    // a store that cannot even be read: say it without the count
+  }
+  return new DiskFullError(`disk full: ${safe} safe in ${relativePath(db)}; free space and run \`metaorch resume ${runId}\``, runId, { cause });
 }
 
-function summaryLine(r: RunResult, best: string | null): string {
-  const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
+/** `Run X completed: N trials, E errors, best variant: V.` */
+export function summaryLine(r: RunResult, best: string | null): string {
+  const what = r.stopReason === 'paused' ? 'PAUSED by the controller (see metaorch decisions)' : r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
   const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
   return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
 }
 
-function relativePath(p: string): string {
+export function relativePath(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel.startsWith('..') ? p : rel;
 }

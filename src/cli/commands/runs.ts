@@ -35,7 +35,7 @@ export function runsCommand(): Command {
           ['id', 'name', 'mode', 'status', 'started', 'trials', 'errors', 'cost', 'best'],
           rows.map((r) => [
             r.id, r.name, r.mode, r.status, r.startedAt ? new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19) : '–',
-            `${fmt.int(r.finished)}${r.planned ? `/${fmt.int(r.planned)}` : ''}`, fmt.int(r.errors), fmt.usd(r.cost), r.best ?? '–',
+            `${fmt.int(r.finished)}${r.planned ? `/${fmt.int(r.planned)}` : ''}`, fmt.int(r.errors), costCell(fmt, r), r.best ?? '–',
           ]),
         ));
       } finally {
@@ -53,4 +53,10 @@ function displayStatus(r: RunListing): string {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM' ? 'running' : 'killed (resumable)';
   }
+}
+
+/** Known cost; `≥` when some trials' cost is unknown, `unknown` when none is known. */
+function costCell(fmt: { usd(x: number): string }, r: { cost: number; costUnknown: number; finished: number }): string {
+  if (r.costUnknown === 0) return fmt.usd(r.cost);
+  return r.costUnknown >= r.finished && r.cost === 0 ? 'unknown' : `≥${fmt.usd(r.cost)}`;
 }

@@ -7,6 +7,9 @@ import { formatCsv, formatJson, formatTable } from '../../simulate/format.js';
 import { parseArms, parseInteger, parseNumber, parsePolicies } from '../../simulate/parse.js';
 import { plotRegret } from '../../simulate/plot.js';
 import type { PolicyEntry } from '../../simulate/runner.js';
+import { defaultControllerConfig } from '../../controller/config.js';
+import { formatScenario, runScenario } from '../../simulate/controller-scenarios.js';
+import { SCENARIOS, scenarioNames } from '../../simulate/scenarios.js';
 import { runSimulation } from '../../simulate/simulation.js';
 import { BOUNDED_DEFAULT, GAUSSIAN_DEFAULT, type SimulateFlags, type SimulateIo } from './simulate.js';
 
@@ -17,6 +20,8 @@ import { BOUNDED_DEFAULT, GAUSSIAN_DEFAULT, type SimulateFlags, type SimulateIo 
  * simulate({ arms: '0.5,0.45', ... }, io);
  */
 export function simulate(flags: SimulateFlags, io: SimulateIo): void {
+  if (flags.scenario !== undefined) return simulateScenario(flags, io);
+  if (flags.arms === undefined) throw new UsageError('give --arms (bandit arms to compare policies on) or --scenario (a controller scenario)');
   if (flags.json && flags.csv) throw new UsageError('--json and --csv: choose one output format');
   if (flags.plot !== undefined && !/\.svg$/i.test(flags.plot)) throw new UsageError(`--plot: expected a file name ending in .svg, got '${flags.plot}'`);
   const environment = environmentFrom(flags);
@@ -40,7 +45,7 @@ export function simulate(flags: SimulateFlags, io: SimulateIo): void {
 }
 
 function environmentFrom(flags: SimulateFlags): Environment {
-  const means = parseArms(flags.arms);
+  const means = parseArms(flags.arms ?? '');
   const sd = parseNumber(flags.sd, '--sd');
   if (!(sd > 0)) throw new UsageError(`--sd: expected a positive standard deviation, got '${flags.sd}'`);
   if (!flags.gaussian) {
@@ -71,3 +76,36 @@ function policiesFrom(flags: SimulateFlags, env: Environment): PolicyEntry[] {
   return entries;
 }
 
+
+/** `--scenario`: a controller scenario at simulation speed, with and/or without the controller. */
+function simulateScenario(flags: SimulateFlags, io: SimulateIo): void {
+  const make = SCENARIOS[flags.scenario ?? ''];
+  if (!make) throw new UsageError(`--scenario: unknown scenario '${flags.scenario}'; known scenarios: ${scenarioNames.join(', ')}`);
+  if (flags.arms !== undefined) throw new UsageError('--scenario and --arms: a scenario brings its own variants; give one of them');
+  if (flags.csv || flags.plot !== undefined) throw new UsageError('--scenario prints a table or --json (no --csv or --plot)');
+  const c = flags.controller;
+  const sides: readonly ('on' | 'off')[] | null = c === 'both' ? ['on', 'off'] : c === 'on' || c === 'off' ? [c] : null;
+  if (!sides) throw new UsageError(`--controller: expected on, off or both, got '${flags.controller}'`);
+  const trials = flags.trials === undefined ? undefined : parseInteger(flags.trials, '--trials', 100, 1e8);
+  const reps = parseInteger(flags.reps, '--reps', 1, 1e5);
+  const seed = parseInteger(flags.seed, '--seed', 0, 2 ** 32 - 1);
+  const [entry] = parsePolicies(flags.policy);
+  const scenario = make(trials);
+  try {
+    createPolicy(entry!.config, scenario.variants.length);
+  } catch (error) {
+    if (error instanceof PolicyConfigError) throw new UsageError(`--policy: ${error.message}`);
+    throw error;
+  }
+  let done = 0;
+  const total = sides.length * reps;
+  const report = runScenario(scenario, entry!.config, defaultControllerConfig(), {
+    reps, seed, sides,
+    onProgress: (side, rep) => {
+      done++;
+      if (io.progress) io.stderr(`\rcontroller ${side}: repetition ${rep + 1}/${reps} (${Math.round((done / total) * 100)}% overall)\x1b[K`);
+    },
+  });
+  if (io.progress) io.stderr('\r\x1b[K');
+  io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatScenario(report));
+}

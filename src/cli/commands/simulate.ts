@@ -1,8 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { scenarioNames } from '../../simulate/scenarios.js';
 
 export interface SimulateFlags {
-  arms: string;
+  arms?: string;
+  scenario?: string;
+  controller: string;
+  trials?: string;
+  policy: string;
   gaussian?: boolean;
   sd: string;
   drift?: string;
@@ -44,7 +49,11 @@ export const GAUSSIAN_DEFAULT = 'gaussian-thompson,ucb1,epsilon-greedy,uniform';
 export function simulateCommand(io: SimulateIo = processIo): Command {
   return new Command('simulate')
     .description('compare bandit policies on simulated arms: cumulative regret over time, with the Lai-Robbins bound')
-    .requiredOption('--arms <list>', 'arm means, comma-separated; COUNTxMEAN repeats one, e.g. 0.5,0.45,0.45 or 1x0.5,9x0.4')
+    .option('--arms <list>', 'arm means, comma-separated; COUNTxMEAN repeats one, e.g. 0.5,0.45,0.45 or 1x0.5,9x0.4')
+    .option('--scenario <name>', `a controller scenario instead of arms: ${scenarioNames.join(', ')}`)
+    .option('--controller <on|off|both>', 'with --scenario: run with the controller (defaults), without it, or both', 'both')
+    .option('--trials <T>', 'with --scenario: trials per run (default: the scenario\'s)')
+    .option('--policy <name[:key=value...]>', 'with --scenario: the policy the controller steers', 'thompson:discount=0.999')
     .option('--gaussian', 'Gaussian rewards around each mean (default: Bernoulli, means are success probabilities)')
     .option('--sd <sd>', 'noise standard deviation of Gaussian arms', '1')
     .option('--drift <p>', "probability per step that an arm's mean is redrawn (uniform in [0,1]; N(0,1) when --gaussian)")
@@ -57,6 +66,7 @@ export function simulateCommand(io: SimulateIo = processIo): Command {
     .option('--csv', 'print CSV: policy,t,regretMean,regretSE')
     .option('--plot <file.svg>', 'also draw regret against t (log axis) as an SVG file')
     .action(async (flags: SimulateFlags) => {
+      // The simulation and its policies load only when the command runs.
       const { simulate } = await import('./simulate-run.js');
       simulate(flags, io);
     });

@@ -1,0 +1,27 @@
+/** Deepest nesting of arrays and objects accepted in a config or a task: far beyond any real one. */
+export const MAX_NESTING = 100;
+
+/**
+ * The path to the first value nested deeper than `max` levels, or null. It never recurses deeper than
+ * `max`: a document nested 100,000 deep must be refused with a message, not crash the recursive code
+ * that would read it. Cheap on flat values (it runs on every task).
+ *
+ * @example
+ * tooDeep({ a: [[[1]]] }, 2); // ['a', 0]
+ */
+export function tooDeep(value: unknown, max = MAX_NESTING): (string | number)[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  const path: (string | number)[] = [];
+  const search = (v: object): boolean => {
+    if (path.length >= max) return true;
+    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
+    for (const [key, item] of entries) {
+      if (item === null || typeof item !== 'object') continue;
+      path.push(key);
+      if (search(item)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  return search(value) ? path : null;
+}
