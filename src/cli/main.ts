@@ -14,6 +14,7 @@ import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
 import { workflowCommand } from './commands/workflow.js';
+import { gatewayCommand } from './commands/gateway.js';
 import { VERSION } from '../version.js';
 
 // A run allocates short-lived objects at a high rate, and V8's default heap growth lets the old
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand(), workerCommand(), workflowCommand(), decisionsCommand(), undoCommand()]) {
+  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand(), workerCommand(), workflowCommand(), decisionsCommand(), undoCommand(), gatewayCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

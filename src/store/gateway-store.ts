@@ -135,7 +135,9 @@ export interface FeedbackRow {
 export class FeedbackWriter {
   private rows: FeedbackRow[] = [];
   private rewards: [number, number][] = [];
+  private variants: [number, string][] = [];
   private readonly insert: Statement;
+  private readonly setVariant: Statement;
   private readonly setScore: Statement;
   private readonly setReward: Statement;
   private readonly insertEvent: Statement;
@@ -147,13 +149,14 @@ export class FeedbackWriter {
     this.setScore = db.prepare(`UPDATE trials SET score = ?, passed = ?, scores = json_insert(COALESCE(scores, '[]'), '$[#]', json(?))
                                 WHERE run_id = ? AND seq = ? AND status = 'ok' AND score IS NULL`);
     this.setReward = db.prepare('UPDATE trials SET reward = ? WHERE run_id = ? AND seq = ? AND reward IS NULL');
+    this.setVariant = db.prepare('UPDATE trials SET variant_id = ? WHERE run_id = ? AND seq = ?');
     this.insertEvent = db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)');
     this.renew = db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'");
     this.tx = db.transaction(() => this.write());
   }
 
   get pending(): boolean {
-    return this.rows.length > 0 || this.rewards.length > 0;
+    return this.rows.length > 0 || this.rewards.length > 0 || this.variants.length > 0;
   }
 
   feedback(row: FeedbackRow): void {
@@ -162,6 +165,11 @@ export class FeedbackWriter {
 
   reward(seq: number, reward: number): void {
     this.rewards.push([seq, reward]);
+  }
+
+  /** The variant that answered a trial after a fallback (its row was scheduled on the first one tried). */
+  variant(seq: number, variantId: string): void {
+    this.variants.push([seq, variantId]);
   }
 
   /** Commits what is queued; returns the seqs whose score this batch set. Throws when it cannot. */
@@ -181,10 +189,12 @@ export class FeedbackWriter {
       const entry = JSON.stringify({ scorer: 'feedback', score: f.score, weight: 1, reason: f.comment ? `${f.source}: ${f.comment}` : `from ${f.source}` });
       if (this.setScore.run(f.score, f.passed ? 1 : 0, entry, this.runId, f.seq).changes > 0) scored.push(f.seq);
     }
+    for (const [seq, variantId] of this.variants) this.setVariant.run(variantId, this.runId, seq);
     for (const [seq, reward] of this.rewards) this.setReward.run(reward, this.runId, seq);
     if (scored.length) this.insertEvent.run(this.runId, now, 'feedback', JSON.stringify({ seqs: scored }));
     this.rows = [];
     this.rewards = [];
+    this.variants = [];
     return scored;
   }
 }

@@ -73,6 +73,12 @@ export type RouteEvent =
   /** Which variants serve request `seq`, in order. `pinned`: the request named a variant itself. */
   | { type: 'route'; seq: number; pinned: number | null; steering: Steering | null }
   | { type: 'start'; seq: number; arm: number }
+  /**
+   * A try of `seq` on `arm` failed and the next variant takes the request over: the failed variant
+   * learns the objective's error reward at once (a variant whose failures fallbacks hide still loses
+   * traffic), and the trial moves to `next`.
+   */
+  | { type: 'fail'; seq: number; arm: number; next: number; latencyMs: number }
   | { type: 'finish'; seq: number; arm: number; time: number; ok: boolean; cost: number | null; latencyMs: number }
   | { type: 'feedback'; seq: number; score: number; time: number }
   | { type: 'tick'; time: number };
@@ -90,6 +96,8 @@ export type RouteAction =
   /** Persist a decided reward (and the score it rests on, when it came from feedback). */
   | { type: 'reward'; seq: number; arm: number; reward: number; score: number | null }
   | { type: 'feedback'; seq: number; outcome: FeedbackOutcome }
+  /** A failed try's error reward, learned (the trial itself is decided later, on the variant that answered). */
+  | { type: 'failed'; seq: number; arm: number; reward: number }
   | { type: 'snapshot'; learned: number; snapshot: PolicySnapshot };
 
 /**
@@ -135,6 +143,8 @@ export function transition(state: RouteState, event: RouteEvent): RouteAction[] 
       state.ledger.begin(event.seq, event.arm);
       if (event.seq >= state.nextSeq) state.nextSeq = event.seq + 1;
       return [];
+    case 'fail':
+      return fail(state, event);
     case 'finish':
       return finish(state, event);
     case 'feedback':
@@ -159,6 +169,16 @@ function order(state: RouteState, seq: number, pinned: number | null, steering: 
     rest = rest.filter((a) => a !== next);
   }
   return arms;
+}
+
+function fail(state: RouteState, e: Extract<RouteEvent, { type: 'fail' }>): RouteAction[] {
+  const { config, policy } = state;
+  state.pending[e.arm] = Math.max(0, (state.pending[e.arm] ?? 0) - 1);
+  state.pending[e.next] = (state.pending[e.next] ?? 0) + 1;
+  state.ledger.begin(e.seq, e.next);
+  policy.update(e.arm, config.objective.error, { success: false, latencyMs: e.latencyMs });
+  state.learned++;
+  return [{ type: 'failed', seq: e.seq, arm: e.arm, reward: config.objective.error }];
 }
 
 function finish(state: RouteState, e: Extract<RouteEvent, { type: 'finish' }>): RouteAction[] {
