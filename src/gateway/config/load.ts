@@ -46,6 +46,7 @@ export interface GatewayRoute {
   judge?: { share: number; options: Record<string, unknown> };
   controller?: ControllerConfig;
   snapshotEvery: number;
+  breaker: { failures: number; cooldownMs: number };
 }
 
 /** A validated gateway file: plain data, `${ENV}` references intact. */
@@ -63,8 +64,8 @@ export interface GatewayConfig {
   defaultRoute: number;
 }
 
-/** The policy a route gets without one: Thompson sampling that forgets slowly, as for continuous runs. */
-export const DEFAULT_ROUTE_POLICY: PolicyConfig = { name: 'thompson', discount: 0.999 };
+/** The policy a route gets without one: Gaussian Thompson sampling (any objective's rewards, feedback scores with their real spread) that forgets slowly. */
+export const DEFAULT_ROUTE_POLICY: PolicyConfig = { name: 'gaussian-thompson', discount: 0.999 };
 
 class Issues {
   readonly list: ConfigIssue[] = [];
@@ -168,7 +169,7 @@ function loadRoute(raw: Record<string, unknown>, at: Path, storeContent: boolean
   const route: GatewayRoute = {
     name: r.name, aliases: r.aliases, variants, policy: policy ?? DEFAULT_ROUTE_POLICY, objective: r.objective ?? { score: 1, error: 0 },
     feedback: { waitMs: r.feedback.wait, missing: r.feedback.missing }, fallbacks: r.fallbacks, timeoutMs: r.timeout,
-    storeContent: r.storeContent ?? storeContent, snapshotEvery: r.snapshotEvery,
+    storeContent: r.storeContent ?? storeContent, snapshotEvery: r.snapshotEvery, breaker: { failures: r.breaker.failures, cooldownMs: r.breaker.cooldown },
   };
   if (r.description !== undefined) route.description = r.description;
   if (judge) route.judge = judge;

@@ -68,7 +68,7 @@ export const routeShape = {
   aliases: z.array(z.string().min(1)).default([]).describe('Other model names that mean this route; `*` matches any characters (e.g. "claude-*" for Claude Code).'),
   default: z.boolean().optional().describe("The route `model: auto` means (default: the first route)."),
   variants: z.array(z.record(z.string(), z.unknown())).describe('The variants, written as in experiments (adapter and options). A request naming one (`ROUTE/VARIANT`, or its id) goes straight to it.'),
-  policy: z.record(z.string(), z.unknown()).optional().describe('The policy: { name, ...options }. Default: { name: thompson, discount: 0.999 }.'),
+  policy: z.record(z.string(), z.unknown()).optional().describe('The policy: { name, ...options }. Default: { name: gaussian-thompson, discount: 0.999 }.'),
   objective: objectiveSchema.optional().describe("How a trial becomes the reward: the feedback score (1 for a success without scorers), cheapness, speed; default: the score alone."),
   feedback: feedbackSchema.prefault({}),
   fallbacks: z.number().int().min(0).max(20).default(2).describe('After a retryable upstream error, this many other variants are tried, next-best first (default 2).'),
@@ -76,6 +76,13 @@ export const routeShape = {
   storeContent: z.boolean().optional().describe("Store prompts and answers (secrets redacted) or only metadata: tokens, cost, latency, status. Default: the gateway's storeContent."),
   judge: judgeSchema.optional(),
   controller: z.record(z.string(), z.unknown()).optional().describe('The meta-controller watching this route live (circuit breaker, reweighting): `{}` for its defaults; off when absent.'),
+  breaker: z
+    .strictObject({
+      failures: z.number().int().min(0).max(1_000_000).default(5).describe('Failed tries in a row that take a variant out of routing (default 5; 0: off).'),
+      cooldown: durationSchema.prefault('30s').describe('How long it stays out before it is tried again (default 30s).'),
+    })
+    .prefault({})
+    .describe("The route's circuit breaker: a variant failing again and again is taken out of routing for a while; fallbacks serve meanwhile."),
   snapshotEvery: z.number().int().positive().max(100_000_000).default(1000).describe("Record the policy's state every N learned rewards (default 1000)."),
 };
 

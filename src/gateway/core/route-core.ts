@@ -35,6 +35,12 @@ export interface RouteCoreConfig {
   missing: 'skip' | number;
   /** A `snapshot` action every this many learned rewards. */
   snapshotEvery: number;
+  /**
+   * The route's circuit breaker: after `failures` failed tries of a variant in a row it is taken out
+   * of routing for `cooldownMs` (then tried again: one more failure takes it out again; a success
+   * closes it). 0 failures: off.
+   */
+  breaker: { failures: number; cooldownMs: number };
 }
 
 export interface RouteState {
@@ -49,6 +55,10 @@ export interface RouteState {
   learned: number;
   readonly all: readonly number[];
   readonly snapshotRandom: Random;
+  /** Failed tries of each arm in a row. */
+  readonly failStreak: Int32Array;
+  /** Until when each arm's breaker is open (ms; 0: closed). */
+  readonly openUntil: Float64Array;
 }
 
 /** A decided reward in the past, replayed on start (in the order rewards were decided). */
@@ -71,14 +81,14 @@ export interface PastAwaiting {
 
 export type RouteEvent =
   /** Which variants serve request `seq`, in order. `pinned`: the request named a variant itself. */
-  | { type: 'route'; seq: number; pinned: number | null; steering: Steering | null }
+  | { type: 'route'; seq: number; pinned: number | null; steering: Steering | null; time: number }
   | { type: 'start'; seq: number; arm: number }
   /**
    * A try of `seq` on `arm` failed and the next variant takes the request over: the failed variant
    * learns the objective's error reward at once (a variant whose failures fallbacks hide still loses
    * traffic), and the trial moves to `next`.
    */
-  | { type: 'fail'; seq: number; arm: number; next: number; latencyMs: number }
+  | { type: 'fail'; seq: number; arm: number; next: number; latencyMs: number; time: number }
   | { type: 'finish'; seq: number; arm: number; time: number; ok: boolean; cost: number | null; latencyMs: number }
   | { type: 'feedback'; seq: number; score: number; time: number }
   | { type: 'tick'; time: number };
@@ -114,6 +124,7 @@ export function createRouteState(config: RouteCoreConfig, past: { nextSeq: numbe
   const state: RouteState = {
     config, policy, pending: new Float64Array(config.arms), ledger: new Ledger(firstAwaiting), nextSeq: past.nextSeq, learned: 0,
     all: Array.from({ length: config.arms }, (_, i) => i), snapshotRandom: root.fork('snapshot'),
+    failStreak: new Int32Array(config.arms), openUntil: new Float64Array(config.arms),
   };
   for (const r of past.rewards) {
     if (r.arm < 0 || r.arm >= config.arms) continue;
@@ -137,7 +148,7 @@ export function createRouteState(config: RouteCoreConfig, past: { nextSeq: numbe
 export function transition(state: RouteState, event: RouteEvent): RouteAction[] {
   switch (event.type) {
     case 'route':
-      return [{ type: 'order', arms: order(state, event.seq, event.pinned, event.steering) }];
+      return [{ type: 'order', arms: order(state, event.seq, event.pinned, event.steering, event.time) }];
     case 'start':
       state.pending[event.arm] = (state.pending[event.arm] ?? 0) + 1;
       state.ledger.begin(event.seq, event.arm);
@@ -155,11 +166,15 @@ export function transition(state: RouteState, event: RouteEvent): RouteAction[] 
 }
 
 /** The variants to try, in order: the policy's choice (steered by the controller), then its next choices among the rest. */
-function order(state: RouteState, seq: number, pinned: number | null, steering: Steering | null): number[] {
+function order(state: RouteState, seq: number, pinned: number | null, steering: Steering | null, time: number): number[] {
   if (pinned !== null) return [pinned];
   const { policy, pending, config } = state;
   const rng = createRandom(hashSeed(config.seed, 'choose', seq));
-  const eligible = steering?.eligible ?? state.all;
+  const steered = steering?.eligible ?? state.all;
+  // Variants whose breaker is open are left out, unless every one is (then the request tries them all).
+  const closed = steered.filter((a) => state.openUntil[a]! <= time);
+  const eligible = closed.length > 0 ? closed : steered;
+  if (steering && closed.length !== steered.length) steering = { ...steering, eligible };
   const first = steering ? steer(policy, steering, { eligible, pending, rng }) : policy.choose({ eligible, pending, rng });
   const arms = [first];
   let rest = eligible.filter((a) => a !== first);
@@ -176,9 +191,17 @@ function fail(state: RouteState, e: Extract<RouteEvent, { type: 'fail' }>): Rout
   state.pending[e.arm] = Math.max(0, (state.pending[e.arm] ?? 0) - 1);
   state.pending[e.next] = (state.pending[e.next] ?? 0) + 1;
   state.ledger.begin(e.seq, e.next);
+  trip(state, e.arm, e.time);
   policy.update(e.arm, config.objective.error, { success: false, latencyMs: e.latencyMs });
   state.learned++;
   return [{ type: 'failed', seq: e.seq, arm: e.arm, reward: config.objective.error }];
+}
+
+/** One more failed try of `arm`: its breaker opens at the threshold (and again on each failure past it). */
+function trip(state: RouteState, arm: number, time: number): void {
+  const { failures, cooldownMs } = state.config.breaker;
+  state.failStreak[arm] = (state.failStreak[arm] ?? 0) + 1;
+  if (failures > 0 && state.failStreak[arm]! >= failures) state.openUntil[arm] = time + cooldownMs;
 }
 
 function finish(state: RouteState, e: Extract<RouteEvent, { type: 'finish' }>): RouteAction[] {
@@ -186,6 +209,8 @@ function finish(state: RouteState, e: Extract<RouteEvent, { type: 'finish' }>): 
   state.pending[e.arm] = Math.max(0, (state.pending[e.arm] ?? 0) - 1);
   const facts = { arm: e.arm, cost: e.cost, latencyMs: e.latencyMs };
   const held = ledger.state(e.seq) === IN_FLIGHT ? ledger.heldScore(e.seq) : null;
+  if (e.ok) state.failStreak[e.arm] = 0;
+  else trip(state, e.arm, e.time);
   if (!e.ok) {
     ledger.decide(e.seq);
     return learn(state, e.seq, facts, false, null, config.objective.error);

@@ -74,7 +74,7 @@ export class RouteRun {
     this.state = createRouteState(
       {
         arms: route.variants.length, policy: route.policy, objective: route.objective, seed: experiment.seed, fallbacks: route.fallbacks,
-        waitMs, missing: route.feedback.missing, snapshotEvery: route.snapshotEvery,
+        waitMs, missing: route.feedback.missing, snapshotEvery: route.snapshotEvery, breaker: route.breaker,
       },
       { nextSeq, rewards, awaiting },
     );
@@ -138,7 +138,7 @@ export class RouteRun {
     this.check();
     const seq = this.state.nextSeq;
     const steering = this.controller ? this.controller.steering(seq) : null;
-    const actions = transition(this.state, { type: 'route', seq, pinned, steering });
+    const actions = transition(this.state, { type: 'route', seq, pinned, steering, time: Date.now() });
     const order = actions[0];
     const arms = order && order.type === 'order' ? order.arms : [0];
     this.state.nextSeq = seq + 1;
@@ -190,7 +190,7 @@ export class RouteRun {
   retry(seq: number, fromArm: number, toArm: number, latencyMs: number): void {
     const spec = this.inFlight.get(seq);
     if (!spec) return;
-    this.perform(transition(this.state, { type: 'fail', seq, arm: fromArm, next: toArm, latencyMs }));
+    this.perform(transition(this.state, { type: 'fail', seq, arm: fromArm, next: toArm, latencyMs, time: Date.now() }));
     spec.variantId = this.route.variants[toArm]!.id;
   }
 
