@@ -72,6 +72,15 @@ routes:
         adapter: openai
         model: gpt-4o-mini
         baseURL: ${mockUrl}/v1
+  - name: judged
+    controller: {}
+    feedback: { wait: 10m }
+    judge:
+      share: 1
+      rubric: Correct and brief.
+      variant: { id: grader, adapter: mock, reply: '{"score": 0.8, "reason": "correct"}' }
+    variants:
+      - { id: sim, adapter: mock, reply: 'Paris.' }
   - name: private
     storeContent: false
     variants:
@@ -223,7 +232,7 @@ describe('metaorch gateway', () => {
 
   it('lists the routes and variants', async () => {
     const models = await openai().models.list();
-    expect(models.data.map((m) => m.id)).toEqual(['chat', 'chat/gpt', 'chat/claude', 'flaky', 'flaky/broken', 'flaky/steady', 'private', 'private/only']);
+    expect(models.data.map((m) => m.id)).toEqual(['chat', 'chat/gpt', 'chat/claude', 'flaky', 'flaky/broken', 'flaky/steady', 'judged', 'judged/sim', 'private', 'private/only']);
   });
 
   it('falls back to the next variant on a retryable upstream error, and says which served', async () => {
@@ -278,7 +287,9 @@ describe('metaorch gateway', () => {
     await openai().chat.completions.create({ model: 'private', messages: [{ role: 'user', content: 'What is the capital of France?' }] });
     await new Promise((r) => setTimeout(r, 300));
     const runs = read<{ id: string; name: string; mode: string; status: string }>('SELECT id, name, mode, status FROM runs ORDER BY name');
-    expect(runs.map((r) => [r.name, r.mode, r.status])).toEqual([['gateway/chat', 'continuous', 'running'], ['gateway/flaky', 'continuous', 'running'], ['gateway/private', 'continuous', 'running']]);
+    expect(runs.map((r) => [r.name, r.mode, r.status])).toEqual([
+      ['gateway/chat', 'continuous', 'running'], ['gateway/flaky', 'continuous', 'running'], ['gateway/judged', 'continuous', 'running'], ['gateway/private', 'continuous', 'running'],
+    ]);
     const priv = read<{ prompt: string | null; output: string | null; tokens_in: number; status: string }>("SELECT prompt, output, tokens_in, status FROM trials WHERE run_id = (SELECT id FROM runs WHERE name = 'gateway/private')");
     expect(priv).toEqual([{ prompt: '', output: null, tokens_in: 12, status: 'ok' }]);
     const chat = read<{ prompt: string; output: string; cost: number }>("SELECT prompt, output, cost FROM trials WHERE run_id = (SELECT id FROM runs WHERE name = 'gateway/chat') AND variant_id = 'gpt' AND status = 'ok' ORDER BY seq LIMIT 1");
@@ -315,6 +326,22 @@ describe('metaorch gateway', () => {
     );
     expect(rows.map((r) => [r.score, r.reward])).toEqual([[1, 1], [0, 0], [0.25, 0.25]]);
     expect(read<{ n: number }>('SELECT COUNT(*) AS n FROM feedback WHERE run_id = ?', runId)[0]!.n).toBe(3);
+  });
+
+  it('grades answers with the route judge after they are sent (its score is the feedback); the controller watches the route', async () => {
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await openai().chat.completions.create({ model: 'judged', messages: [{ role: 'user', content: `q${i}` }] }).withResponse());
+    expect(answers[0]!.data.choices[0]!.message.content).toBe('Paris.');
+    const [runId] = answers[0]!.response.headers.get('x-metaorch-trial')!.split('/');
+    let rows: { score: number | null; reward: number | null }[] = [];
+    for (let i = 0; i < 50 && !(rows.length === 3 && rows.every((r) => r.reward !== null)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = read('SELECT score, reward FROM trials WHERE run_id = ? ORDER BY seq', runId);
+    }
+    expect(rows).toEqual([{ score: 0.8, reward: 0.8 }, { score: 0.8, reward: 0.8 }, { score: 0.8, reward: 0.8 }]);
+    expect(read<{ source: string }>('SELECT DISTINCT source FROM feedback WHERE run_id = ?', runId)).toEqual([{ source: 'judge' }]);
+    const decisions = await runCli(['decisions', runId!, '--db', db], { cwd: dir });
+    expect(decisions.code).toBe(0);
   });
 
   it('refuses a bad gateway.yaml with file, line and path, exit 2, before binding the port', async () => {

@@ -216,6 +216,11 @@ export class RouteRun {
     return { outcome: outcome && outcome.type === 'feedback' ? outcome.outcome : 'late' };
   }
 
+  /** An event in the run's log (a judge that failed, ...). */
+  note(type: string, data: unknown): void {
+    if (!this.failure) this.writer.event(type, data);
+  }
+
   /** Decides rewards whose feedback wait ran out. */
   tick(now: number): void {
     if (this.failure) return;

@@ -24,6 +24,7 @@ import { SseParser, sseText } from '../wire/sse.js';
 import { AnthropicToChatStream, ChatToAnthropicStream, type OutEvent } from '../wire/streams.js';
 import { ChatStreamSummary, MessageStreamSummary, outputText, summariseCompletion, summariseMessage, type AnswerSummary } from '../wire/summary.js';
 import type { ChatChunk, ChatCompletion, ChatRequest, Message, MessageEvent, MessagesRequest, Wire } from '../wire/types.js';
+import { routeJudge } from './judge.js';
 import { ANONYMOUS, RouteRun } from './route-run.js';
 import { spendByTask } from '../../store/gateway-store.js';
 import { periodStart } from '../core/access.js';
@@ -85,6 +86,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   }
   const upstreams: Upstream[][] = config.routes.map((r) => r.variants.map((v) => createUpstream(v, { env, baseDir: config.baseDir, redact })));
   const prices = config.routes.map((r) => r.variants.map((v) => pricer(v.cost)));
+  const judges = runs.map((r) => routeJudge(r.route, r.experiment.seed, { env, baseDir: config.baseDir }));
+  const grading = new Set<Promise<void>>();
   const resolve = modelResolver(config.routes.map((r) => ({ name: r.name, aliases: r.aliases, variants: r.variants.map((v) => v.id) })), config.defaultRoute);
   const byRunId = new Map(runs.map((r, i) => [r.runId, i]));
   const responses = new Map<string, string>();
@@ -281,6 +284,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       attempts.push({ n: i + 1, latencyMs: performance.now() - a0 });
       const cost = reply.cost ?? prices[routeIdx]![arm]!({ input: summary.tokens?.input ?? null, output: summary.tokens?.output ?? null });
       record(run, routeIdx, seq, arm, key, { status: 'ok', prompt, output: storeContent ? redact(outputText(summary)) : null, summary, attempts, startedAt, t0, error: null, cost });
+      const judge = judges[routeIdx];
+      if (judge?.picks(seq)) {
+        // After the answer went out: the client never waits for its grade.
+        const trial = trialId(run.runId, seq);
+        const p = judge
+          .grade({ trial, prompt: JSON.stringify(body.messages), output: outputText(summary) })
+          .then(({ score, reason }) => void run.feedback(seq, score, 'judge', redact(reason.slice(0, 2000))))
+          .catch((error: unknown) => run.note('judge_failed', { seq, error: redact((error as Error).message ?? String(error)) }))
+          .finally(() => grading.delete(p));
+        grading.add(p);
+      }
       return;
     }
     const e = lastError ?? new AdapterError('unknown', 'no variant answered', { retryable: false });
@@ -409,13 +423,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           server.close(() => r());
           server.closeIdleConnections();
         });
-        const drainAll = Promise.allSettled([...inFlight]);
+        const drainAll = Promise.allSettled([...inFlight, ...grading]);
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([drainAll, new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
         clearTimeout(timer);
         server.closeAllConnections();
         await Promise.all(runs.map((r) => r.close()));
         await Promise.all(upstreams.flat().map((u) => u.close?.().catch(() => undefined)));
+        await Promise.all(judges.map((j) => j?.close()));
         closeAgents();
       })();
       return closing;
