@@ -276,6 +276,10 @@ describe('metaorch gateway', () => {
     await expect(openai().chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
     await expect(anthropic().messages.create({ model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 404, error: { error: { type: 'not_found_error' } } });
 
+    const responses = await post('/v1/responses', JSON.stringify({ model: 'chat', input: 'hi' }));
+    expect(responses.status).toBe(404);
+    expect(((await responses.json()) as { error: { message: string } }).error.message).toContain('Responses API is not served');
+
     const tiny = openai('gw-tiny-key-0123456789');
     await tiny.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });
     const limited = await tiny.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
@@ -340,6 +344,9 @@ describe('metaorch gateway', () => {
     }
     expect(rows).toEqual([{ score: 0.8, reward: 0.8 }, { score: 0.8, reward: 0.8 }, { score: 0.8, reward: 0.8 }]);
     expect(read<{ source: string }>('SELECT DISTINCT source FROM feedback WHERE run_id = ?', runId)).toEqual([{ source: 'judge' }]);
+    // The controller's clock ran on this route's run: its metrics snapshots are in the store.
+    for (let i = 0; i < 30 && read<{ n: number }>('SELECT COUNT(*) AS n FROM controller_metrics WHERE run_id = ?', runId)[0]!.n === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(read<{ n: number }>('SELECT COUNT(*) AS n FROM controller_metrics WHERE run_id = ?', runId)[0]!.n).toBeGreaterThan(0);
     const decisions = await runCli(['decisions', runId!, '--db', db], { cwd: dir });
     expect(decisions.code).toBe(0);
   });
