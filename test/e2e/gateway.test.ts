@@ -19,6 +19,7 @@ const KEY = 'gw-test-key-0123456789';
 const SECRET = 'sk-upstream-secret-987654321';
 
 const fixtures: AimockFixture[] = [
+  { match: { userMessage: 'slow' }, response: { content: 'eventually' }, latencyMs: 20_000 },
   { match: { userMessage: 'weather' }, response: { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] } as never },
   { match: { userMessage: 'France' }, response: { content: 'Paris is the capital.', usage: { prompt_tokens: 12, completion_tokens: 5, input_tokens: 12, output_tokens: 5 } } },
   { match: {}, response: { content: 'Hello there.' } },
@@ -200,6 +201,8 @@ describe('metaorch gateway', () => {
       let args = '';
       let name = '';
       for await (const chunk of stream) {
+        // No usage chunk: this client did not ask for one.
+        expect(chunk.usage ?? null).toBe(null);
         for (const t of chunk.choices[0]?.delta.tool_calls ?? []) {
           name += t.function?.name ?? '';
           args += t.function?.arguments ?? '';
@@ -362,8 +365,11 @@ describe('metaorch gateway', () => {
   it('loses no trial when killed and restarted: the same run continues, requests in flight are closed as errors', async () => {
     const before = await openai().chat.completions.create({ model: 'chat/gpt', messages: [{ role: 'user', content: 'before' }] }).withResponse();
     const [runId, seqText] = before.response.headers.get('x-metaorch-trial')!.split('/');
-    await new Promise((r) => setTimeout(r, 300));
+    // A request in flight when the gateway is killed (its upstream takes 20 s).
+    const pending = openai().chat.completions.create({ model: 'chat/gpt', messages: [{ role: 'user', content: 'a slow question' }] }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 600));
     await stop(gateway, 'SIGKILL');
+    expect(await pending).toBeInstanceOf(Error);
     ({ child: gateway, url } = await startGateway());
     const after = await openai().chat.completions.create({ model: 'chat/gpt', messages: [{ role: 'user', content: 'after' }] }).withResponse();
     const [runAfter, seqAfter] = after.response.headers.get('x-metaorch-trial')!.split('/');
@@ -375,6 +381,8 @@ describe('metaorch gateway', () => {
     await new Promise((r) => setTimeout(r, 300));
     const open = read<{ n: number }>("SELECT COUNT(*) AS n FROM trials WHERE run_id = ? AND status = 'scheduled'", runId)[0]!.n;
     expect(open).toBe(0);
+    const cut = read<{ seq: number; status: string; error_kind: string }>("SELECT seq, status, error_kind FROM trials WHERE run_id = ? AND error_kind = 'cancelled'", runId);
+    expect(cut).toEqual([{ seq: Number(seqText) + 1, status: 'error', error_kind: 'cancelled' }]);
     const seqs = read<{ seq: number }>('SELECT seq FROM trials WHERE run_id = ? ORDER BY seq', runId).map((r) => r.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i));
     await stop(gateway);

@@ -360,14 +360,24 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         res.write(wire === 'openai' ? sseText(null, data) : sseText(e.event, data));
       }
     };
+    // Usage goes in a last chunk only when the client asked (the gateway always asks, for the trial's cost).
+    const dropUsage = same && wire === 'openai' && !includeUsage;
     const handle = (events: ReturnType<SseParser['push']>) => {
       for (const e of events) {
-        if (e.data === '[DONE]' || e.data === '') continue;
+        if (e.data === '[DONE]' || e.data === '') {
+          if (dropUsage) res.write(e.raw);
+          continue;
+        }
         let data: unknown;
         try {
           data = JSON.parse(e.data);
         } catch {
+          if (dropUsage) res.write(e.raw);
           continue;
+        }
+        if (dropUsage) {
+          const c = data as ChatChunk;
+          if (!(c && Array.isArray(c.choices) && c.choices.length === 0 && c.usage)) res.write(e.raw);
         }
         if (!remembered && data && typeof data === 'object') {
           const id = reply.wire === 'openai' ? (data as ChatChunk).id : ((data as { message?: { id?: string } }).message?.id);
@@ -384,8 +394,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     };
     try {
       for await (const chunk of reply.body as AsyncIterable<Uint8Array | string>) {
-        // Same API both sides: the upstream's bytes go out as they came, before anything else is done.
-        if (same) res.write(chunk);
+        // Same API both sides: the upstream's bytes go out as they came, before anything else is done
+        // (event by event when the usage chunk the client did not ask for must be left out).
+        if (same && !dropUsage) res.write(chunk);
         handle(parser.push(chunk));
       }
       handle(parser.end());
