@@ -17,6 +17,7 @@ const COMMANDS: readonly [readonly string[], CommandLoader][] = [
   [['orchestrator'], async () => [(await import('./commands/orchestrator.js')).orchestratorCommand()]],
   [['worker'], async () => [(await import('./commands/worker.js')).workerCommand()]],
   [['workflow'], async () => [(await import('./commands/workflow.js')).workflowCommand()]],
+  [['gateway'], async () => [(await import('./commands/gateway.js')).gatewayCommand()]],
   [['decisions', 'undo'], async () => { const m = await import('./commands/decisions.js'); return [m.decisionsCommand(), m.undoCommand()]; }],
 ];
 

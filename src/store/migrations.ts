@@ -150,6 +150,20 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   `,
+  // 6 (issue 11): the gateway (src/gateway): feedback on a trial of a route's run (a score in [0, 1], from a
+  // client's POST /v1/feedback or the route's judge), one per trial: the first counts; when it
+  // arrived tells how late feedback comes, and rebuilds the order in which rewards were decided.
+  `
+  CREATE TABLE feedback (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    score REAL NOT NULL,
+    source TEXT NOT NULL,
+    comment TEXT,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**
