@@ -16,6 +16,8 @@ import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
 import type { BackoffOptions } from './retry.js';
 import type { Steering } from '../policies/steer.js';
+import { openTopicSession, type TopicSession } from '../topic/session.js';
+import type { TaskSource } from './task-source.js';
 import type { Executor, ExecutorFactory, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
@@ -170,7 +172,7 @@ async function execute(input: ExecuteInput): Promise<RunResult> {
 }
 
 async function executeClaimed(x: Execution): Promise<RunResult> {
-  const { runId, experiment, executor, options, owner, failStore } = x;
+  const { runId, experiment, options, owner, failStore } = x;
   const { store } = options;
   let writer: TrialSink | undefined;
   let activeMs = (): number => 0;
@@ -180,6 +182,8 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
   let stopReason: StopReason = 'interrupted';
   let loopError: unknown = null;
   let controller: ControllerShell | null = null;
+  let topic: TopicSession | null = null;
+  let executor = x.executor;
   try {
     const sink = (writer = store.trialWriter(runId, { owner: owner.token, onError: failStore }));
     const prior = store.runTotals(runId);
@@ -195,7 +199,12 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
         if (outcome.status === 'error') errors++;
       },
     };
-    const scheduler = createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq));
+    // A topic run: tasks are requests built per trial, the master dedups each reply as it comes back.
+    if (experiment.topic) {
+      topic = openTopicSession({ runId, experiment, store, sink });
+      executor = topic.wrap(executor);
+    }
+    const scheduler = createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq), topic?.source);
     if (experiment.controller) {
       controller = startControllerShell({
         runId, experiment, config: experiment.controller, store, writer: sink, env: options.env ?? process.env, redact: x.redact,
@@ -205,7 +214,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
       });
     }
     const shell = controller;
-    observers = [recorder, budget.observer, ...(shell ? [shell] : []), ...observers];
+    observers = [recorder, ...(topic ? [topic.observer] : []), budget.observer, ...(shell ? [shell] : []), ...observers];
     const shouldStop = shell ? () => shell.shouldStop() ?? budget.shouldStop() : budget.shouldStop;
     for (const obs of observers) {
       obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed: x.resumed });
@@ -219,6 +228,11 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     loopError = error;
   } finally {
     await executor.close().catch(() => undefined);
+  }
+  try {
+    topic?.close();
+  } catch (error) {
+    loopError ??= error;
   }
   try {
     await controller?.close();
@@ -285,10 +299,10 @@ function redactError(error: unknown, redact: (text: string) => string): unknown 
  * what finished; a continuous run is an adaptive one with no confidence stop that cycles its task
  * source until it is stopped or a budget is spent.
  */
-function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering): Scheduler {
+function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering, tasks?: TaskSource): Scheduler {
   if (experiment.mode === 'adaptive' || experiment.mode === 'continuous') {
     const control = experiment.controller ? { steering } : undefined;
-    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), undefined, control);
+    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), tasks, control);
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
   const bitmap = store.finishedBitmap(runId, planned);

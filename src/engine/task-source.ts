@@ -23,6 +23,11 @@ export interface TaskPick {
 export interface TaskSource {
   readonly name: string;
   next(seq: number): TaskPick | null;
+  /**
+   * A task made for this trial once its variant is chosen (a topic request carries an exclusion list
+   * sized to the variant's context); absent: the run's task at `taskIdx`.
+   */
+  taskFor?(seq: number, variantId: string): Task;
 }
 
 /**
