@@ -1,6 +1,6 @@
 import { KeySet } from './key-set.js';
 import { NearIndex } from './near-index.js';
-import { canonicalOf, keyWords, numberSignature } from './normalise.js';
+import { canonicalOf, exactKey, keyWords, numberSignature } from './normalise.js';
 import { DEFAULT_NEAR, type NearThresholds } from './similarity.js';
 
 /** Which layer found an item to be a duplicate. */
@@ -89,6 +89,13 @@ export class Deduper {
 
   /** The string layers (exact, canonical, near), storing the item when new. */
   offerSync(text: string): Verdict {
+    if (!this.near) {
+      // Exact layer only: the key is all there is to compute.
+      const key = exactKey(text);
+      if (key === '' || !this.exact.add(key)) return { isNew: false, layer: 'exact', of: null };
+      this.count++;
+      return { isNew: true, layer: null, of: null };
+    }
     const item = prepare(text);
     const found = this.classify(item);
     if (found) return found;

@@ -48,30 +48,37 @@ export class NearIndex {
     this.ends[id] = this.charsUsed;
     this.numbers[id] = numberHash(numbers);
     this.gramCounts[id] = Math.min(grams.length, 65535);
-    for (const code of grams) {
-      let gid = this.gramIds.get(code);
-      if (gid === undefined) {
-        gid = this.postings.length;
-        this.gramIds.set(code, gid);
-        this.postings.push(new Int32Array(4));
-        if (gid >= this.postingLength.length) this.postingLength = grow32(this.postingLength, gid + 1);
-      }
-      let list = this.postings[gid]!;
-      const len = this.postingLength[gid]!;
-      if (len === list.length) {
-        const bigger = new Int32Array(Math.ceil(list.length * 1.5) + 4);
-        bigger.set(list);
-        this.postings[gid] = list = bigger;
-      }
-      list[len] = id;
-      this.postingLength[gid] = len + 1;
-    }
+    for (const code of grams) this.post(code, id);
+    // A marker per number the item names: a query naming numbers probes only the rarest marker's
+    // list, since a near-duplicate must name the same numbers (markers are not trigrams: they are
+    // not counted in any Jaccard).
+    if (numbers !== '') for (const run of new Set(numbers.split(' '))) this.post(numberMarker(run), id);
     return id;
+  }
+
+  /** Adds `id` to the posting list of `code`, creating the list. */
+  private post(code: number, id: number): void {
+    let gid = this.gramIds.get(code);
+    if (gid === undefined) {
+      gid = this.postings.length;
+      this.gramIds.set(code, gid);
+      this.postings.push(new Int32Array(4));
+      if (gid >= this.postingLength.length) this.postingLength = grow32(this.postingLength, gid + 1);
+    }
+    let list = this.postings[gid]!;
+    const len = this.postingLength[gid]!;
+    if (len === list.length) {
+      const bigger = new Int32Array(Math.ceil(list.length * 1.5) + 4);
+      bigger.set(list);
+      this.postings[gid] = list = bigger;
+    }
+    list[len] = id;
+    this.postingLength[gid] = len + 1;
   }
 
   /** The first stored item that is a near-duplicate of these words, or -1. */
   find(words: readonly string[], numbers: string): number {
-    for (const { id, jaccard } of this.candidates(words.join(' '), this.thresholds.jaccard, numberHash(numbers))) {
+    for (const { id, jaccard } of this.candidates(words.join(' '), this.thresholds.jaccard, numberHash(numbers), numbers)) {
       if (isNear(words, this.words(id), jaccard, this.thresholds)) return id;
     }
     return -1;
@@ -97,23 +104,31 @@ export class NearIndex {
     return postings + this.chars.byteLength + this.starts.byteLength * 2 + this.numbers.byteLength + this.gramCounts.byteLength + this.seen.byteLength + this.postingLength.byteLength;
   }
 
-  private *candidates(text: string, theta: number, numbers: number | null): Generator<{ id: number; jaccard: number }> {
+  private *candidates(text: string, theta: number, numbers: number | null, numberRuns = ''): Generator<{ id: number; jaccard: number }> {
     const grams = trigrams(text);
     const size = grams.length;
-    const df = grams.map((code) => {
+    const lengthOf = (code: number) => {
       const gid = this.gramIds.get(code);
       return gid === undefined ? 0 : this.postingLength[gid]!;
-    });
-    const order = grams.map((_, i) => i).sort((a, b) => df[a]! - df[b]!);
-    const probes = size - Math.ceil(theta * size) + 1;
+    };
+    let probeCodes: number[];
+    if (numbers !== null && numberRuns !== '') {
+      // Every candidate names the query's numbers: the rarest number's marker list holds them all.
+      const markers = [...new Set(numberRuns.split(' '))].map(numberMarker);
+      probeCodes = [markers.reduce((best, m) => (lengthOf(m) < lengthOf(best) ? m : best))];
+    } else {
+      const df = Array.from(grams, lengthOf);
+      const order = Array.from(grams, (_, i) => i).sort((a, b) => df[a]! - df[b]!);
+      probeCodes = order.slice(0, size - Math.ceil(theta * size) + 1).map((i) => grams[i]!);
+    }
     if (++this.query === 0x7fffffff) {
       this.seen.fill(0);
       this.query = 1;
     }
     const lowest = Math.ceil(theta * size - 1e-9);
     const highest = theta > 0 ? Math.floor(size / theta + 1e-9) : Infinity;
-    for (let p = 0; p < probes && p < order.length; p++) {
-      const gid = this.gramIds.get(grams[order[p]!]!);
+    for (const code of probeCodes) {
+      const gid = this.gramIds.get(code);
       if (gid === undefined) continue;
       const list = this.postings[gid]!;
       const len = this.postingLength[gid]!;
@@ -167,21 +182,26 @@ export class NearIndex {
  * @example
  * trigrams('ab'); // codes of ' ab', 'ab '
  */
-export function trigrams(text: string): number[] {
-  const padded = ` ${text} `;
-  const out: number[] = [];
-  for (let i = 0; i + 3 <= padded.length; i++) {
-    out.push(padded.charCodeAt(i) * 4294967296 + padded.charCodeAt(i + 1) * 65536 + padded.charCodeAt(i + 2));
+export function trigrams(text: string): Float64Array {
+  // ` text ` has text.length trigrams; a numeric typed-array sort needs no comparator.
+  const count = text.length;
+  const codes = new Float64Array(count);
+  let a = 32;
+  let b = count > 0 ? text.charCodeAt(0) : 32;
+  for (let i = 1; i <= count; i++) {
+    const c = i < count ? text.charCodeAt(i) : 32;
+    codes[i - 1] = a * 4294967296 + b * 65536 + c;
+    a = b;
+    b = c;
   }
-  out.sort((a, b) => a - b);
+  codes.sort();
   let w = 0;
-  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[w - 1]) out[w++] = out[i]!;
-  out.length = w;
-  return out;
+  for (let i = 0; i < count; i++) if (i === 0 || codes[i] !== codes[w - 1]) codes[w++] = codes[i]!;
+  return codes.subarray(0, w);
 }
 
 /** Jaccard similarity of two sorted lists of distinct numbers. */
-export function jaccardOfSorted(a: readonly number[], b: readonly number[]): number {
+export function jaccardOfSorted(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let i = 0;
   let j = 0;
   let both = 0;
@@ -195,6 +215,12 @@ export function jaccardOfSorted(a: readonly number[], b: readonly number[]): num
   }
   const union = a.length + b.length - both;
   return union === 0 ? 1 : both / union;
+}
+
+/** Codes above every trigram code (< 2^49): 65,536 buckets of numbers by hash (candidates are filtered by their numbers anyway). */
+const NUMBER_MARKERS = 2 ** 52;
+function numberMarker(run: string): number {
+  return NUMBER_MARKERS + (hash64(run)[1] & 0xffff);
 }
 
 function numberHash(numbers: string): number {

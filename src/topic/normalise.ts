@@ -24,6 +24,7 @@ const ELISION = /(^|[^\p{L}\p{N}])(?:[ldjmnst]|qu)['’ʼ](?=\p{L})/giu;
 const APOSTROPHE = /['’ʼ`´]/g;
 /** Punctuation and symbols, except `+` and `#` right after a letter or digit (C++, C#, F#). */
 const PUNCTUATION = /(?<![\p{L}\p{N}+#])[+#]+|[^\p{L}\p{N}\p{M}\s+#]+/gu;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const ROMAN = /^(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$/;
 
 /**
@@ -39,15 +40,19 @@ export function exactKey(text: string): string {
 
 /** The exact key's words. */
 export function keyWords(text: string): string[] {
-  const folded = text
-    .normalize('NFKC')
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(ACCENTED, '$1')
-    .normalize('NFC')
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .replace(/ß/g, 'ss')
+  // Printable ASCII (most items) needs no Unicode folding: the same result, several times faster.
+  const unicode = PRINTABLE_ASCII.test(text)
+    ? text.toLowerCase()
+    : text
+        .normalize('NFKC')
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(ACCENTED, '$1')
+        .normalize('NFC')
+        .replace(/œ/g, 'oe')
+        .replace(/æ/g, 'ae')
+        .replace(/ß/g, 'ss');
+  const folded = unicode
     .replace(/&/g, ' and ')
     .replace(ELISION, '$1')
     .replace(APOSTROPHE, '')
@@ -108,7 +113,8 @@ export function singular(word: string): string {
  */
 export function numberSignature(text: string): string {
   const numbers: string[] = [];
-  for (const word of text.normalize('NFKC').split(/[^\p{L}\p{N}]+/u)) {
+  const words = PRINTABLE_ASCII.test(text) ? text.split(/[^A-Za-z0-9]+/) : text.normalize('NFKC').split(/[^\p{L}\p{N}]+/u);
+  for (const word of words) {
     if (word.length === 0) continue;
     if (/^\d+$/.test(word)) numbers.push(String(Number(word)));
     else if (ROMAN.test(word)) numbers.push(word.toLowerCase());

@@ -62,16 +62,15 @@ describe('exclusion list', () => {
 });
 
 describe('ledger (output.txt)', () => {
-  it('appends durably, reopens with what was written, and drops a torn last line', () => {
+  it('appends durably, reopens with what was written, and drops a torn last line', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'paris');
     const ledger = openLedger(dir);
-    ledger.append(['Louvre', 'Eiffel Tower']);
-    ledger.append([]);
+    await Promise.all([ledger.append(['Louvre']), ledger.append(['Eiffel Tower']), ledger.append([])]);
     ledger.close();
     appendFileSync(join(dir, 'output.txt'), 'Sacré-C'); // a crash mid-write
     const again = openLedger(dir);
     expect(again.items).toEqual(['Louvre', 'Eiffel Tower']);
-    again.append(['Sacré-Cœur']);
+    again.appendSync(['Sacré-Cœur']);
     again.close();
     expect(readFileSync(join(dir, 'output.txt'), 'utf8')).toBe('Louvre\nEiffel Tower\nSacré-Cœur\n');
   });

@@ -99,7 +99,7 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
   // The store ahead of the ledger only if the file was removed or cut: write back what the store holds.
   const missing = [...known.values()].filter((k) => k.n >= texts.length).sort((a, b) => a.n - b.n);
   if (missing.length > 0) {
-    ledger.append(missing.map((m) => m.text));
+    ledger.appendSync(missing.map((m) => m.text));
     for (const m of missing) {
       deduper.restoreSync(m.text);
       texts.push(m.text);
@@ -117,7 +117,7 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
   };
 
   /** Dedups a reply's items, appends the new ones to the ledger (durably), and scores the trial. */
-  const digest = (spec: TrialSpec, outcome: TrialOutcome): TrialOutcome => {
+  const digest = async (spec: TrialSpec, outcome: TrialOutcome): Promise<TrialOutcome> => {
     const variantStats = stats.get(spec.variantId) ?? emptyStats();
     if (outcome.status !== 'ok' || outcome.output === null) {
       recordCall(variantStats, { ok: false, returned: 0, fresh: 0, cost: outcome.cost ?? 0, latencyMs: outcome.latencyMs });
@@ -143,8 +143,9 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
       texts.push(text);
       fresh.push(item);
     }
-    // Durable before it is reported: the event, the trial's score and the dashboard come after.
-    ledger.append(fresh.map((f) => f.text));
+    // Durable before it is reported: the event, the trial's score and the dashboard come after. The
+    // deduplicator already holds the items, so requests answered meanwhile count them as known.
+    await ledger.append(fresh.map((f) => f.text));
     recordCall(variantStats, { ok: true, returned: parsed.items.length, fresh: fresh.length, cost: outcome.cost ?? 0, latencyMs: outcome.latencyMs });
     pending.set(spec.seq, { seq: spec.seq, variant: spec.variantId, returned: parsed.items.length, new: fresh.map((f) => ({ n: f.n, text: f.text })), duplicates });
     const score = rewardOf(config, fresh.length, outcome.cost);
