@@ -107,3 +107,14 @@ describe('mock vocabulary', () => {
     expect(a.some((s) => / 4-\d+$/.test(s))).toBe(true);
   });
 });
+
+describe('unique-items scorer', () => {
+  it('scores the share of items new in the run, near-duplicates counted as known', async () => {
+    const { findScorer } = await import('../scoring/registry.js');
+    const scorer = findScorer('unique-items')!.create({ near: true }, { baseDir: '.', createJudgeAdapter: () => { throw new Error('no judge'); }, judgeTimeoutMs: 1 });
+    const input = (output: string) => ({ output, task: { id: 't', input: {} }, prompt: '', signal: new AbortController().signal });
+    expect(await scorer.score(input('1. Louvre\n2. Eiffel Tower'))).toEqual({ score: 1, reason: '2 new of 2 items' });
+    expect(await scorer.score(input('["the louvre", "Eifel Tower", "Pantheon", "Panthéon"]'))).toEqual({ score: 0.25, reason: '1 new of 4 items' });
+    expect(await scorer.score(input(''))).toMatchObject({ score: 0 });
+  });
+});
