@@ -16,6 +16,8 @@ export interface TopicRequest {
   batch?: number;
   /** A YAML or JSON file: a list of variants, or an object with `variants:` (and optionally `policy:`). */
   variantsFile?: string;
+  /** The same as YAML text (the dashboard's form). */
+  variantsText?: string;
   /** The folder under which `<topic-slug>/` goes (default `output`). */
   output?: string;
   seed?: number;
@@ -56,12 +58,12 @@ export function prepareTopic(request: TopicRequest, cwd = process.cwd()): TopicL
   if (problem) return { ok: false, message: `--output: ${problem}` };
   let variants: unknown = DEFAULT_MOCK_VARIANTS;
   let policy: unknown;
-  if (request.variantsFile !== undefined) {
-    const file = resolve(cwd, request.variantsFile);
-    if (!existsSync(file)) return { ok: false, message: `--variants: file not found: ${file} (expected a YAML or JSON list of variants)` };
+  if (request.variantsFile !== undefined || (request.variantsText ?? '').trim() !== '') {
+    const file = request.variantsFile === undefined ? 'the variants' : resolve(cwd, request.variantsFile);
+    if (request.variantsFile !== undefined && !existsSync(file)) return { ok: false, message: `--variants: file not found: ${file} (expected a YAML or JSON list of variants)` };
     let doc: unknown;
     try {
-      doc = parse(readFileSync(file, 'utf8'));
+      doc = parse(request.variantsFile !== undefined ? readFileSync(file, 'utf8') : request.variantsText!);
     } catch (error) {
       return { ok: false, message: `--variants: ${file}: not YAML or JSON (${(error as Error).message.split('\n')[0]})` };
     }
@@ -77,6 +79,8 @@ export function prepareTopic(request: TopicRequest, cwd = process.cwd()): TopicL
     mode: 'continuous',
     ...(request.seed !== undefined ? { seed: request.seed } : {}),
     concurrency: Math.max(2, request.producers * 2),
+    // The policy's weights every 10 requests (the dashboard's weights chart, the run's record).
+    snapshotEvery: 10,
     ...(trials !== undefined || request.budgetCost !== undefined
       ? { budget: { ...(trials !== undefined ? { trials } : {}), ...(request.budgetCost !== undefined ? { cost: request.budgetCost } : {}) } }
       : {}),
