@@ -7,6 +7,7 @@ import { ComparePage } from './pages/compare.js';
 import { LaunchPage } from './pages/launch.js';
 import { LivePage } from './pages/live.js';
 import { RunsPage } from './pages/runs.js';
+import { TopicPage } from './pages/topic.js';
 import { WorkflowPage } from './pages/workflow.js';
 import { onLinkClick, useRoute } from './route.js';
 import './styles.css';
@@ -28,6 +29,7 @@ function App() {
   else if (route.path === '/' || route.path === '/runs') page = <RunsPage route={route} />;
   else if (route.path === '/compare') page = <ComparePage route={route} />;
   else if (route.path === '/launch') page = <LaunchPage route={route} />;
+  else if (route.path === '/topic') page = <TopicPage route={route} />;
   else page = <div class="page"><h1>Not found</h1><p>No page at {route.path}. <a href="/">All runs</a></p></div>;
   useEffect(() => {
     const id = runMatch?.[1] ?? workflowMatch?.[1];
@@ -43,6 +45,7 @@ function App() {
           <a href="/" class={section === 'runs' ? 'active' : ''}>Runs</a>
           <a href="/compare" class={section === 'compare' ? 'active' : ''}>Compare</a>
           <a href="/launch" class={section === 'launch' ? 'active' : ''}>Launch</a>
+          <a href="/topic" class={section === 'topic' ? 'active' : ''}>Topic</a>
         </nav>
         <div class="topbar-info muted small" title={session?.db}>
           {session ? `store: ${shortPath(session.db, session.project)} · v${session.version}` : ''}

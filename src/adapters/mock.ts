@@ -3,6 +3,7 @@ import { durationSchema } from '../config/schema.js';
 import type { Random } from '../model/random.js';
 import type { Task } from '../model/task.js';
 import { AdapterError } from './errors.js';
+import { mockTopicSchema, vocabularyDrawer, type VocabularyDrawer } from './mock-vocabulary.js';
 import { sleep } from './sleep.js';
 import type { Adapter, AdapterRequest, AdapterResponse } from './types.js';
 
@@ -53,6 +54,9 @@ export const mockOptionsSchema = z.strictObject({
     .array(scheduleEntrySchema)
     .optional()
     .describe('Drift for testing the controller: changes applied in order once their trial number or elapsed time is reached.'),
+  topic: mockTopicSchema
+    .optional()
+    .describe("Topic mode: reply with the task's `batch` items (one per line) drawn from a seeded vocabulary, e.g. { vocabulary: 2000, skew: 1, overlap: 0.2 }."),
 });
 export type MockOptions = z.output<typeof mockOptionsSchema>;
 
@@ -76,20 +80,27 @@ interface Profile {
 export function createMockAdapter(options: MockOptions, now: () => number = Date.now): Adapter {
   const base: Profile = { accuracy: options.accuracy, failureRate: options.failureRate, latency: latencySampler(options.latencyMs), cost: undefined };
   const profileAt = scheduleOf(base, options.schedule ?? [], now);
+  const drawer = options.topic ? vocabularyDrawer(options.topic) : null;
   // No latency: the response is returned at once (no timer, no promise), so the trial finishes in the same tick.
   const answer = (request: AdapterRequest): AdapterResponse | Promise<AdapterResponse> => {
     const profile = profileAt(request.seq);
     const ms = profile.latency(request.rng);
-    if (ms <= 0) return respond(options, profile, request);
-    return sleep(ms, request.signal).then(() => respond(options, profile, request));
+    if (ms <= 0) return respond(options, profile, request, drawer);
+    return sleep(ms, request.signal).then(() => respond(options, profile, request, drawer));
   };
   return { kind: 'mock', answer, call: async (request) => answer(request) };
 }
 
-function respond(options: MockOptions, profile: Profile, request: AdapterRequest): AdapterResponse {
+function respond(options: MockOptions, profile: Profile, request: AdapterRequest, drawer: VocabularyDrawer | null): AdapterResponse {
   const { rng, task } = request;
   if (profile.failureRate > 0 && rng.next() < profile.failureRate) {
     throw new AdapterError('server', 'mock: simulated failure (503)', { retryable: true, status: 503 });
+  }
+  if (drawer) {
+    const batch = typeof task.input['batch'] === 'number' ? task.input['batch'] : 10;
+    const output = drawer.draw(batch, rng).join('\n');
+    const tokens = options.tokens ?? { input: Math.ceil(request.prompt.length / 4), output: Math.ceil(output.length / 4) };
+    return profile.cost === undefined ? { output, tokens } : { output, tokens, cost: profile.cost };
   }
   const correct = rng.next() < profile.accuracy;
   const output = options.reply ?? (correct ? answerText(task.expected, task) : wrongAnswer(task, options.distractors, rng));

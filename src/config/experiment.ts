@@ -1,5 +1,6 @@
 import type { ControllerConfig } from '../controller/config.js';
 import type { TaskList } from '../tasks/task-list.js';
+import type { TopicConfig } from '../topic/config.js';
 import type { ExecutorConfig } from './executor.js';
 import type { Budget, Cost, Objective, StopRule } from './schema.js';
 
@@ -54,6 +55,12 @@ export interface Experiment {
    * with the run as is and never parsed again. Absent when the controller is off.
    */
   controller?: ControllerConfig;
+  /**
+   * Topic mode (a `mode: continuous` run): each trial asks a variant for new items about the topic;
+   * the master deduplicates them and appends the new ones to `output/<slug>/output.txt` (src/topic).
+   * `output` is absolute once validated.
+   */
+  topic?: TopicConfig;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   /** In memory (an array) for small datasets, read as iterated for large files (see TaskList). */

@@ -24,6 +24,7 @@ import type { Experiment, ScorerSpec, VariantSpec } from './experiment.js';
 import { experimentHeadSchema, MAX_TRIALS, type ExperimentHead } from './schema.js';
 import { formatPath, parseSource, type SourceDocument } from './source-map.js';
 import { checkTemplates, templateVariablesOf } from './templates-check.js';
+import { DEFAULT_TOPIC_PROMPT, topicSchema, type TopicConfig } from '../topic/config.js';
 import { validateVariant } from './variants.js';
 
 type Path = (string | number)[];
@@ -102,12 +103,15 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const remote = executor?.type === 'bullmq';
   const checkEnvOf = remote ? withStandIns(doc.value, env) : env;
   const variants = await loadVariants(head, baseDir, list, checkEnvOf);
-  const scanner = new TaskScanner(templateVariablesOf(head, variants));
-  const tasks = loadTasks(head, baseDir, list, scanner, env);
+  const topic = head.topic === undefined ? undefined : checkTopic(head, baseDir, list);
+  // A topic run's prompt is the default topic request unless the file gives one.
+  const templateHead = topic && head.prompt === undefined ? { ...head, prompt: DEFAULT_TOPIC_PROMPT } : head;
+  const scanner = new TaskScanner(templateVariablesOf(templateHead, variants));
+  const tasks = head.topic !== undefined ? topicTasks(topic, scanner) : loadTasks(head, baseDir, list, scanner, env);
   const scorers = await loadScorers(head, scanner.scan, baseDir, list, checkEnvOf);
   const policy = await checkAdaptive(head, variants.length, list);
   const controller = head.controller === undefined ? undefined : checkController(head.controller, list);
-  checkTemplates(head, variants, scanner.scan, list.at.bind(list));
+  checkTemplates(templateHead, variants, scanner.scan, list.at.bind(list));
   checkGridSize(head, variants.length, tasks.length, list);
   checkEnv(remote ? withoutWorkerSecrets(doc.value) : doc.value, list, env);
   if (list.count > 0) throw list.error(redact);
@@ -131,6 +135,10 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   };
   if (head.description !== undefined) experiment.description = head.description;
   if (head.prompt !== undefined) experiment.prompt = head.prompt;
+  if (topic) {
+    experiment.topic = topic;
+    experiment.prompt ??= DEFAULT_TOPIC_PROMPT;
+  }
   if (head.system !== undefined) experiment.system = head.system;
   if (policy) experiment.policy = policy;
   if (head.stop) experiment.stop = head.stop;
@@ -220,6 +228,23 @@ function checkGridSize(head: ExperimentHead, variantCount: number, taskCount: nu
 }
 
 /** The `controller:` section, with its defaults; problems are reported at their path inside it. */
+/** The topic block: valid options, mode continuous, its output folder absolute (created at run start). */
+function checkTopic(head: ExperimentHead, baseDir: string, list: IssueList): TopicConfig | undefined {
+  if (head.mode !== 'continuous') list.at(['topic'], `topic mode needs mode: continuous (this experiment is mode: ${head.mode})`);
+  if (head.tasks !== undefined) list.at(['tasks'], 'a topic experiment has no tasks: its requests are built from the topic');
+  const parsed = topicSchema.safeParse(head.topic);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) list.at(['topic', ...(issue.path as Path)], describeIssue(issue));
+    return undefined;
+  }
+  return { ...parsed.data, output: resolve(baseDir, parsed.data.output) };
+}
+
+/** The task the templates of a topic experiment are checked against (a request's variables). */
+function topicTaskOf(topic: TopicConfig): Task {
+  return { id: 'topic', input: { topic: topic.name, batch: topic.batch, exclude: '', request: 0 } };
+}
+
 function checkController(raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
   const { config, issues } = parseControllerConfig(raw);
   for (const issue of issues) list.at(['controller', ...issue.path], issue.message);
@@ -290,6 +315,14 @@ async function readVariantFile(path: string, list: IssueList): Promise<[string, 
   return found;
 }
 
+/** A topic run's one task (the request the topic generator fills in per trial), as the scanner sees it. */
+function topicTasks(topic: TopicConfig | undefined, scanner: TaskScanner): Task[] {
+  if (!topic) return [];
+  const task = topicTaskOf(topic);
+  scanner.add(task);
+  return [task];
+}
+
 /** Datasets larger than this are not held in memory: a JSON Lines file is read again when the run needs it. */
 const IN_MEMORY_TASKS_BYTES = 8 * 1024 * 1024;
 
@@ -300,6 +333,10 @@ const IN_MEMORY_TASKS_BYTES = 8 * 1024 * 1024;
  */
 function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList, scanner: TaskScanner, env: NodeJS.ProcessEnv): TaskList {
   const spec = head.tasks;
+  if (spec === undefined) {
+    list.at(['tasks'], 'expected tasks: a dataset file or a list (or a topic: block in mode: continuous)');
+    return [];
+  }
   if (Array.isArray(spec)) {
     return collect(spec, scanner, (i, p, m) => list.at(['tasks', i, ...(p ? [p] : [])], m), () => list.at(['tasks'], 'expected at least one task'), list);
   }

@@ -84,7 +84,7 @@ export function adaptiveScheduler(
 
   const spec = (seq: number, arm: number, taskIdx: number, repeat: number): TrialSpec => {
     pending[arm]! += 1;
-    const task = experiment.tasks.at(taskIdx) as Task;
+    const task = tasks.taskFor?.(seq, variants[arm] ?? '') ?? (experiment.tasks.at(taskIdx) as Task);
     return { runId, seq, variantId: variants[arm] ?? '', task, taskIdx, repeat, seed: seedOf(seq) };
   };
 

@@ -21,6 +21,8 @@ import { runLoop } from './run-loop.js';
 export { plannedTrials };
 import type { BackoffOptions } from './retry.js';
 import type { Steering } from '../policies/steer.js';
+import type { TopicSession } from '../topic/session.js';
+import type { TaskSource } from './task-source.js';
 import type { Executor, ExecutorFactory, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
@@ -179,7 +181,7 @@ async function execute(input: ExecuteInput): Promise<RunResult> {
 }
 
 async function executeClaimed(x: Execution): Promise<RunResult> {
-  const { runId, experiment, executor, options, owner, failStore } = x;
+  const { runId, experiment, options, owner, failStore } = x;
   const { store } = options;
   let writer: TrialSink | undefined;
   let activeMs = (): number => 0;
@@ -190,6 +192,8 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
   let loopError: unknown = null;
   let controller: ControllerShell | null = null;
   let totals: RunTotals | null = null;
+  let topic: TopicSession | null = null;
+  let executor = x.executor;
   try {
     // Grid resumes recompute the plan, so only trials still running a commit later need a scheduled row;
     // adaptive resumes redispatch every dispatched trial, so each gets one. Prompts are the templates rendered.
@@ -216,7 +220,14 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
         if (outcome.status === 'error') errors++;
       },
     };
-    const scheduler = await createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq));
+    // A topic run: tasks are requests built per trial, the master dedups each reply as it comes back.
+    if (experiment.topic) {
+      // Loaded for topic runs only (start-up time other runs do not need).
+      const { openTopicSession } = await import('../topic/session.js');
+      topic = openTopicSession({ runId, experiment, store, sink });
+      executor = topic.wrap(executor);
+    }
+    const scheduler = await createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq), topic?.source);
     if (experiment.controller) {
       // Loaded for runs with a controller only.
       const { startControllerShell } = await import('./controller-shell.js');
@@ -228,7 +239,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
       });
     }
     const shell = controller;
-    observers = [recorder, budget.observer, ...(shell ? [shell] : []), ...observers];
+    observers = [recorder, ...(topic ? [topic.observer] : []), budget.observer, ...(shell ? [shell] : []), ...observers];
     const shouldStop = shell ? () => shell.shouldStop() ?? budget.shouldStop() : budget.shouldStop;
     for (const obs of observers) {
       obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed: x.resumed });
@@ -242,6 +253,11 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     loopError = error;
   } finally {
     await executor.close().catch(() => undefined);
+  }
+  try {
+    topic?.close();
+  } catch (error) {
+    loopError ??= error;
   }
   try {
     await controller?.close();
@@ -315,12 +331,12 @@ function redactError(error: unknown, redact: (text: string) => string): unknown 
  * what finished; a continuous run is an adaptive one with no confidence stop that cycles its task
  * source until it is stopped or a budget is spent.
  */
-async function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering): Promise<Scheduler> {
+async function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering, tasks?: TaskSource): Promise<Scheduler> {
   if (experiment.mode === 'adaptive' || experiment.mode === 'continuous') {
     const control = experiment.controller ? { steering } : undefined;
     // Loaded for adaptive and continuous runs only: the policies' tables are start-up time a grid does not need.
     const { adaptiveScheduler } = await import('./adaptive.js');
-    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), undefined, control);
+    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), tasks, control);
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
   const bitmap = store.finishedBitmap(runId, planned);

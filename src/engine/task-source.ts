@@ -1,4 +1,5 @@
 import { createRandom, hashSeed } from '../model/random.js';
+import type { Task } from '../model/task.js';
 
 /** The task a trial runs: its position in the run's task list and the pass through the list. */
 export interface TaskPick {
@@ -22,6 +23,11 @@ export interface TaskPick {
 export interface TaskSource {
   readonly name: string;
   next(seq: number): TaskPick | null;
+  /**
+   * A task made for this trial once its variant is chosen (a topic request carries an exclusion list
+   * sized to the variant's context); absent: the run's task at `taskIdx`.
+   */
+  taskFor?(seq: number, variantId: string): Task;
 }
 
 /**

@@ -4,7 +4,8 @@ import { createRandom } from '../model/random.js';
 import { createPolicy, policyNames, type PolicyConfig } from './registry.js';
 import { weighted } from './weighted.js';
 
-const ADAPTIVE = policyNames.filter((n) => n !== 'uniform');
+// Fixed-rule policies take no shared adaptive options (minShare, burnIn, discount, window).
+const ADAPTIVE = policyNames.filter((n) => !['uniform', 'roundrobin', 'priority', 'backoff'].includes(n));
 
 /** A policy config with random shared options; minShare respects the k x minShare <= 1 rule. */
 const configFor = (k: number) =>

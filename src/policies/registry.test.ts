@@ -11,13 +11,13 @@ describe('createPolicy', () => {
       expect(policy.name).toBe(name);
       expect(policy.choose({ eligible: [0, 1, 2], pending: [0, 0, 0], rng: createRandom(2) })).toBeOneOf([0, 1, 2]);
     }
-    expect(policyNames).toEqual(['uniform', 'epsilon-greedy', 'ucb1', 'kl-ucb', 'thompson', 'gaussian-thompson', 'top-two', 'weighted']);
+    expect(policyNames).toEqual(['uniform', 'epsilon-greedy', 'ucb1', 'kl-ucb', 'thompson', 'gaussian-thompson', 'top-two', 'roundrobin', 'priority', 'backoff', 'weighted']);
   });
 
   it('lists the known names on an unknown one', () => {
     expect(() => createPolicy({ name: 'thompsn' }, 3)).toThrow(PolicyConfigError);
     expect(() => createPolicy({ name: 'thompsn' }, 3)).toThrow(
-      'policy: name: unknown policy "thompsn"; known policies: uniform, epsilon-greedy, ucb1, kl-ucb, thompson, gaussian-thompson, top-two, weighted',
+      'policy: name: unknown policy "thompsn"; known policies: uniform, epsilon-greedy, ucb1, kl-ucb, thompson, gaussian-thompson, top-two, roundrobin, priority, backoff, weighted',
     );
   });
 

@@ -10,6 +10,7 @@ import type { BestArmStop, Policy, PolicyFactory } from './types.js';
 import { ucb1, ucb1Options } from './ucb1.js';
 import { uniform, uniformOptions } from './uniform.js';
 import { weighted, weightedOptions } from './weighted.js';
+import { backoff, backoffOptions, priority, priorityOptions, roundRobin, roundRobinOptions } from './routing.js';
 
 /** A policy by name: a one-line summary, its options schema and its factory. */
 export interface PolicyDefinition {
@@ -30,6 +31,9 @@ const DEFINITIONS: readonly PolicyDefinition[] = [
   { name: 'thompson', summary: 'Beta-Bernoulli Thompson sampling, rewards in [0, 1]', bounded: true, options: thompsonOptions, create: (o) => thompson(o) },
   { name: 'gaussian-thompson', summary: 'Gaussian Thompson sampling for unbounded rewards', bounded: false, options: gaussianThompsonOptions, create: (o) => gaussianThompson(o) },
   { name: 'top-two', summary: 'top-two Thompson: find the best arm with few trials, rewards in [0, 1]', bounded: true, options: topTwoOptions, create: (o) => topTwo(o) },
+  { name: 'roundrobin', summary: 'every arm in turn (no learning)', bounded: false, options: roundRobinOptions, create: (o) => roundRobin(o) },
+  { name: 'priority', summary: 'failover down a fixed order of arms', bounded: false, options: priorityOptions, create: (o) => priority(o) },
+  { name: 'backoff', summary: 'round robin, failing arms rest exponentially longer', bounded: false, options: backoffOptions, create: (o) => backoff(o) },
   { name: 'weighted', summary: 'dampened weights from reward, success, latency and cost', bounded: true, options: weightedOptions, create: (o) => weighted(o as Parameters<typeof weighted>[0]) },
 ];
 

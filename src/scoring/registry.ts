@@ -6,6 +6,7 @@ import { compileSchema, jsonSchema, jsonSchemaOptions } from './json-schema.js';
 import { judge, judgeOptions } from './judge.js';
 import { contains, containsOptions, equals, equalsOptions, regex, regexOptions } from './text.js';
 import type { Scorer, ScorerContext } from './types.js';
+import { uniqueItems, uniqueItemsOptions } from './unique-items.js';
 
 /** A scorer type: its options schema and factory. */
 export interface ScorerDefinition {
@@ -50,6 +51,7 @@ const DEFINITIONS: readonly ScorerDefinition[] = [
   { type: 'regex', summary: 'output matches a pattern', options: regexOptions, create: (o) => regex(o as z.input<typeof regexOptions>) },
   { type: 'json-schema', summary: 'output is JSON valid against a schema', options: jsonSchemaOptions, create: (o, ctx) => jsonSchema(o, ctx), check: checkJsonSchema },
   { type: 'javascript', summary: 'a function in a .ts/.js file', options: javascriptOptions, create: (o, ctx) => javascript(o as z.input<typeof javascriptOptions>, ctx), check: checkJavascript },
+  { type: 'unique-items', summary: "share of the output's items (one per line or JSON) new in the run", options: uniqueItemsOptions, create: (o) => uniqueItems(o) },
   { type: 'judge', summary: 'another variant grades against a rubric', options: judgeOptions, create: (o, ctx) => judge(o as z.input<typeof judgeOptions>, ctx) },
 ];
 

@@ -23,6 +23,7 @@ import { decisions } from './queries.js';
 import { hasToken, hostGuard, requireToken, securityHeaders } from './security.js';
 import { serveDashboard } from './static.js';
 import { streamRoute } from './stream.js';
+import { topicRoutes } from './topic.js';
 import { series } from './summary.js';
 import { workflowRoutes } from './workflows.js';
 
@@ -210,6 +211,8 @@ export function createApp(ctx: AppContext): Hono {
     }
     return c.json(await ctx.launcher.launch(file));
   });
+
+  topicRoutes(app, ctx, guarded, limit);
 
   app.post('/api/runs/:id/stop', guarded, (c) => withRun(c, async (run) => c.json(await ctx.launcher.stop(run))));
 

@@ -20,6 +20,13 @@ interface OrchestratorFlags {
   web: boolean;
   out?: string;
   progress: boolean;
+  topic?: string;
+  variants?: string;
+  iterations?: string;
+  maxRequests?: string;
+  budgetCost?: string;
+  batch?: string;
+  output?: string;
 }
 
 /**
@@ -44,7 +51,15 @@ export function orchestratorCommand(): Command {
     .option('--no-web', 'no dashboard child')
     .addOption(new Option('--out <dir>', "where EXP's summary.md and summary.json go (default: .metaorch/runs/RUN/)"))
     .option('--no-progress', 'no live progress view for EXP')
-    .action(async (file: string | undefined, flags: OrchestratorFlags) => {
+    .addOption(new Option('--topic <text>', 'topic mode: producers generate unique items about this topic into OUTPUT/<topic-slug>/'))
+    .addOption(new Option('--variants <file>', 'topic mode: YAML/JSON list of variants (default: three mock vocabularies)'))
+    .addOption(new Option('--iterations <n>', 'topic mode: requests per producer'))
+    .addOption(new Option('--max-requests <n>', 'topic mode: requests in all (overrides --iterations)'))
+    .addOption(new Option('--budget-cost <dollars>', 'topic mode: stop once this much is spent'))
+    .addOption(new Option('--batch <n>', 'topic mode: items asked for per request (default 10)'))
+    .addOption(new Option('--output <dir>', 'topic mode: folder of the topic folders').default('output'))
+    .action(async (fileArg: string | undefined, flags: OrchestratorFlags) => {
+      let file = fileArg;
       // What the orchestrator needs, loaded when it runs (`metaorch --help` lists it without loading this).
       const [executors, { loadExperiment }, { SqliteStore }, { writeReports }] = await Promise.all([
         import('../../config/executor.js'), import('../../config/load.js'), import('../../store/sqlite-store.js'), import('../reports.js'),
@@ -55,6 +70,19 @@ export function orchestratorCommand(): Command {
       const graceSeconds = Number(flags.grace);
       if (!Number.isFinite(graceSeconds) || graceSeconds < 0) throw new UsageError(`--grace: expected seconds, got '${flags.grace}'`);
       if (flags.token !== undefined && flags.token.length < 8) throw new UsageError('--token: use at least 8 characters');
+      if (flags.topic !== undefined) {
+        if (file !== undefined) throw new UsageError('give either an experiment file or --topic, not both');
+        const { prepareTopic } = await import('../../topic/launch.js');
+        const launch = prepareTopic({
+          topic: flags.topic, producers: pool.workers, output: flags.output ?? 'output',
+          ...optionalCount('--iterations', flags.iterations, 'iterations'), ...optionalCount('--max-requests', flags.maxRequests, 'maxRequests'),
+          ...optionalCount('--batch', flags.batch, 'batch', 0), ...(flags.variants !== undefined ? { variantsFile: flags.variants } : {}),
+          ...(flags.budgetCost !== undefined ? { budgetCost: dollars(flags.budgetCost) } : {}),
+        });
+        if (!launch.ok) throw new UsageError(launch.message);
+        console.log(`Topic "${flags.topic.trim()}": items go to ${relativePath(join(launch.folder, 'output.txt'))} (experiment: ${relativePath(launch.file)})`);
+        file = launch.file;
+      }
       // The experiment is checked before anything starts: a bad file exits 2 with nothing written.
       if (file !== undefined) await loadExperiment(file);
       const db = dbPath(flags.db);
@@ -124,6 +152,20 @@ function poolConfig(
   const { config, issues } = executors.validateExecutor({ type: 'pool', workers, heartbeat: flags.heartbeat });
   if (!config || config.type !== 'pool') throw new UsageError(`--heartbeat: ${issues.map((i) => i.message).join('; ')}`);
   return { ...config, workers };
+}
+
+/** A positive whole number option (or, with `min` 0, a non-negative one the schema then judges). */
+function optionalCount<K extends string>(flag: string, value: string | undefined, key: K, min = 1): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected a whole number of at least ${min}, got '${value}'`);
+  return { [key]: n } as Partial<Record<K, number>>;
+}
+
+function dollars(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--budget-cost: expected dollars above 0, got '${value}'`);
+  return n;
 }
 
 /** A port nobody listens on now (for `-p 0`: the web server keeps it across restarts). */

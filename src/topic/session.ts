@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import type { Experiment } from '../config/experiment.js';
+import type { TaskSource } from '../engine/task-source.js';
+import type { Executor, RunObserver } from '../engine/types.js';
+import { writeFileAtomic } from '../model/files.js';
+import type { Task } from '../model/task.js';
+import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { Store, TrialSink } from '../store/store.js';
+import { topicSlug, type TopicConfig } from './config.js';
+import { Deduper, type DuplicateLayer } from './dedup.js';
+import { exclusionList, exclusionText } from './exclusion.js';
+import { openLedger, type Ledger } from './ledger.js';
+import { parseItems, replyHead } from './parse.js';
+import { emptyStats, recordCall, summarise, type VariantStats } from './stats.js';
+
+/** One unique item: its number (0, 1, ... in the order found), first spelling, and where it came from. */
+export interface FoundItem {
+  n: number;
+  text: string;
+  variant: string | null;
+  seq: number | null;
+  ts: number;
+}
+
+/** The `topic` event recorded with each request's trial (and once for items recovered on resume). */
+export interface TopicEvent {
+  seq: number | null;
+  variant: string | null;
+  returned: number;
+  new: { n: number; text: string }[];
+  duplicates: Record<DuplicateLayer, number>;
+  recovered?: true;
+}
+
+/** What the engine plugs in for a topic run: its task source, executor wrapper and observer. */
+export interface TopicSession {
+  readonly folder: string;
+  readonly source: TaskSource & { taskFor(seq: number, variantId: string): Task };
+  wrap(executor: Executor): Executor;
+  readonly observer: RunObserver;
+  /** Items found so far (the ledger's, then this session's). */
+  readonly count: number;
+  close(): void;
+}
+
+/** The topic folder of an experiment: `<topic.output>/<topic-slug>` (output resolved at load). */
+export function topicFolder(experiment: Experiment): string {
+  const topic = experiment.topic!;
+  return join(topic.output, topicSlug(topic.name));
+}
+
+/**
+ * Opens a topic run's session in the master (the one store writer): the ledger (output.txt) is the
+ * truth of what was found; the deduplicator is rebuilt from it on resume, and items the ledger holds
+ * but the store does not (written, then the master was killed before the trial committed) are
+ * recorded as recovered, so the request that found them runs again and finds them as duplicates:
+ * nothing lost, nothing doubled.
+ *
+ * @example
+ * const session = openTopicSession({ runId, experiment, store, sink });
+ * // the adaptive scheduler takes tasks from session.source, trials run on session.wrap(executor)
+ */
+export function openTopicSession(input: { runId: string; experiment: Experiment; store: Store; sink: TrialSink; now?: () => number }): TopicSession {
+  const { runId, experiment, store, sink } = input;
+  const now = input.now ?? Date.now;
+  const config = experiment.topic as TopicConfig;
+  const folder = topicFolder(experiment);
+  const ledger: Ledger = openLedger(folder);
+  const deduper = new Deduper({ near: config.near ? undefined : null });
+  const items: FoundItem[] = [];
+  const texts: string[] = [];
+  const stats = new Map<string, VariantStats>(experiment.variants.map((v) => [v.id, emptyStats()]));
+  const pending = new Map<number, TopicEvent>();
+  const startedAt = now();
+
+  // What the store knows (events of earlier sessions), then the ledger, the truth.
+  const known = new Map<number, FoundItem>();
+  const queries = store.queries();
+  for (let after = 0; ; ) {
+    const page = queries.eventsAfter(after, { runId, limit: 5000, types: ['topic'] });
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.seq;
+    for (const e of page) {
+      if (e.type !== 'topic') continue;
+      const data = e.data as TopicEvent;
+      for (const item of data.new) known.set(item.n, { n: item.n, text: item.text, variant: data.variant, seq: data.seq, ts: e.ts });
+      if (data.variant !== null && stats.has(data.variant) && !data.recovered) {
+        recordCall(stats.get(data.variant)!, { ok: true, returned: data.returned, fresh: data.new.length, cost: 0, latencyMs: 0 });
+      }
+    }
+  }
+  const recovered: { n: number; text: string }[] = [];
+  ledger.items.forEach((text, n) => {
+    deduper.restoreSync(text);
+    texts.push(text);
+    const k = known.get(n);
+    items.push(k ?? { n, text, variant: null, seq: null, ts: now() });
+    if (!k) recovered.push({ n, text });
+  });
+  // The store ahead of the ledger only if the file was removed or cut: write back what the store holds.
+  const missing = [...known.values()].filter((k) => k.n >= texts.length).sort((a, b) => a.n - b.n);
+  if (missing.length > 0) {
+    ledger.appendSync(missing.map((m) => m.text));
+    for (const m of missing) {
+      deduper.restoreSync(m.text);
+      texts.push(m.text);
+      items.push({ ...m, n: items.length });
+    }
+  }
+  if (recovered.length > 0) {
+    sink.event('topic', { seq: null, variant: null, returned: recovered.length, new: recovered, duplicates: { exact: 0, near: 0, semantic: 0 }, recovered: true } satisfies TopicEvent);
+  }
+
+  const taskFor = (seq: number, variantId: string): Task => {
+    const tokens = config.context[variantId] ?? config.contextTokens;
+    const exclude = exclusionText(exclusionList(texts, tokens, config.exclusionShare));
+    return { id: 'topic', input: { topic: config.name, batch: config.batch, exclude, request: seq } };
+  };
+
+  /** Dedups a reply's items, appends the new ones to the ledger (durably), and scores the trial. */
+  const digest = async (spec: TrialSpec, outcome: TrialOutcome): Promise<TrialOutcome> => {
+    const variantStats = stats.get(spec.variantId) ?? emptyStats();
+    if (outcome.status !== 'ok' || outcome.output === null) {
+      recordCall(variantStats, { ok: false, returned: 0, fresh: 0, cost: outcome.cost ?? 0, latencyMs: outcome.latencyMs });
+      return outcome;
+    }
+    const parsed = parseItems(outcome.output);
+    if (!parsed.ok) {
+      recordCall(variantStats, { ok: false, returned: 0, fresh: 0, cost: outcome.cost ?? 0, latencyMs: outcome.latencyMs });
+      const message = `the reply could not be read as items (${parsed.reason}); reply head: "${replyHead(outcome.output)}"`;
+      return { ...outcome, status: 'error', score: null, passed: null, scores: [], error: { kind: 'invalid_output', message, retryable: false } };
+    }
+    const duplicates: Record<DuplicateLayer, number> = { exact: 0, near: 0, semantic: 0 };
+    const fresh: FoundItem[] = [];
+    const ts = now();
+    for (const text of parsed.items) {
+      const verdict = deduper.offerSync(text);
+      if (!verdict.isNew) {
+        duplicates[verdict.layer ?? 'exact']++;
+        continue;
+      }
+      const item: FoundItem = { n: items.length, text, variant: spec.variantId, seq: spec.seq, ts };
+      items.push(item);
+      texts.push(text);
+      fresh.push(item);
+    }
+    // Durable before it is reported: the event, the trial's score and the dashboard come after. The
+    // deduplicator already holds the items, so requests answered meanwhile count them as known.
+    await ledger.append(fresh.map((f) => f.text));
+    recordCall(variantStats, { ok: true, returned: parsed.items.length, fresh: fresh.length, cost: outcome.cost ?? 0, latencyMs: outcome.latencyMs });
+    pending.set(spec.seq, { seq: spec.seq, variant: spec.variantId, returned: parsed.items.length, new: fresh.map((f) => ({ n: f.n, text: f.text })), duplicates });
+    const score = rewardOf(config, fresh.length, outcome.cost);
+    const reason = `${fresh.length} new of ${parsed.items.length} (${duplicates.exact} exact, ${duplicates.near} near duplicates)`;
+    return { ...outcome, scores: [{ scorer: 'unique-items', score, weight: 1, reason }], score, passed: fresh.length > 0 };
+  };
+
+  const writeSummaries = () => {
+    writeFileAtomic(join(folder, 'output.json'), `${JSON.stringify({ topic: config.name, runId, items: items.map((i) => ({ item: i.text, variant: i.variant, trial: i.seq === null ? null : `${runId}/${i.seq}`, time: new Date(i.ts).toISOString() })) }, null, 2)}\n`);
+    const perVariant = Object.fromEntries([...stats].map(([id, s]) => [id, summarise(s)]));
+    writeFileAtomic(join(folder, 'metadata.json'), `${JSON.stringify({
+      topic: config.name, runId, experiment: experiment.name, settings: config, variants: experiment.variants.map((v) => ({ id: v.id, adapter: v.adapter })),
+      policy: experiment.policy ?? null, startedAt: new Date(startedAt).toISOString(), writtenAt: new Date(now()).toISOString(),
+      uniqueItems: items.length, perVariant,
+    }, null, 2)}\n`);
+  };
+
+  return {
+    folder,
+    source: { name: 'topic', next: () => ({ taskIdx: 0, pass: 0 }), taskFor },
+    get count() {
+      return items.length;
+    },
+    wrap(executor) {
+      return {
+        name: executor.name,
+        async run(spec, cancel) {
+          return digest(spec, await executor.run(spec, cancel));
+        },
+        close: () => executor.close(),
+      };
+    },
+    observer: {
+      onTrialEnd(spec) {
+        const event = pending.get(spec.seq);
+        if (!event) return;
+        pending.delete(spec.seq);
+        sink.event('topic', event);
+      },
+    },
+    close() {
+      try {
+        writeSummaries();
+      } finally {
+        ledger.close();
+      }
+    },
+  };
+}
+
+/**
+ * The trial's score, the reward the policy maximises: new items per call (as a share of the batch),
+ * or per dollar (as a share of `perDollar`; a call of unknown or zero cost counts per call).
+ *
+ * @example
+ * rewardOf({ ...config, batch: 10, reward: 'per-call' }, 4, 0.002); // 0.4
+ */
+export function rewardOf(config: TopicConfig, fresh: number, cost: number | null): number {
+  if (config.reward === 'per-dollar' && cost !== null && cost > 0) return Math.min(1, fresh / cost / config.perDollar);
+  return Math.min(1, fresh / config.batch);
+}
