@@ -16,7 +16,7 @@ import { hashSeed } from '../../model/random.js';
 import type { Task } from '../../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
 import { LEASE_MS, newOwner, type RunOwner } from '../../store/claim.js';
-import { decidedRewards, FeedbackWriter, findGatewayRun, interruptedTrials, nextSeqOf, taskIndex, trialForFeedback, undecidedTrials } from '../../store/gateway-store.js';
+import { decidedRewards, FeedbackWriter, type FeedbackRow, findGatewayRun, interruptedTrials, nextSeqOf, taskIndex, trialForFeedback, undecidedTrials } from '../../store/gateway-store.js';
 import type { SqliteStore } from '../../store/sqlite-store.js';
 import type { TrialSink } from '../../store/store.js';
 import type { GatewayConfig, GatewayRoute } from '../config/load.js';
@@ -50,6 +50,8 @@ export class RouteRun {
   private failure: unknown = null;
   /** Specs of trials in flight, by seq (the outcome needs them back). */
   private readonly inFlight = new Map<number, TrialSpec>();
+  /** Feedback that arrived while its trial was in flight, written once the trial is. */
+  private readonly heldFeedback = new Map<number, FeedbackRow>();
   /** The variant each in-flight trial's row was scheduled on. */
   private readonly scheduledVariant = new Map<number, string>();
 
@@ -178,6 +180,12 @@ export class RouteRun {
     const now = actions.find((a): a is Extract<RouteAction, { type: 'reward' }> => a.type === 'reward' && a.seq === seq);
     this.writer.finished(finalSpec, outcome, now ? now.reward : null);
     this.perform(actions.filter((a) => a !== now));
+    const held = this.heldFeedback.get(seq);
+    if (held) {
+      this.heldFeedback.delete(seq);
+      this.feedbackWriter.feedback(held);
+      this.flushFeedback();
+    }
     if (moved) {
       // The row was scheduled on the first variant tried; the one that answered is the trial's.
       this.feedbackWriter.variant(seq, spec.variantId);
@@ -207,9 +215,17 @@ export class RouteRun {
       if (!known) return { error: `no trial ${seq} in run ${this.runId}` };
       if (known.feedback !== null) return { outcome: 'late' };
     }
+    // The first feedback counts, also while the request is still streaming.
+    if (inFlight && this.heldFeedback.has(seq)) return { outcome: 'late' };
     const now = Date.now();
     const actions = transition(this.state, { type: 'feedback', seq, score, time: now });
-    this.feedbackWriter.feedback({ seq, score, passed: score >= this.experiment.threshold, source, comment, receivedAt: now });
+    const row = { seq, score, passed: score >= this.experiment.threshold, source, comment, receivedAt: now };
+    // Feedback on a request still streaming waits for its trial's row (the score is set on a finished trial).
+    if (inFlight) {
+      if (!this.heldFeedback.has(seq)) this.heldFeedback.set(seq, row);
+    } else {
+      this.feedbackWriter.feedback(row);
+    }
     this.perform(actions);
     const outcome = actions.find((a) => a.type === 'feedback');
     this.flushFeedback();
