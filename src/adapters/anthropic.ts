@@ -22,7 +22,7 @@ const NO_CREDENTIALS =
 export const anthropicOptionsSchema = z.strictObject({
   model: z.string().min(1).describe('Model name, e.g. claude-sonnet-4-5.'),
   baseURL: z
-    .url()
+    .url({ protocol: /^https?$/ })
     .optional()
     .describe('Base URL of an Anthropic-compatible server, without /v1 (the SDK adds /v1/messages). Default: https://api.anthropic.com.'),
   apiKey: z

@@ -19,7 +19,7 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const openaiOptionsSchema = z.strictObject({
   model: z.string().min(1).describe('Model name as the server knows it, e.g. gpt-4o-mini or llama3.1:8b.'),
   baseURL: z
-    .url()
+    .url({ protocol: /^https?$/ })
     .optional()
     .describe(
       'Base URL of an OpenAI-compatible server, including the /v1 prefix (e.g. http://localhost:11434/v1). Default: https://api.openai.com/v1.',

@@ -46,6 +46,8 @@ export interface Experiment {
   snapshotEvery: number;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
+  /** Scorers a task carries itself (`scorers:` in the task), added to `scorers` for that task; by task id. */
+  taskScorers?: Record<string, ScorerSpec[]>;
   tasks: Task[];
   /** Folder that relative paths in options resolve against. */
   baseDir: string;

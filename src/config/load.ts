@@ -1,60 +1,31 @@
 import { randomInt } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { importUserModule } from '../adapters/module.js';
-import { findAdapter } from '../adapters/registry.js';
-import { ConfigError, MAX_LISTED_ISSUES, type ConfigIssue } from '../model/errors.js';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { ConfigError } from '../model/errors.js';
 import { FileReadError, readRegularFile } from '../model/files.js';
 import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import { createRedactor } from '../model/redact.js';
-import type { Task } from '../model/task.js';
-import { createPolicy, policyConfigSchema, type PolicyConfig } from '../policies/index.js';
-import { findScorer, scorerTypes } from '../scoring/registry.js';
-import { readDataset } from '../tasks/load.js';
-import { normaliseTasks } from '../tasks/normalise.js';
-import { envReferences, resolveEnv, secretValues } from './env.js';
-import type { Experiment, ScorerSpec, VariantSpec } from './experiment.js';
-import { experimentHeadSchema, MAX_TRIALS, type ExperimentHead } from './schema.js';
-import { formatPath, parseSource, type SourceDocument } from './source-map.js';
+import { createPolicy, findPolicy, policyNames, type PolicyConfig } from '../policies/index.js';
+import { envReferencePaths, secretValues } from './env.js';
+import type { Experiment, ScorerSpec } from './experiment.js';
+import { describeIssues, describeValue } from '../model/issue-text.js';
+import { IssueList } from './issue-list.js';
+import { readHead, report } from './load-head.js';
+import { readScorers } from './load-scorers.js';
+import { loadTasks, type LoadedTasks } from './load-tasks.js';
+import { loadVariants } from './load-variants.js';
+import { MAX_TRIALS, type ExperimentHead } from './schema.js';
+import { parseSource } from './source-map.js';
+import { closest, didYouMean } from '../model/suggest.js';
 import { checkTemplates } from './templates-check.js';
-import { validateVariant } from './variants.js';
 
 type Path = (string | number)[];
 
 /**
- * Collects issues against the experiment file (located by path) or against other files. Past the
- * listing limit it only counts them: 100,000 duplicate ids must not cost a locate and a line each.
- */
-class IssueList {
-  readonly issues: ConfigIssue[] = [];
-  omitted = 0;
-  constructor(private readonly doc: SourceDocument) {}
-  get count(): number {
-    return this.issues.length + this.omitted;
-  }
-  at(path: Path, message: string): void {
-    if (this.full()) return;
-    const pos = this.doc.locate(path);
-    this.issues.push({ file: this.doc.file, path: formatPath(path), message, ...(pos ? { line: pos.line, column: pos.column } : {}) });
-  }
-  inFile(file: string, path: string, message: string, line?: number): void {
-    if (this.full()) return;
-    this.issues.push({ file, path, message, ...(line !== undefined ? { line } : {}) });
-  }
-  /** Every message with the values of referenced secrets (and pieces of them) blanked. */
-  error(redact: (text: string) => string): ConfigError {
-    return new ConfigError(this.issues.map((i) => ({ ...i, message: redact(i.message) })), this.omitted);
-  }
-  private full(): boolean {
-    if (this.issues.length < MAX_LISTED_ISSUES) return false;
-    this.omitted++;
-    return true;
-  }
-}
-
-/**
- * Loads and validates an experiment file in full: schema, files, variant names, template variables
- * present in every task, environment references set. Throws one ConfigError listing every problem.
+ * Loads and validates an experiment file in full, in one pass: every field of the schema, every
+ * referenced file, variant, scorer and policy name, that template variables exist in every task, that
+ * environment references are set. A bad field does not hide the others: everything found is thrown
+ * at once as one ConfigError, each problem at its own line and column, in plain words, with the
+ * closest known name for a misspelt one.
  *
  * @example
  * const experiment = await loadExperiment('exp.yaml', process.env);
@@ -79,23 +50,27 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
     list.at(deep, `nested more than ${MAX_NESTING} levels deep`);
     throw list.error((t) => t);
   }
-  // Messages may quote what a referenced file or module said: blank every referenced secret.
-  const redact = createRedactor(secretValues(doc.value, env));
-  const parsed = experimentHeadSchema.safeParse(doc.value ?? {});
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) list.at(issue.path as Path, describeIssue(issue));
-    throw list.error(redact);
+  const raw = doc.value ?? {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    // Never the content: the path may name any file.
+    list.at([], `expected a mapping of fields (name, tasks, variants, ...), got ${Array.isArray(raw) ? 'a list' : typeof raw === 'string' ? 'text' : typeof raw}`);
+    throw list.error((t) => t);
   }
-  const head = parsed.data;
+  // Messages may quote what a referenced file or module said: blank every referenced secret.
+  const redact = createRedactor(secretValues(raw, env));
+  const { head, broken } = readHead(raw as Record<string, unknown>, list);
   const baseDir = dirname(source);
-  const variants = await loadVariants(head, baseDir, list, env);
-  const tasks = loadTasks(head, baseDir, list, env);
-  const scorers = await loadScorers(head, tasks, baseDir, list, env);
-  const policy = checkAdaptive(head, variants.length, list);
-  checkTemplates(head, variants, tasks, list.at.bind(list));
-  checkGridSize(head, variants.length, tasks.length, list);
-  checkEnv(doc.value, list, env);
-  if (list.count > 0) throw list.error(redact);
+  const variants = broken.has('variants') ? [] : await loadVariants(head, baseDir, list, env);
+  const loaded = broken.has('tasks') ? null : loadTasks(head, baseDir, list, env);
+  const tasks = loaded?.tasks ?? null;
+  const defaultScorers = tasks?.some((t) => t.expected !== undefined) ? ['equals'] : [];
+  const scorers = broken.has('scorers') ? [] : await readScorers(head.scorers ?? defaultScorers, ['scorers'], tasks, baseDir, env, (p, m, k) => report(list, p, m, k));
+  const taskScorers = loaded ? await readTaskScorers(loaded, baseDir, env) : {};
+  const policy = broken.has('mode') || broken.has('policy') ? undefined : checkAdaptive(head, variants.length, list);
+  if (tasks) checkTemplates(head, variants, tasks, list.at.bind(list));
+  if (tasks && !['mode', 'repeats', 'variants'].some((k) => broken.has(k))) checkGridSize(head, variants.length, tasks.length, list);
+  checkEnv(raw, list, env);
+  if (list.count > 0 || tasks === null) throw list.error(redact);
   const experiment: Experiment = {
     name: head.name ?? basename(source, extname(source)),
     mode: head.mode,
@@ -119,7 +94,20 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (head.system !== undefined) experiment.system = head.system;
   if (policy) experiment.policy = policy;
   if (head.stop) experiment.stop = head.stop;
+  if (Object.keys(taskScorers).length) experiment.taskScorers = taskScorers;
   return experiment;
+}
+
+/** Each task's own scorers, validated like the experiment's (against that task alone), by task id. */
+async function readTaskScorers(loaded: LoadedTasks, baseDir: string, env: NodeJS.ProcessEnv): Promise<Record<string, ScorerSpec[]>> {
+  const out: Record<string, ScorerSpec[]> = {};
+  const byId = new Map(loaded.tasks.map((t) => [t.id, t]));
+  for (const [id, { index, entries }] of loaded.scorers) {
+    const task = byId.get(id);
+    const specs = await readScorers(entries, ['scorers'], task ? [task] : [], baseDir, env, (p, m) => loaded.reportAt(index, p, m));
+    if (specs.length) out[id] = specs;
+  }
+  return out;
 }
 
 /**
@@ -129,7 +117,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
 function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
   if (head.mode !== 'adaptive') {
     for (const key of ['policy', 'stop'] as const) {
-      if (head[key] !== undefined) list.at([key], `'${key}' applies only to mode: adaptive (this experiment is mode: ${head.mode})`);
+      if (head[key] !== undefined) list.atKey([key], `'${key}' applies only to mode: adaptive (this experiment is mode: ${head.mode})`);
     }
     return undefined;
   }
@@ -137,9 +125,19 @@ function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList):
     list.at(['mode'], 'an adaptive run needs an end: a budget (trials, cost or time) or stop: { confidence }');
   }
   const config = head.policy ?? { name: head.stop ? 'top-two' : 'thompson' };
-  const parsed = policyConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) list.at(['policy', ...(issue.path as Path)], describeIssue(issue));
+  const name = config['name'];
+  if (typeof name !== 'string' || !findPolicy(name)) {
+    const what = name === undefined ? 'missing: a policy needs a name' : `unknown policy ${describeValue(name)}${typeof name === 'string' ? didYouMean(name, policyNames) : ''}`;
+    list.at(['policy', ...(name === undefined ? [] : ['name'])], `${what} (known policies: ${policyNames.join(', ')})`);
+    return undefined;
+  }
+  const definition = findPolicy(name);
+  const { name: _n, ...options } = config;
+  const parsed = definition?.options.safeParse(options, { reportInput: true });
+  if (parsed && !parsed.success) {
+    const known = [...Object.keys(definition?.options.shape ?? {}), 'name'];
+    const context = { knownKeys: () => known, unknownFieldSuffix: () => ` for policy '${name}'` };
+    for (const p of describeIssues(parsed.error.issues, context, ['policy'])) report(list, p.path, p.message, p.atKey);
     return undefined;
   }
   try {
@@ -160,144 +158,17 @@ function checkGridSize(head: ExperimentHead, variantCount: number, taskCount: nu
   }
 }
 
-function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; keys?: string[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  if (issue.path[0] === 'mode' && issue.code === 'invalid_value') {
-    return `${issue.message} ('continuous' mode is not implemented yet)`;
-  }
-  return issue.message;
-}
-
-async function loadVariants(head: ExperimentHead, baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): Promise<VariantSpec[]> {
-  const entries: { raw: Record<string, unknown>; dir: string; report: (path: Path, message: string) => void }[] = [];
-  if (typeof head.variants === 'string') {
-    const folder = resolve(baseDir, head.variants);
-    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-      list.at(['variants'], `variants folder not found: ${folder}`);
-      return [];
-    }
-    const files = readdirSync(folder).filter((f) => /\.(m?[jt]s|json|ya?ml)$/.test(f) && !f.endsWith('.d.ts')).sort();
-    for (const f of files) {
-      const path = join(folder, f);
-      for (const [name, raw] of await readVariantFile(path, list)) {
-        entries.push({ raw, dir: folder, report: (p, m) => list.inFile(path, formatPath([name, ...p]), m) });
-      }
-    }
-    if (entries.length === 0) list.at(['variants'], `no variant files in ${folder}: each file exports defineVariant({...})`);
-  } else {
-    head.variants.forEach((raw, i) => entries.push({ raw, dir: baseDir, report: (p, m) => list.at(['variants', i, ...p], m) }));
-    if (entries.length === 0) list.at(['variants'], 'expected at least one variant');
-  }
-  const variants: VariantSpec[] = [];
-  const ids = new Set<string>();
-  for (const { raw, dir, report } of entries) {
-    const { variant, issues } = validateVariant(raw, env);
-    for (const issue of issues) report(issue.path, issue.message);
-    if (!variant) continue;
-    // A module variant's file is relative to where the variant was written.
-    if (variant.adapter === 'module' && typeof variant.options['file'] === 'string') variant.options = absolutiseFiles(variant.options, dir);
-    const check = findAdapter(variant.adapter)?.check;
-    if (check) for (const issue of await check(resolveEnv(variant.options, env))) report(issue.path, issue.message);
-    if (ids.has(variant.id)) report(['id'], `duplicate variant id '${variant.id}'`);
-    ids.add(variant.id);
-    variants.push(variant);
-  }
-  return variants;
-}
-
-async function readVariantFile(path: string, list: IssueList): Promise<[string, Record<string, unknown>][]> {
-  let exported: Record<string, unknown>;
-  try {
-    if (/\.(json|ya?ml)$/.test(path)) {
-      const doc = parseSource(path, readRegularFile(path));
-      if (doc.errors.length) throw new Error(`YAML syntax: ${doc.errors[0]?.message ?? ''}`);
-      if (tooDeep(doc.value)) throw new Error(`nested more than ${MAX_NESTING} levels deep`);
-      exported = { default: doc.value };
-    } else {
-      exported = await importUserModule(path);
-    }
-  } catch (e) {
-    list.inFile(path, '', `cannot load variant file: ${(e as Error).message.split('\n')[0]}`);
-    return [];
-  }
-  const found = Object.entries(exported).filter(
-    (entry): entry is [string, Record<string, unknown>] => isRecord(entry[1]) && typeof entry[1]['id'] === 'string' && 'adapter' in entry[1],
-  );
-  if (found.length === 0) list.inFile(path, '', 'exports no variant: expected `export default defineVariant({ id, adapter, ... })`');
-  return found;
-}
-
-function loadTasks(head: ExperimentHead, baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): Task[] {
-  const spec = head.tasks;
-  let records: unknown[];
-  let report: (index: number, path: string, message: string) => void;
-  if (Array.isArray(spec)) {
-    records = spec;
-    report = (i, p, m) => list.at(['tasks', i, ...(p ? [p] : [])], m);
-  } else {
-    const rel = typeof spec === 'string' ? spec : spec.file;
-    const file = isAbsolute(rel) ? rel : resolve(baseDir, rel);
-    const where: Path = typeof spec === 'string' ? ['tasks'] : ['tasks', 'file'];
-    if (!existsSync(file)) {
-      list.at(where, `dataset file not found: ${file}`);
-      return [];
-    }
-    const read = readDataset(file, env);
-    for (const issue of read.issues) list.inFile(file, issue.path, issue.message, issue.line);
-    records = typeof spec === 'object' && spec.limit ? read.records.slice(0, spec.limit) : read.records;
-    report = (i, p, m) => list.inFile(file, `task ${i + 1}${p ? `.${p}` : ''}`, m);
-  }
-  const { tasks, issues } = normaliseTasks(records);
-  for (const issue of issues) report(issue.index, issue.path, issue.message);
-  if (records.length === 0 && list.issues.length === 0) list.at(['tasks'], 'expected at least one task');
-  return tasks;
-}
-
-async function loadScorers(head: ExperimentHead, tasks: Task[], baseDir: string, list: IssueList, env: NodeJS.ProcessEnv): Promise<ScorerSpec[]> {
-  const hasExpected = tasks.some((t) => t.expected !== undefined);
-  const entries = head.scorers ?? (hasExpected ? ['equals'] : []);
-  const scorers: ScorerSpec[] = [];
-  for (const [i, entry] of entries.entries()) {
-    const raw: Record<string, unknown> = typeof entry === 'string' ? { type: entry } : { ...entry };
-    const type = raw['type'];
-    const definition = typeof type === 'string' ? findScorer(type) : undefined;
-    if (!definition) {
-      list.at(['scorers', i, 'type'], `unknown scorer ${JSON.stringify(type)}; known scorers: ${scorerTypes.join(', ')}`);
-      continue;
-    }
-    const weight = raw['weight'] ?? 1;
-    if (typeof weight !== 'number' || !(weight > 0)) list.at(['scorers', i, 'weight'], 'expected a positive number');
-    const { type: _t, weight: _w, ...options } = raw;
-    const parsed = definition.options.safeParse(options);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) list.at(['scorers', i, ...(issue.path as Path)], describeIssue(issue));
-      continue;
-    }
-    if (type === 'judge' && isRecord(options['variant'])) {
-      for (const issue of validateVariant(options['variant'], env).issues) list.at(['scorers', i, 'variant', ...issue.path], issue.message);
-    }
-    const needsExpected = type === 'equals' || (type === 'contains' && options['value'] === undefined);
-    const missing = needsExpected ? tasks.filter((t) => t.expected === undefined) : [];
-    if (missing.length) {
-      list.at(['scorers', i], `${String(type)} compares with the expected answer, but ${missing.length} task(s) have none (e.g. ${missing.slice(0, 3).map((t) => t.id).join(', ')})`);
-    }
-    for (const issue of (await definition.check?.(resolveEnv(options, env), baseDir)) ?? []) list.at(['scorers', i, ...issue.path], issue.message);
-    scorers.push({ type: String(type), weight: typeof weight === 'number' ? weight : 1, options: absolutiseFiles(options, baseDir) });
-  }
-  return scorers;
-}
-
-function absolutiseFiles(options: Record<string, unknown>, baseDir: string): Record<string, unknown> {
-  const file = options['file'];
-  return typeof file === 'string' ? { ...options, file: resolve(baseDir, file) } : options;
-}
-
+/**
+ * Every `${NAME}` must be set (to something): reported where it is first written, naming a set
+ * variable with a close name (a typo in the reference) when there is one.
+ */
 function checkEnv(config: unknown, list: IssueList, env: NodeJS.ProcessEnv): void {
-  for (const name of envReferences(config)) {
-    if (env[name] === undefined || env[name] === '') list.at([], `environment variable ${name} is referenced as \${${name}} but not set`);
+  const set = Object.keys(env).filter((k) => env[k] !== undefined && env[k] !== '');
+  for (const [name, paths] of envReferencePaths(config)) {
+    if (env[name] !== undefined && env[name] !== '') continue;
+    const near = closest(name, set);
+    const others = paths.length > 1 ? `, here and in ${paths.length - 1} more place${paths.length > 2 ? 's' : ''}` : '';
+    const hint = near ? `; did you mean \${${near}}, which is set?` : '; set it in the environment or in a .env file beside the experiment';
+    list.at(paths[0] as Path, `environment variable ${name} is not set (referenced as \${${name}}${others})${env[name] === '' ? ': it is empty' : ''}${hint}`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

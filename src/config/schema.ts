@@ -128,8 +128,8 @@ export const experimentShape = {
   retries: z.number().int().min(0).max(20).default(2).describe('Retries after the first attempt (default 2: three attempts).'),
   prompt: z.string().optional().describe('Shared prompt template with {{var}} from task input.'),
   system: z.string().optional().describe('Shared system prompt template.'),
-  variants: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]).describe(
-    'Inline variants, or a folder whose files each export defineVariant({...}).',
+  variants: z.union([z.string(), z.array(z.union([z.string(), z.record(z.string(), z.unknown())]))]).describe(
+    'Inline variants (each { id, adapter, ... } or a shorthand string: openai:MODEL, anthropic:MODEL, module:FILE, mock, mock:ACCURACY), or a folder whose files each export defineVariant({...}).',
   ),
   tasks: taskSourceSchema,
   scorers: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).optional().describe(

@@ -134,9 +134,10 @@ interface Finished {
 
 async function finish(spec: TrialSpec, runtime: TrialRuntime, f: Finished, cancel: AbortSignal): Promise<TrialOutcome> {
   // Outcomes are built as single literals: this runs once per trial, and spreads cost allocations.
-  if (runtime.scorers.length === 0) return outcome(spec, f, 'ok', [], null, null, null);
+  const scorers = runtime.taskScorers.get(spec.task.id) ?? runtime.scorers;
+  if (scorers.length === 0) return outcome(spec, f, 'ok', [], null, null, null);
   try {
-    const scored = scoreAll(runtime.scorers, { output: f.output, task: spec.task, prompt: f.prompt, signal: cancel });
+    const scored = scoreAll(scorers, { output: f.output, task: spec.task, prompt: f.prompt, signal: cancel });
     const combined = scored instanceof Promise ? await scored : scored;
     // A reason may quote what a judge or a user's function saw: the same redaction as the output.
     for (const s of combined.scores) s.reason = runtime.redact(s.reason);

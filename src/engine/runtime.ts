@@ -1,7 +1,7 @@
 import { findAdapter } from '../adapters/registry.js';
 import type { Adapter } from '../adapters/types.js';
 import { createRedactor, resolveEnv, secretValues } from '../config/env.js';
-import type { Experiment, VariantSpec } from '../config/experiment.js';
+import type { Experiment, ScorerSpec, VariantSpec } from '../config/experiment.js';
 import { validateVariant } from '../config/variants.js';
 import type { Cost } from '../config/schema.js';
 import { ConfigError } from '../model/errors.js';
@@ -26,6 +26,8 @@ export interface VariantRuntime {
 export interface TrialRuntime {
   variants: Map<string, VariantRuntime>;
   scorers: WeightedScorer[];
+  /** A task's own scorers (the experiment's included), by task id; other tasks use `scorers`. */
+  taskScorers: Map<string, WeightedScorer[]>;
   threshold: number;
   backoff: BackoffOptions;
   /** Removes secret values from any text before it leaves the process. */
@@ -88,14 +90,17 @@ function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: Backo
       return adapter;
     },
   };
-  const scorers = experiment.scorers.map((s) => {
+  const makeScorer = (s: ScorerSpec): WeightedScorer => {
     const definition = findScorer(s.type);
     if (!definition) throw new ConfigError([{ file: experiment.source, path: 'scorers', message: `unknown scorer '${s.type}'` }]);
     return { scorer: definition.create(s.options, scorerCtx), weight: s.weight };
-  });
+  };
+  const scorers = experiment.scorers.map(makeScorer);
+  const taskScorers = new Map(Object.entries(experiment.taskScorers ?? {}).map(([id, own]) => [id, [...scorers, ...own.map(makeScorer)]]));
   return {
     variants,
     scorers,
+    taskScorers,
     threshold: experiment.threshold,
     backoff,
     redact,

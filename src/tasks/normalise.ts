@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import type { Task } from '../model/task.js';
 
-const RESERVED = new Set(['id', 'input', 'expected', 'metadata']);
+const RESERVED = new Set(['id', 'input', 'expected', 'metadata', 'scorers']);
 
 /** A problem with one record, by its index in the source. */
 export interface TaskIssue {
@@ -11,17 +11,26 @@ export interface TaskIssue {
   message: string;
 }
 
+/** A task's own scorer entries, as written (the loader validates them), by task id. */
+export interface TaskScorerEntries {
+  /** The record's index in the source, for locating problems. */
+  index: number;
+  entries: unknown[];
+}
+
 /**
- * Turns raw records into tasks. A record is either `{id?, input: {...}, expected?, metadata?}` or flat
- * fields (everything but id/expected/metadata is input). Ids missing from the source are derived from
- * the content, so they stay stable when the file is reordered.
+ * Turns raw records into tasks. A record is either `{id?, input: {...}, expected?, metadata?,
+ * scorers?}` or flat fields (everything but id/expected/metadata/scorers is input). Ids missing from
+ * the source are derived from the content, so they stay stable when the file is reordered. A task's
+ * own `scorers` (added to the experiment's for that task) are returned apart, by task id.
  *
  * @example
  * normaliseTasks([{ question: '2+2?', expected: '4' }]).tasks[0].id; // 't-…' (a content hash)
  */
-export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; issues: TaskIssue[] } {
+export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; issues: TaskIssue[]; scorers: Map<string, TaskScorerEntries> } {
   const tasks: Task[] = [];
   const issues: TaskIssue[] = [];
+  const scorers = new Map<string, TaskScorerEntries>();
   const seen = new Map<string, number>();
   records.forEach((record, index) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -47,6 +56,10 @@ export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; is
       issues.push({ index, path: 'metadata', message: `expected an object, got ${describe(r['metadata'])}` });
       return;
     }
+    if (r['scorers'] !== undefined && !Array.isArray(r['scorers'])) {
+      issues.push({ index, path: 'scorers', message: `expected a list of scorers (added to the experiment's for this task), got ${describe(r['scorers'])}` });
+      return;
+    }
     if (r['id'] !== undefined && typeof r['id'] !== 'string' && typeof r['id'] !== 'number') {
       issues.push({ index, path: 'id', message: `expected a string or number, got ${describe(r['id'])}` });
       return;
@@ -56,7 +69,7 @@ export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; is
     const previous = seen.get(id);
     if (previous !== undefined) {
       if (given !== undefined) {
-        issues.push({ index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous})` });
+        issues.push({ index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous + 1})` });
         return;
       }
       // Identical content without an id: keep both, numbered by occurrence so the id stays stable.
@@ -68,9 +81,10 @@ export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; is
     const task: Task = { id, input };
     if (r['expected'] !== undefined) task.expected = r['expected'];
     if (r['metadata'] !== undefined) task.metadata = r['metadata'] as Record<string, unknown>;
+    if (Array.isArray(r['scorers']) && r['scorers'].length > 0) scorers.set(id, { index, entries: r['scorers'] as unknown[] });
     tasks.push(task);
   });
-  return { tasks, issues };
+  return { tasks, issues, scorers };
 }
 
 function contentHash(input: unknown, expected: unknown): string {
