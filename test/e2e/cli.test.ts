@@ -123,7 +123,8 @@ describe('bad input: exit 2, a precise message, nothing written', () => {
   it('an unknown command or flag is a usage error', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     expect((await runCli(['run'])).code).toBe(2);
-    expect((await runCli(['report', 'nope', '--db', join(dir, 'empty.db')])).stderr).toMatch(/No run 'nope'/);
+    expect((await runCli(['report', 'nope', '--db', join(dir, 'empty.db')])).stderr).toMatch(/no store at .*empty\.db/);
+    expect((await runCli(['report', 'nope', '--db', join(dir, 'qs.db')])).stderr).toMatch(/No run 'nope'/);
   });
 });
 

@@ -16,8 +16,9 @@ export interface CliResult {
 
 /** Environment for CLI runs: no colour, no TTY progress, and no inherited store location. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env['METAORCH_DB'];
+  Object.assign(env, extra);
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   return env;
 }

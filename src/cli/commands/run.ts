@@ -13,8 +13,9 @@ import { DiskFullError, isDiskFull } from '../../model/errors.js';
 import { writeFileAtomic } from '../../model/files.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
-import { consoleProgress } from '../progress.js';
-import { interruptSignals } from '../signals.js';
+import { consoleProgress, type ConsoleProgress } from '../progress.js';
+import { requireStore } from '../store-check.js';
+import { interruptSignals, type InterruptNotices } from '../signals.js';
 
 /** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
@@ -62,6 +63,7 @@ export function resumeCommand(): Command {
     .option('--no-progress', 'no live progress view')
     .action(async (ref: string, flags: RunFlags) => {
       const db = dbPath(flags.db);
+      requireStore(db);
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
       const run = store.getRun(runId);
@@ -84,9 +86,12 @@ async function execute(
   go: (options: Parameters<typeof startRun>[1]) => Promise<RunResult>,
 ): Promise<number> {
   const graceSeconds = Number(flags.grace);
-  const signals = interruptSignals(Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000, (l) => process.stderr.write(`${l}\n`));
+  // The view counts what is in flight even without a bar (--no-progress): Ctrl-C says how many.
+  const progress = consoleProgress(process.stderr, { quiet: !flags.progress });
+  const graceMs = Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000;
+  const signals = interruptSignals(graceMs, interruptNotices(progress));
   try {
-    const observers = flags.progress ? [consoleProgress(process.stderr)] : [];
+    const observers = [progress];
     let result: RunResult;
     try {
       result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
@@ -105,6 +110,21 @@ async function execute(
     signals.dispose();
     store.close();
   }
+}
+
+/** The Ctrl-C lines, printed above the progress bar so they stay on screen until the command exits. */
+function interruptNotices(progress: ConsoleProgress): InterruptNotices {
+  return {
+    stopping: (signal, graceMs) => {
+      const n = progress.inFlight;
+      progress.notice(`${signal}: stopping: ${fmt.int(n)} in flight, Ctrl-C again to cancel${n ? ` (they have ${Math.round(graceMs / 1000)}s to finish)` : ''}`);
+    },
+    cancelling: (signal, why) => {
+      const n = progress.inFlight;
+      const what = `${fmt.int(n)} trial${n === 1 ? '' : 's'} in flight`;
+      progress.notice(`${why === 'signal' ? signal : 'grace period over'}: cancelling ${what}; \`metaorch resume\` runs ${n === 1 ? 'it' : 'them'} again`);
+    },
+  };
 }
 
 /** What a run stopped by a full disk prints: how much is safe, where, and how to go on. */
