@@ -3,6 +3,9 @@ import type { RunData } from '../store/records.js';
 import { VariantAccumulator } from './accumulate.js';
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
 import { leaderCheck, runnerUpOf, type LeaderCheck } from './leader.js';
+import { ErrorTally, type TopError } from './top-errors.js';
+import { winnerVerdict, type ScoreSums, type WinnerVerdict } from './winner.js';
+import type { ShownStatus } from './words.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -30,7 +33,7 @@ export interface VariantReport {
   share: number;
   /** Mean of the objective's reward (what an adaptive policy maximised). */
   meanReward: number | null;
-  /** Posterior probability that this variant has the highest mean reward (Beta, Monte Carlo). */
+  /** Posterior probability that this variant has the highest mean reward (Beta, Monte Carlo); null without a scored trial. */
   probBest: number | null;
 }
 
@@ -40,6 +43,7 @@ export interface RunReport {
     id: string;
     name: string;
     mode: string;
+    /** As shown everywhere: a run marked running whose process is gone is `killed` (resumable). */
     status: string;
     stopReason: string | null;
     seed: number;
@@ -59,6 +63,12 @@ export interface RunReport {
    * valid however often the run was looked at and under adaptive allocation (unlike the t intervals).
    */
   leader: LeaderCheck | null;
+  /** Whether the winner is known, by the one rule every face uses (src/report/winner.ts). */
+  winner: WinnerVerdict;
+  /** The most frequent error messages (at most 5), with a hint where the cause is a known one. */
+  topErrors: TopError[];
+  /** Errors beyond those in `topErrors`. */
+  otherErrors: number;
   /** Adaptive runs: the policy, and the reward lost against always choosing the final best variant. */
   allocation: { policy: string; regret: number; stoppedConfident: boolean } | null;
   /** Which kind of interval each column shows, so nobody reads a fixed-n interval as anytime-valid. */
@@ -79,27 +89,50 @@ export function clampScoreInterval(ci: [number, number] | null): [number, number
  * @example
  * const report = computeReport(storeRunData(store, runId));
  */
-export function computeReport(data: RunData): RunReport {
+export function computeReport(data: RunData, options: { status?: ShownStatus } = {}): RunReport {
   const accs = new Map(data.experiment.variants.map((v) => [v.id, new VariantAccumulator()]));
+  const errors = new ErrorTally();
   for (const trial of data.trials()) {
     let acc = accs.get(trial.variantId);
     if (!acc) accs.set(trial.variantId, (acc = new VariantAccumulator()));
     acc.add(trial);
+    if (trial.status === 'error') errors.add(trial.variantId, trial.errorKind ?? 'unknown', trial.error ?? '');
   }
   const adapters = new Map(data.experiment.variants.map((v) => [v.id, v.adapter]));
   const total = [...accs.values()].reduce((n, a) => n + a.finished, 0);
+  // P(best) only among variants with a scored trial: one never scored has nothing to be best with.
+  const scoredAccs = [...accs.values()].filter((a) => a.scores.length > 0);
+  const probs = scoredAccs.length ? probabilityOfBest(scoredAccs.map((a) => ({ trials: a.rewarded, rewardSum: a.rewardSum }))) : [];
+  const probBest = new Map(scoredAccs.map((a, i) => [a, probs[i] ?? null]));
   const arms = [...accs.values()].map((a) => ({ trials: a.rewarded, rewardSum: a.rewardSum }));
-  const probBest = arms.some((a) => a.trials > 0) ? probabilityOfBest(arms) : null;
-  const variants = [...accs].map(([id, a], i) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest?.[i] ?? null));
+  const variants = [...accs].map(([id, a]) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest.get(a) ?? null));
   const { run } = data;
+  const status = options.status ?? run.status;
   const best = pickBest(variants);
+  const leader = leaderOf(best?.id ?? null, variants, accs);
+  const runnerUp = runnerUpOf(best?.id ?? null, variants);
+  const sums = (id: string | null | undefined): ScoreSums | null => {
+    const v = id ? accs.get(id)?.scores.view() : undefined;
+    if (!v) return null;
+    let s = 0;
+    let s2 = 0;
+    for (const x of v) {
+      s += x;
+      s2 += x * x;
+    }
+    return { n: v.length, s, s2 };
+  };
+  const winner = winnerVerdict({
+    mode: data.experiment.mode, status, stopReason: run.stopReason, bestId: best?.id ?? null, runnerUp, leader,
+    bestSums: sums(best?.id), runnerUpSums: sums(runnerUp), ...(data.experiment.stop ? { stopConfidence: data.experiment.stop.confidence } : {}),
+  });
   const allocation = data.experiment.mode === 'adaptive'
     ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     run: {
-      id: run.id, name: run.name, mode: run.mode, status: run.status, stopReason: run.stopReason, seed: run.seed,
+      id: run.id, name: run.name, mode: run.mode, status, stopReason: run.stopReason, seed: run.seed,
       planned: run.planned, finished: sum(variants, (v) => v.trials), errors: sum(variants, (v) => v.errors),
       costTotal: sum(variants, (v) => v.costTotal),
       startedAt: run.startedAt ? new Date(run.startedAt).toISOString() : null,
@@ -108,7 +141,10 @@ export function computeReport(data: RunData): RunReport {
     },
     variants,
     best,
-    leader: leaderOf(best?.id ?? null, variants, accs),
+    leader,
+    winner,
+    topErrors: errors.top(5),
+    otherErrors: errors.others(5),
     allocation,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
@@ -150,8 +186,8 @@ export interface BestCandidate {
 }
 
 /**
- * Highest mean score; ties go to the higher pass rate, then the cheaper variant. The reason says
- * whether the lead is established (intervals apart) or not.
+ * Highest mean score; ties go to the higher pass rate, then the cheaper variant. Whether the lead is
+ * established is `winnerVerdict`'s answer, the same everywhere.
  *
  * @example
  * pickBest(report.variants)?.id;
@@ -163,11 +199,9 @@ export function pickBest(variants: readonly BestCandidate[]): RunReport['best'] 
     (a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0) || (b.passRate ?? 0) - (a.passRate ?? 0) || (a.costPerTrial ?? 0) - (b.costPerTrial ?? 0),
   )[0];
   if (!best) return null;
-  const runnerUp = scored.filter((v) => v !== best).sort((a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0))[0];
-  let reason = 'highest mean score';
-  if (runnerUp?.ci95 && best.ci95) {
-    reason += best.ci95[0] > runnerUp.ci95[1] ? `; its interval lies above ${runnerUp.id}'s` : `; its interval overlaps ${runnerUp.id}'s, so the lead is not established`;
-  }
+  // Whether the lead is established is the winner check's to say (src/report/winner.ts), not this one's.
+  const tied = scored.filter((v) => v !== best && v.meanScore === best.meanScore);
+  const reason = tied.length ? `highest mean score, tied with ${tied.map((v) => v.id).join(', ')} (ties go to the higher pass rate, then the cheaper)` : 'highest mean score';
   return { id: best.id, meanScore: best.meanScore, reason };
 }
 

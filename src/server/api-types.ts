@@ -1,9 +1,11 @@
 /** The anytime-valid check of the lead and the variant row are the report's own types, so both always agree. */
 import type { VariantReport } from '../report/compute.js';
 import type { LeaderCheck } from '../report/leader.js';
+import type { TopError } from '../report/top-errors.js';
+import type { WinnerVerdict } from '../report/winner.js';
 import type { RunComparison } from '../compare/types.js';
 
-export type { LeaderCheck };
+export type { LeaderCheck, TopError, WinnerVerdict };
 /**
  * The JSON shapes of the dashboard API, shared by the server and the browser (types only: this file
  * imports nothing, so the dashboard's own tsconfig can check it with DOM libraries).
@@ -30,6 +32,8 @@ export interface RunRow {
   /** Null until the run's statistics are computed (large runs, first look). */
   cost: number | null;
   best: { id: string; meanScore: number | null } | null;
+  /** Whether the winner is known, by the report's rule and in its words; null until computed. */
+  winner: { id: string | null; known: boolean; text: string } | null;
   /** True while the statistics of a large run are being computed in the background. */
   statsPending: boolean;
   source: string;
@@ -102,6 +106,11 @@ export interface RunSummary {
    * together (too large to recompute live). While a run is running it may lag by about a second.
    */
   leader: LeaderCheck | null;
+  /** Whether the winner is known: the same rule and words as `metaorch report` and `run`'s last line. */
+  winner: WinnerVerdict;
+  /** The most frequent error messages, with a hint where the cause is a known one. */
+  topErrors: TopError[];
+  otherErrors: number;
   policy: PolicyState | null;
   intervals: { meanScore: string; passRate: string; latency: string; leader: string };
 }

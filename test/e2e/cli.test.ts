@@ -53,7 +53,7 @@ describe('metaorch run on the bundled quick start', () => {
       expect(low).toBeLessThan(v['meanScore'] as number);
       expect(high).toBeGreaterThan(v['meanScore'] as number);
     }
-    expect(readFileSync(join(dir, 'qs-out', 'summary.md'), 'utf8')).toContain('**Best variant: `');
+    expect(readFileSync(join(dir, 'qs-out', 'summary.md'), 'utf8')).toContain('**Leader: careful, not yet known at 95% (fixed-sample check: a grid that ran its full plan)**: careful − balanced = 0.080 [');
   });
 
   it('is reproducible: the same seed gives the same scores', async () => {
@@ -133,7 +133,8 @@ describe('failures and secrets', () => {
     writeFileSync(join(dir, 'fail.yaml'), 'tasks: [{q: a, expected: b}, {q: c, expected: d}]\nretries: 0\nvariants: [{id: broken, adapter: mock, failureRate: 1}]\n');
     const r = await runCli(['run', 'fail.yaml', '--db', join(dir, 'fail.db')], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('FAILED (every trial errored)');
+    expect(r.stdout).toContain('FAILED (every trial errored: see the errors above)');
+    expect(r.stdout).toContain('  2 × server (broken 2): mock: simulated failure (503)');
   });
 });
 

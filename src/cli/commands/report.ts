@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { computeReport } from '../../report/compute.js';
 import { reportMarkdown } from '../../report/markdown.js';
-import { resolveRunData, writeExport } from '../../report/run-data.js';
+import { isExportRef, resolveRunData, writeExport } from '../../report/run-data.js';
+import { shownStatus } from '../../report/status.js';
 import { dbPath, lazyStore } from '../context.js';
 
 export function reportCommand(): Command {
@@ -13,7 +14,9 @@ export function reportCommand(): Command {
     .action((ref: string, flags: { db?: string; format: 'md' | 'json' }) => {
       const store = lazyStore(dbPath(flags.db));
       try {
-        const report = computeReport(resolveRunData(ref, store.get));
+        const data = resolveRunData(ref, store.get);
+        // A run in the store reads as every face shows it (killed, not running); an export as recorded.
+        const report = computeReport(data, isExportRef(ref) ? {} : { status: shownStatus(data.run) });
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
       } finally {
         store.close();

@@ -8,6 +8,8 @@ import { computeReport } from '../../report/compute.js';
 import { fmt } from '../../report/format.js';
 import { reportMarkdown } from '../../report/markdown.js';
 import { reportTable } from '../../report/console.js';
+import { errorsText } from '../../report/errors-text.js';
+import type { WinnerVerdict } from '../../report/winner.js';
 import { storeRunData } from '../../report/run-data.js';
 import { DiskFullError, isDiskFull } from '../../model/errors.js';
 import { writeFileAtomic } from '../../model/files.js';
@@ -102,7 +104,9 @@ async function execute(
     const dir = flags.out ?? defaultOutDir(db, result.runId);
     const report = writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
-    console.log(summaryLine(result, report.best?.id ?? null));
+    const errors = errorsText(report.topErrors, report.otherErrors);
+    if (errors) console.log(errors);
+    console.log(summaryLine(result, report.winner));
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
@@ -160,10 +164,11 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
   return report;
 }
 
-function summaryLine(r: RunResult, best: string | null): string {
-  const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
-  const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
-  return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
+/** The last line: how the run ended and the one answer to "who won" (the report's, word for word). */
+function summaryLine(r: RunResult, winner: WinnerVerdict): string {
+  const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored: see the errors above)' : 'interrupted';
+  const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (stopping rule met)' : '';
+  return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors; ${winner.text}.`;
 }
 
 function relativePath(p: string): string {
