@@ -116,6 +116,10 @@ export function createModuleAdapter(options: ModuleOptions, ctx: AdapterContext)
   let fn: Promise<ModuleFunction> | undefined;
   return {
     kind: 'module',
+    async warm() {
+      fn ??= loadModuleFunction(file, options.export);
+      await fn;
+    },
     async call(request) {
       fn ??= loadModuleFunction(file, options.export);
       const callable = await fn;

@@ -31,6 +31,12 @@ export interface AdapterResponse {
 export interface Adapter {
   readonly kind: string;
   call(request: AdapterRequest): Promise<AdapterResponse>;
+  /**
+   * Loads what the first call would (an SDK, a user's module) without calling anything that costs:
+   * the engine awaits it before the first trial's clock starts, so no trial's latency includes it.
+   * A failure is left for the first call to report.
+   */
+  warm?(): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -30,10 +30,11 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
 
   for (let n = 1; n <= variant.retries + 1; n++) {
     if (cancel.aborted) throw new TrialCancelled();
-    const t0 = performance.now();
+    // The clock starts when the call does: waiting for the variant's concurrency or rate limit is not latency.
+    const clock = { start: performance.now() };
     try {
-      const response = await callOnce(variant, { prompt, system, spec, rng: rng.fork(n), attempt: n }, cancel);
-      const latencyMs = performance.now() - t0;
+      const response = await callOnce(variant, { prompt, system, spec, rng: rng.fork(n), attempt: n }, cancel, clock);
+      const latencyMs = performance.now() - clock.start;
       attempts.push({ n, latencyMs });
       const used = { input: response.tokens?.input ?? 0, output: response.tokens?.output ?? 0 };
       tokens.input += used.input;
@@ -46,7 +47,7 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
       const classified = classifyError(error, runtime.redact);
       const { retryAfterMs, ...trialError } = classified;
       lastError = trialError;
-      attempts.push({ n, latencyMs: performance.now() - t0, error: trialError });
+      attempts.push({ n, latencyMs: performance.now() - clock.start, error: trialError });
       if (!classified.retryable || n > variant.retries) break;
       try {
         await sleep(backoffDelay(n, rng, runtime.backoff, retryAfterMs), cancel);
@@ -70,7 +71,7 @@ interface CallInput {
   attempt: number;
 }
 
-async function callOnce(variant: VariantRuntime, input: CallInput, cancel: AbortSignal) {
+async function callOnce(variant: VariantRuntime, input: CallInput, cancel: AbortSignal, clock: { start: number }) {
   const controller = new AbortController();
   // The attempt ends at the first of: the adapter's answer, the timeout, the run's cancellation. The
   // race is against a promise rejected directly (no second listener), so an adapter that ignores its
@@ -86,6 +87,7 @@ async function callOnce(variant: VariantRuntime, input: CallInput, cancel: Abort
   const timer = setTimeout(() => abort(new AttemptTimeout(variant.timeoutMs)), variant.timeoutMs);
   try {
     const release = await variant.limiter.acquire(controller.signal);
+    clock.start = performance.now();
     try {
       const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt };
       const call = variant.adapter.call(input.system !== undefined ? { ...request, system: input.system } : request);

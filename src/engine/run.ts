@@ -13,6 +13,7 @@ import { asStoreFailure, claimForResume, guardProcessExit, keepClaim } from './o
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
 import { buildRuntime, type TrialRuntime } from './runtime.js';
+import { warmRuntime } from './warm.js';
 import type { BackoffOptions } from './retry.js';
 import type { Executor, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
 
@@ -52,6 +53,8 @@ export async function startRun(experiment: Experiment, options: RunOptions): Pro
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
   const owner = options.owner ?? newOwner();
   try {
+    // Before the run exists and before any trial's clock: SDKs, modules and the engine's own code.
+    await warmRuntime(runtime);
     options.store.createRun(runId, experiment, plannedTrials(experiment), owner);
   } catch (error) {
     await runtime.close();
@@ -74,6 +77,7 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
   const owner = options.owner ?? newOwner();
   try {
+    await warmRuntime(runtime);
     claimForResume(store, runId, owner, options.leaseMs);
   } catch (error) {
     await runtime.close();
