@@ -1,8 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --`: Node 20 reads `--env-file` anywhere on the command line and exits when the file is
+// missing, before this program runs; after `--` the flag is this program's (metaorch run --env-file).
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS, MetaorchError } from '../model/errors.js';
 import { compareCommand } from './commands/compare.js';
+import { initCommand } from './commands/init.js';
 import { exportCommand, reportCommand } from './commands/report.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -25,7 +28,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand()]) {
+  for (const command of [initCommand(), runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;
@@ -49,6 +52,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `metaorch export RUN | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
 // Let stdout drain, then leave even if a user module left a handle open.

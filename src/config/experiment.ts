@@ -44,6 +44,8 @@ export interface Experiment {
   objective: Objective;
   stop?: StopRule;
   snapshotEvery: number;
+  /** Reuse answers from the response cache (asked in the file; `run --cache/--no-cache` overrides). */
+  cache?: boolean;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   /** Scorers a task carries itself (`scorers:` in the task), added to `scorers` for that task; by task id. */

@@ -94,6 +94,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (head.system !== undefined) experiment.system = head.system;
   if (policy) experiment.policy = policy;
   if (head.stop) experiment.stop = head.stop;
+  if (head.cache !== undefined) experiment.cache = head.cache;
   if (Object.keys(taskScorers).length) experiment.taskScorers = taskScorers;
   return experiment;
 }

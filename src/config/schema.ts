@@ -142,6 +142,9 @@ export const experimentShape = {
   ),
   objective: objectiveSchema.optional(),
   stop: stopSchema.optional(),
+  cache: z.boolean().optional().describe(
+    'Reuse answers from the response cache (.metaorch/cache.db) for the same variant configuration, rendered prompt and repeat: for development loops. Off unless asked; `metaorch run --cache` / `--no-cache` decide for one run.',
+  ),
   snapshotEvery: z.number().int().positive().max(MAX_TRIALS).default(100).describe("Record the policy's state every N finished trials (adaptive)."),
 };
 

@@ -1,5 +1,6 @@
 import { createRandom } from '../model/random.js';
 import type { Attempt, TokenUsage, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
+import { cacheKey } from '../cache/response-cache.js';
 import { scoreAll } from '../scoring/combine.js';
 import { renderTemplate } from '../tasks/template.js';
 import { sleep } from '../adapters/sleep.js';
@@ -27,6 +28,14 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
   const tokens: TokenUsage = { input: 0, output: 0 };
   let cost = 0;
   let lastError: TrialError | null = null;
+  const key = runtime.cache && variant.cacheIdentity !== undefined ? cacheKey(variant.cacheIdentity, prompt, system, spec.repeat) : undefined;
+  const hit = key !== undefined ? runtime.cache?.get(key) : undefined;
+  if (hit) {
+    // Answered before: no call, no cost, no latency (the store keeps none, so statistics leave it out).
+    const cached = await finish(spec, runtime, { prompt, output: hit.output, attempts: [{ n: 1, latencyMs: 0 }], tokens: hit.tokens, cost: 0, startedAt, latencyMs: 0 }, cancel);
+    cached.cached = true;
+    return cached;
+  }
 
   for (let n = 1; n <= variant.retries + 1; n++) {
     if (cancel.aborted) throw new TrialCancelled();
@@ -41,6 +50,8 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
       tokens.output += used.output;
       cost += response.cost ?? variant.price(used);
       const output = runtime.redact(response.output);
+      // Only answers are cached, never errors; stored redacted, like everything that leaves the call.
+      if (key !== undefined) runtime.cache?.put(key, { output, tokens: used });
       return await finish(spec, runtime, { prompt, output, attempts, tokens, cost, startedAt, latencyMs }, cancel);
     } catch (error) {
       if (error instanceof TrialCancelled || cancel.aborted) throw new TrialCancelled();

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Experiment } from '../config/experiment.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { inlineExecutor } from '../executors/inline.js';
 import { DiskFullError, isDiskFull, MetaorchError, RunBusyError } from '../model/errors.js';
 import { LEASE_MS, newOwner, type RunOwner } from '../store/claim.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   owner?: RunOwner;
   /** How long the run's claim lasts without a heartbeat (default 60 s); renewed every sixth of it. */
   leaseMs?: number;
+  /** The response cache this run reads and fills; none: every trial calls its variant. */
+  cache?: ResponseCache;
 }
 
 export interface RunResult {
@@ -51,6 +54,7 @@ export interface RunResult {
 export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const runId = options.runId ?? newRunId();
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
+  if (options.cache) runtime.cache = options.cache;
   const owner = options.owner ?? newOwner();
   try {
     // Before the run exists and before any trial's clock: SDKs, modules and the engine's own code.
@@ -75,6 +79,7 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
   const experiment = store.loadExperiment(runId);
   const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
+  if (options.cache) runtime.cache = options.cache;
   const owner = options.owner ?? newOwner();
   try {
     await warmRuntime(runtime);

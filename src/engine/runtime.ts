@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { findAdapter } from '../adapters/registry.js';
+import { variantIdentity, type ResponseCache } from '../cache/response-cache.js';
 import type { Adapter } from '../adapters/types.js';
 import { createRedactor, resolveEnv, secretValues } from '../config/env.js';
 import type { Experiment, ScorerSpec, VariantSpec } from '../config/experiment.js';
@@ -14,6 +18,8 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
 export interface VariantRuntime {
   spec: VariantSpec;
   adapter: Adapter;
+  /** What the response cache keys this variant's answers by (its whole configuration). */
+  cacheIdentity?: string;
   limiter: Limiter;
   timeoutMs: number;
   retries: number;
@@ -32,6 +38,8 @@ export interface TrialRuntime {
   backoff: BackoffOptions;
   /** Removes secret values from any text before it leaves the process. */
   redact(text: string): string;
+  /** The response cache, when this run uses it (`cache: true`, `--cache`). */
+  cache?: ResponseCache;
   close(): Promise<void>;
 }
 
@@ -67,6 +75,7 @@ function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: Backo
     const runtime: VariantRuntime = {
       spec,
       adapter: makeAdapter(spec),
+      cacheIdentity: variantIdentity(spec, moduleFingerprint(spec, experiment.baseDir)),
       limiter: createLimiter({ ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}), ...(spec.rateLimit ? { ratePerMinute: spec.rateLimit } : {}) }),
       timeoutMs: spec.timeoutMs ?? experiment.timeoutMs,
       retries: spec.retries ?? experiment.retries,
@@ -108,6 +117,20 @@ function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: Backo
       await Promise.all([...variants.values()].map((v) => v.adapter.close?.()).concat(judges.map((j) => j.close?.())));
     },
   };
+}
+
+/**
+ * A module variant's code is part of its configuration: the cache must not serve answers of the
+ * function as it was before an edit. Other adapters: none.
+ */
+function moduleFingerprint(spec: VariantSpec, baseDir: string): string | undefined {
+  const file = spec.options['file'];
+  if (spec.adapter !== 'module' || typeof file !== 'string') return undefined;
+  try {
+    return createHash('sha256').update(readFileSync(resolve(baseDir, file))).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Dollars for a call's tokens: a flat price per call, or per-million-token prices. */

@@ -33,6 +33,8 @@ export class VariantAccumulator {
   tokensOut = 0;
   rewardSum = 0;
   rewarded = 0;
+  /** Answered from the response cache (their latency is null: not in the percentiles). */
+  cached = 0;
   readonly errorsByKind: Record<string, number> = {};
   readonly scores = new NumberBuffer();
   readonly latencies = new NumberBuffer();
@@ -43,6 +45,7 @@ export class VariantAccumulator {
       return;
     }
     this.finished++;
+    if (t.cached) this.cached++;
     this.attempts += t.attempts.length;
     this.cost += t.cost;
     this.tokensIn += t.tokensIn;

@@ -29,6 +29,8 @@ export interface VariantReport {
   tokensIn: number;
   tokensOut: number;
   meanAttempts: number | null;
+  /** Trials answered from the response cache: no call, no cost, left out of the latency percentiles. */
+  cached: number;
   /** This variant's share of the run's finished trials: the allocation a policy chose. */
   share: number;
   /** Mean of the objective's reward (what an adaptive policy maximised). */
@@ -170,6 +172,7 @@ function variantReport(id: string, adapter: string, a: VariantAccumulator, total
     costTotal: a.cost, costPerTrial: a.finished ? a.cost / a.finished : null,
     tokensIn: a.tokensIn, tokensOut: a.tokensOut,
     meanAttempts: a.finished ? a.attempts / a.finished : null,
+    cached: a.cached,
     share: total ? a.finished / total : 0,
     meanReward: a.rewarded ? a.rewardSum / a.rewarded : null,
     probBest,

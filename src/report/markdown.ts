@@ -36,6 +36,8 @@ export function reportMarkdown(r: RunReport): string {
   lines.push('', `Intervals: mean score, ${r.intervals.meanScore}; pass rate, ${r.intervals.passRate}. ` +
     'P(best): posterior probability of the highest mean reward (Beta posteriors, Monte Carlo).');
   lines.push(`Errored trials have no score and are excluded from the mean score and pass rate; see the errors column.`, '');
+  const cached = r.variants.reduce((n, v) => n + v.cached, 0);
+  if (cached > 0) lines.push(`${fmt.int(cached)} of ${fmt.int(run.finished)} trials were answered from the response cache: no call was made, they cost nothing and are left out of the latency percentiles.`, '');
   if (r.topErrors.length) {
     lines.push('## Most frequent errors', '', '| count | kind | variants | message | what to check |', '|---:|---|---|---|---|');
     for (const e of r.topErrors) lines.push(`| ${fmt.int(e.count)} | ${e.kind} | ${errorVariants(e)} | ${cell(e.message)} | ${e.hint ? cell(e.hint) : ''} |`);

@@ -69,7 +69,7 @@ export interface RunProgress extends RunRow {
  * Per-variant statistics: the centre of the live page. The report's variant row (same rules as
  * `metaorch report`) with what the live page adds.
  */
-export interface VariantStats extends Omit<VariantReport, 'share' | 'meanReward' | 'probBest'> {
+export interface VariantStats extends Omit<VariantReport, 'share' | 'meanReward' | 'probBest' | 'cached'> {
   /** True when the latency percentiles come from a systematic sample (very large variants). */
   latencySampled: boolean;
   /** Probability of being the best variant, from the adaptive policy's latest snapshot. */

@@ -88,6 +88,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN host TEXT;
   ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
   `,
+  // Issue 12: trials answered from the response cache (1), else NULL. Their latency_ms is NULL, so
+  // every latency statistic leaves them out.
+  `
+  ALTER TABLE trials ADD COLUMN cached INTEGER;
+  `,
 ];
 
 /**

@@ -55,6 +55,8 @@ export interface TrialRecord {
   finishedAt: number | null;
   /** The reward the objective gave this trial (what an adaptive policy learned from); absent in old exports. */
   reward?: number | null;
+  /** Answered from the response cache (its latency is null: not counted in latency statistics). */
+  cached?: boolean;
 }
 
 export interface EventRecord {

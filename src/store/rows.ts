@@ -13,6 +13,7 @@ export interface TrialRow {
   attempts: string | null; latency_ms: number | null; tokens_in: number | null; tokens_out: number | null; cost: number | null;
   error_kind: string | null; error: string | null; scheduled_at: number; started_at: number | null; finished_at: number | null;
   reward: number | null;
+  cached?: number | null;
 }
 
 export function rowToRun(r: RunRow): RunRecord {
@@ -34,5 +35,6 @@ export function rowToTrial(r: TrialRow): TrialRecord {
     latencyMs: r.latency_ms, tokensIn: r.tokens_in ?? 0, tokensOut: r.tokens_out ?? 0, cost: r.cost ?? 0,
     errorKind: r.error_kind as ErrorKind | null, error: error?.message ?? null,
     scheduledAt: r.scheduled_at, startedAt: r.started_at, finishedAt: r.finished_at, reward: r.reward,
+    ...(r.cached === 1 ? { cached: true } : {}),
   };
 }

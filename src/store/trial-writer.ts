@@ -50,13 +50,13 @@ export class TrialWriter implements TrialSink {
     );
     this.writeResult = db.prepare(
       `INSERT INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, prompt, output, score, passed, scores,
-         attempts, attempt_count, latency_ms, tokens_in, tokens_out, cost, error_kind, error, scheduled_at, started_at, finished_at, reward)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         attempts, attempt_count, latency_ms, tokens_in, tokens_out, cost, error_kind, error, scheduled_at, started_at, finished_at, reward, cached)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, seq) DO UPDATE SET status = excluded.status, prompt = excluded.prompt, output = excluded.output,
          score = excluded.score, passed = excluded.passed, scores = excluded.scores, attempts = excluded.attempts,
          attempt_count = excluded.attempt_count, latency_ms = excluded.latency_ms, tokens_in = excluded.tokens_in,
          tokens_out = excluded.tokens_out, cost = excluded.cost, error_kind = excluded.error_kind, error = excluded.error,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward
+         started_at = excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward, cached = excluded.cached
        WHERE trials.status = 'scheduled'`,
     );
     this.insertEvent = db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)');
@@ -79,8 +79,8 @@ export class TrialWriter implements TrialSink {
     this.finishedRows.push([
       this.runId, spec.seq, spec.variantId, spec.taskIdx, spec.repeat, spec.seed, o.status, o.prompt, o.output,
       o.score, o.passed === null ? null : o.passed ? 1 : 0, JSON.stringify(o.scores), JSON.stringify(o.attempts),
-      o.attempts.length, o.latencyMs, o.tokens.input, o.tokens.output, o.cost, o.error?.kind ?? null,
-      o.error ? JSON.stringify(o.error) : null, o.startedAt, o.startedAt, o.finishedAt, reward,
+      o.attempts.length, o.cached ? null : o.latencyMs, o.tokens.input, o.tokens.output, o.cost, o.error?.kind ?? null,
+      o.error ? JSON.stringify(o.error) : null, o.startedAt, o.startedAt, o.finishedAt, reward, o.cached ? 1 : null,
     ]);
     this.finishedSeqs.push(spec.seq);
     this.maybeFlush();

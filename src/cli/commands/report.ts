@@ -1,23 +1,29 @@
 import { Command, Option } from 'commander';
 import { computeReport } from '../../report/compute.js';
+import { writeCsv, writeJsonLines } from '../../report/export-formats.js';
+import { reportHtml, scoreSeries } from '../../report/html.js';
 import { reportMarkdown } from '../../report/markdown.js';
 import { isExportRef, resolveRunData, writeExport } from '../../report/run-data.js';
 import { shownStatus } from '../../report/status.js';
 import { dbPath, lazyStore } from '../context.js';
+
+type ReportFormat = 'md' | 'json' | 'html';
+type ExportFormat = 'json' | 'jsonl' | 'csv';
 
 export function reportCommand(): Command {
   return new Command('report')
     .description('print the report of a run (a run id, prefix, "latest", or an exported JSON file)')
     .argument('<run>', 'run id, unique prefix, "latest", or exported run .json')
     .option('--db <path>', 'SQLite store')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
-    .action((ref: string, flags: { db?: string; format: 'md' | 'json' }) => {
+    .addOption(new Option('--format <format>', 'output format: md, json, or html (one standalone file with its charts: report --format html > report.html)').choices(['md', 'json', 'html']).default('md'))
+    .action((ref: string, flags: { db?: string; format: ReportFormat }) => {
       const store = lazyStore(dbPath(flags.db));
       try {
         const data = resolveRunData(ref, store.get);
         // A run in the store reads as every face shows it (killed, not running); an export as recorded.
         const report = computeReport(data, isExportRef(ref) ? {} : { status: shownStatus(data.run) });
-        process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
+        if (flags.format === 'html') process.stdout.write(reportHtml(report, scoreSeries(data.trials(), report.variants.map((v) => v.id))));
+        else process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
       } finally {
         store.close();
       }
@@ -26,13 +32,16 @@ export function reportCommand(): Command {
 
 export function exportCommand(): Command {
   return new Command('export')
-    .description('write a run with all its trials as one versioned JSON document (accepted wherever a run id is)')
+    .description('write a run with all its trials: one versioned JSON document (accepted wherever a run id is), JSON Lines, or CSV')
     .argument('<run>', 'run id, unique prefix, or "latest"')
     .option('--db <path>', 'SQLite store')
-    .action(async (ref: string, flags: { db?: string }) => {
+    .addOption(new Option('--format <format>', 'json: the whole run, re-readable by report and compare; jsonl: one trial per line; csv: one row per trial').choices(['json', 'jsonl', 'csv']).default('json'))
+    .action(async (ref: string, flags: { db?: string; format: ExportFormat }) => {
       const store = lazyStore(dbPath(flags.db));
       try {
-        await writeExport(resolveRunData(ref, store.get), process.stdout);
+        const data = resolveRunData(ref, store.get);
+        const write = flags.format === 'csv' ? writeCsv : flags.format === 'jsonl' ? writeJsonLines : writeExport;
+        await write(data, process.stdout);
       } finally {
         store.close();
       }

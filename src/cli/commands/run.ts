@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { loadExperiment } from '../../config/load.js';
 import { plannedTrials, resumeRun, startRun, type RunResult } from '../../engine/run.js';
 import { newRunId } from '../../engine/run-id.js';
 import { computeReport } from '../../report/compute.js';
@@ -16,6 +15,8 @@ import { writeFileAtomic } from '../../model/files.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress, type ConsoleProgress } from '../progress.js';
+import { readEnvFile } from '../../config/env-file.js';
+import { cacheOptions, envFileOption, prepareExperiment, responseCache, selectionOptions, type ExperimentFlags } from '../run-options.js';
 import { requireStore } from '../store-check.js';
 import { interruptSignals, type InterruptNotices } from '../signals.js';
 
@@ -24,7 +25,7 @@ export function exitStatusOf(result: RunResult): number {
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
 
-interface RunFlags {
+interface RunFlags extends ExperimentFlags {
   db?: string;
   out?: string;
   grace: string;
@@ -36,33 +37,42 @@ const outOption = () => new Option('--out <dir>', 'where to write summary.md and
 const graceOption = () => new Option('--grace <seconds>', 'on Ctrl-C, how long in-flight trials may finish').default('10');
 
 export function runCommand(): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description('validate an experiment file, run it, record every trial, write the report')
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .addOption(dbOption())
     .addOption(outOption())
     .addOption(graceOption())
-    .option('--no-progress', 'no live progress view')
+    .option('--no-progress', 'no live progress view');
+  return cacheOptions(selectionOptions(envFileOption(command)))
     .action(async (file: string, flags: RunFlags) => {
-      const experiment = await loadExperiment(file);
+      const { experiment: loaded } = await prepareExperiment(file, flags);
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
+      const cache = responseCache(flags, loaded, db);
+      // What the run did is stored with it: resume uses the cache as this run did.
+      const experiment = cache ? { ...loaded, cache: true } : loaded.cache ? { ...loaded, cache: false } : loaded;
       const runId = newRunId();
       const planned = plannedTrials(experiment);
       const plan = planned === null ? `adaptive, ${experiment.policy?.name ?? 'policy'}` : `${fmt.int(planned)} trials ${experiment.mode === 'adaptive' ? `at most, adaptive (${experiment.policy?.name ?? 'policy'})` : 'planned'}`;
-      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}. Store: ${relativePath(db)}`);
-      process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
+      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
+      try {
+        process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId, ...(cache ? { cache } : {}) }));
+      } finally {
+        cache?.close();
+      }
     });
 }
 
 export function resumeCommand(): Command {
-  return new Command('resume')
+  const command = new Command('resume')
     .description('continue an interrupted or killed run; finished trials are never run or counted again')
     .argument('<run>', 'run id, unique prefix, or "latest"')
     .addOption(dbOption())
     .addOption(outOption())
     .addOption(graceOption())
-    .option('--no-progress', 'no live progress view')
+    .option('--no-progress', 'no live progress view');
+  return cacheOptions(envFileOption(command))
     .action(async (ref: string, flags: RunFlags) => {
       const db = dbPath(flags.db);
       requireStore(db);
@@ -76,8 +86,15 @@ export function resumeCommand(): Command {
         store.close();
         return;
       }
-      console.log(`Resuming run ${runId}. Store: ${relativePath(db)}`);
-      process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, options));
+      // The experiment's .env (or --env-file), as when the run started: variables already set win.
+      if (run) for (const [name, value] of Object.entries(readEnvFile(run.source, flags.envFile, process.env).env)) process.env[name] ??= value;
+      const cache = responseCache(flags, { cache: store.loadExperimentConfig(runId).cache === true }, db);
+      console.log(`Resuming run ${runId}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
+      try {
+        process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, { ...options, ...(cache ? { cache } : {}) }));
+      } finally {
+        cache?.close();
+      }
     });
 }
 
@@ -106,7 +123,7 @@ async function execute(
     console.log(`\n${reportTable(report)}\n`);
     const errors = errorsText(report.topErrors, report.otherErrors);
     if (errors) console.log(errors);
-    console.log(summaryLine(result, report.winner));
+    console.log(summaryLine(result, report.winner, report.variants.reduce((n, v) => n + v.cached, 0)));
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
@@ -165,10 +182,11 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
 }
 
 /** The last line: how the run ended and the one answer to "who won" (the report's, word for word). */
-function summaryLine(r: RunResult, winner: WinnerVerdict): string {
+function summaryLine(r: RunResult, winner: WinnerVerdict, cached: number): string {
   const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored: see the errors above)' : 'interrupted';
   const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (stopping rule met)' : '';
-  return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors; ${winner.text}.`;
+  const fromCache = cached > 0 ? ` (${fmt.int(cached)} from the response cache)` : '';
+  return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials${fromCache}, ${fmt.int(r.errors)} errors; ${winner.text}.`;
 }
 
 function relativePath(p: string): string {

@@ -1,14 +1,15 @@
 import { Command } from 'commander';
-import { loadExperiment } from '../../config/load.js';
+import { envFileOption, prepareExperiment, selectionOptions, type ExperimentFlags } from '../run-options.js';
 import { plannedTrials } from '../../engine/run.js';
 import { fmt } from '../../report/format.js';
 
 export function validateCommand(): Command {
-  return new Command('validate')
+  const command = new Command('validate')
     .description('check an experiment file in full (schema, files, variants, template variables, env references) without running it')
-    .argument('<experiment>', 'experiment file (YAML or JSON)')
-    .action(async (file: string) => {
-      const e = await loadExperiment(file);
+    .argument('<experiment>', 'experiment file (YAML or JSON)');
+  return selectionOptions(envFileOption(command))
+    .action(async (file: string, flags: ExperimentFlags) => {
+      const { experiment: e } = await prepareExperiment(file, flags);
       const planned = plannedTrials(e);
       console.log(
         `${file} is valid: ${e.variants.length} variant(s) (${e.variants.map((v) => v.id).join(', ')}), ${fmt.int(e.tasks.length)} task(s), ` +
