@@ -9,6 +9,8 @@ export interface GridSpec {
   repeats: number;
   latencyMs: number;
   concurrency: number;
+  /** Add `controller: {}` (the meta-controller with its defaults) to the experiment. */
+  controller?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export function writeGrid(dir: string, spec: GridSpec): string {
   const yaml = [
     `name: ${spec.name}`, 'mode: grid', 'seed: 7', `repeats: ${spec.repeats}`, `concurrency: ${spec.concurrency}`,
     'timeout: 30s', 'retries: 0', 'prompt: "What is {{n}} times seven modulo a thousand?"', 'tasks: ./tasks.jsonl',
-    'scorers:', '  - type: equals', 'variants:', ...variants, '',
+    'scorers:', '  - type: equals', ...(spec.controller ? ['controller: {}'] : []), 'variants:', ...variants, '',
   ].join('\n');
   const file = join(dir, 'experiment.yaml');
   writeFileSync(file, yaml);

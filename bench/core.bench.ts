@@ -3,7 +3,7 @@
  * SQLite file (WAL, synchronous=NORMAL, as shipped).
  *
  *   npx tsc -p tsconfig.build.json     # the memory cases run the built CLI
- *   npx tsx bench/core.bench.ts [--quick]
+ *   npx tsx bench/core.bench.ts [--quick] [--controller]   (--controller: with `controller: {}`)
  *
  * Prints a table and writes bench/results/core.json. Exits 1 when a floor is missed.
  *
@@ -23,6 +23,8 @@ import { countRecorded, writeGrid, type GridSpec } from './core-setup.js';
 const REPO = resolve(import.meta.dirname, '..');
 const CLI = join(REPO, 'dist/cli/main.js');
 const quick = process.argv.includes('--quick');
+/** `--controller`: every experiment gets `controller: {}`, to compare with a run without it. */
+const controlled = process.argv.includes('--controller');
 
 interface Row {
   case: string;
@@ -51,7 +53,7 @@ interface InProcess {
 
 /** Runs a generated grid in this process: loadExperiment, then startRun timed to its return (store flushed). */
 async function inProcess(dir: string, spec: GridSpec): Promise<InProcess> {
-  const file = writeGrid(join(dir, spec.name), spec);
+  const file = writeGrid(join(dir, spec.name), { ...spec, controller: controlled });
   const experiment = await loadExperiment(file);
   const dbFile = join(dir, spec.name, 'bench.db');
   const store = SqliteStore.open(dbFile);
@@ -111,7 +113,7 @@ async function cliCase(dir: string, spec: GridSpec, label: string, floorMb: numb
     peakRssMb: null, floor: floorMb ? `< ${floorMb} MB peak RSS` : '-', pass: null,
   };
   if (!existsSync(CLI)) return { ...base, pass: false, note: `${CLI} missing: run npx tsc -p tsconfig.build.json` };
-  const file = writeGrid(join(dir, spec.name), spec);
+  const file = writeGrid(join(dir, spec.name), { ...spec, controller: controlled });
   const dbFile = join(dir, spec.name, 'bench.db');
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env['METAORCH_DB'];
@@ -165,14 +167,15 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
-  console.log(`meta-orchestrator core benchmark${quick ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, ` +
+  console.log(`meta-orchestrator core benchmark${quick ? ' (--quick)' : ''}${controlled ? ' with controller: {}' : ''}: node ${process.version}, ${cpus().length} CPUs, ` +
     `load average ${load} before / ${loadAfter} after, ${new Date().toISOString()}\n`);
   console.log(table(rows));
   const out = join(REPO, 'bench/results');
   mkdirSync(out, { recursive: true });
   const json = { quick, node: process.version, cpus: cpus().length, loadavg: { before: load, after: loadAfter }, at: new Date().toISOString(), rows };
-  writeFileSync(join(out, 'core.json'), `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`\nJSON: ${join(out, 'core.json')}`);
+  const name = controlled ? 'core-controller.json' : 'core.json';
+  writeFileSync(join(out, name), `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`\nJSON: ${join(out, name)}`);
   if (rows.some((r) => r.pass === false)) process.exitCode = 1;
 }
 

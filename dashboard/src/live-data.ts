@@ -115,6 +115,12 @@ function fromEvent(e: EventItem): LogEntry {
   let text = `${e.type}: ${JSON.stringify(e.data)}`;
   if (e.type === 'decision' && typeof d['best'] === 'string') {
     text = `decision${typeof d['kind'] === 'string' ? ` (${d['kind']})` : ''}: best variant ${d['best']}`;
+  } else if (e.type === 'controller' && d['action'] === 'decision') {
+    text = `controller #${String(d['id'])} ${String(d['kind'])} ${String(d['target'])}: ${String(d['reason'])}`;
+  } else if (e.type === 'controller' && d['action'] === 'update') {
+    const parts = [d['validation'] ? `validation ${String(d['validation'])}` : '', d['undoneBy'] ? `undone by #${String(d['undoneBy'])}` : '',
+      d['delivery'] ? `escalation ${String((d['delivery'] as { status?: string }).status ?? '?')}` : ''].filter(Boolean);
+    text = `controller #${String(d['id'])}: ${parts.join(', ')}`;
   } else if (e.type === 'run') {
     text = `run ${String(d['status'])}${d['stopReason'] && d['stopReason'] !== d['status'] ? ` (${String(d['stopReason'])})` : ''}${typeof d['planned'] === 'number' ? ` · ${d['planned'].toLocaleString('en-US')} trials planned` : ''}`;
   }

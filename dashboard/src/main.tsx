@@ -7,6 +7,7 @@ import { ComparePage } from './pages/compare.js';
 import { LaunchPage } from './pages/launch.js';
 import { LivePage } from './pages/live.js';
 import { RunsPage } from './pages/runs.js';
+import { WorkflowPage } from './pages/workflow.js';
 import { onLinkClick, useRoute } from './route.js';
 import './styles.css';
 
@@ -19,15 +20,18 @@ function App() {
     api.get<SessionResponse>('/api/session').then(setSession, () => undefined);
   }, []);
   const runMatch = /^\/runs\/([^/]+)\/?$/.exec(route.path);
-  const section = runMatch || route.path === '/' || route.path === '/runs' ? 'runs' : route.path.slice(1);
+  const workflowMatch = /^\/workflows\/([^/]+)\/?$/.exec(route.path);
+  const section = runMatch || workflowMatch || route.path === '/' || route.path === '/runs' ? 'runs' : route.path.slice(1);
   let page;
   if (runMatch) page = <LivePage key={runMatch[1]} runId={decodeURIComponent(runMatch[1]!)} route={route} />;
+  else if (workflowMatch) page = <WorkflowPage key={workflowMatch[1]} runId={decodeURIComponent(workflowMatch[1]!)} route={route} />;
   else if (route.path === '/' || route.path === '/runs') page = <RunsPage route={route} />;
   else if (route.path === '/compare') page = <ComparePage route={route} />;
   else if (route.path === '/launch') page = <LaunchPage route={route} />;
   else page = <div class="page"><h1>Not found</h1><p>No page at {route.path}. <a href="/">All runs</a></p></div>;
   useEffect(() => {
-    document.title = `${runMatch ? decodeURIComponent(runMatch[1]!) : section === 'runs' ? 'Runs' : section[0]?.toUpperCase() + section.slice(1)} · metaorch`;
+    const id = runMatch?.[1] ?? workflowMatch?.[1];
+    document.title = `${id ? decodeURIComponent(id) : section === 'runs' ? 'Runs' : section[0]?.toUpperCase() + section.slice(1)} · metaorch`;
   }, [route.path]);
   return (
     <div class="app" onClick={(e) => onLinkClick(e as unknown as MouseEvent)}>

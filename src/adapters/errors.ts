@@ -13,20 +13,26 @@ export class AdapterError extends MetaorchError {
   readonly retryable: boolean;
   readonly status?: number;
   readonly retryAfterMs?: number;
+  /**
+   * The failed call may have used tokens nobody reported (a CLI agent that ran, then failed): the
+   * trial's tokens and cost are recorded as unknown rather than 0.
+   */
+  readonly usageUnknown: boolean;
 
   constructor(
     kind: ErrorKind,
     message: string,
-    options: { retryable: boolean; status?: number; retryAfterMs?: number; cause?: unknown },
+    options: { retryable: boolean; status?: number; retryAfterMs?: number; cause?: unknown; usageUnknown?: boolean },
   ) {
     super('ADAPTER', message, { cause: options.cause });
     this.kind = kind;
     this.retryable = options.retryable;
+    this.usageUnknown = options.usageUnknown ?? false;
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
-  static fromStatus(status: number, message: string, extra: { retryAfterMs?: number; cause?: unknown } = {}): AdapterError {
+  static fromStatus(status: number, message: string, extra: { retryAfterMs?: number; cause?: unknown; usageUnknown?: boolean } = {}): AdapterError {
     const kind: ErrorKind = status === 429 ? 'rate_limit' : status >= 500 ? 'server' : status === 408 ? 'timeout' : 'client';
     return new AdapterError(kind, message, { retryable: isRetryableStatus(status), status, ...extra });
   }

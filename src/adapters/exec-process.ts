@@ -26,6 +26,24 @@ export interface ProcessSpec {
 export interface ProcessResult {
   stdout: Buffer;
   stderrBytes: number;
+  /** The end of stderr (its last 64 KB), for parsers that read statistics there. */
+  stderr: string;
+}
+
+/**
+ * A command that ran and failed (non-zero exit or a signal). It may have spent tokens nobody
+ * reported, so its usage is unknown; its output is kept for parsers that read a JSON error there
+ * (a CLI agent that reports an upstream 429 on stdout and exits 1).
+ */
+export class ProcessExitError extends AdapterError {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super('process', message, { retryable: false, usageUnknown: true });
+  }
 }
 
 /**
@@ -104,16 +122,25 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     child.on('close', (code, signal) => {
       untrack();
       finish(() => {
+        const out = Buffer.concat(stdout);
         if (code === 0) {
-          resolve({ stdout: Buffer.concat(stdout), stderrBytes: stderr.bytes });
+          resolve({ stdout: out, stderrBytes: stderr.bytes, stderr: stderr.text() });
           return;
         }
         const status = signal ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`;
-        const tail = redact(stderr.describe(), spec.secrets ?? []);
-        reject(new AdapterError('process', `exec: ${name} ${status}\n${tail}`, { retryable: false }));
+        // Some CLIs report failures on stdout only (claude -p prints its JSON error and exits 1).
+        const shown = stderr.bytes > 0 || out.length === 0 ? stderr.describe() : `stderr: (empty)\n${tailOf(out).describe('stdout')}`;
+        const tail = redact(shown, spec.secrets ?? []);
+        reject(new ProcessExitError(`exec: ${name} ${status}\n${tail}`, code, out.toString('utf8'), stderr.text()));
       });
     });
   });
+}
+
+function tailOf(buffer: Buffer): StderrTail {
+  const tail = new StderrTail();
+  tail.push(buffer);
+  return tail;
 }
 
 function startError(name: string, cwd: string, err: unknown): AdapterError {

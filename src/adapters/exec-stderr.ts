@@ -23,13 +23,18 @@ export class StderrTail {
     this.kept = joined.length > KEEP_BYTES ? joined.subarray(joined.length - KEEP_BYTES) : joined;
   }
 
-  /** The last lines, or a note that stderr was empty. */
-  describe(): string {
+  /** What is kept (the last 64 KB), as text. */
+  text(): string {
+    return this.kept.toString('utf8');
+  }
+
+  /** The last lines, or a note that the stream (stderr unless `label` says otherwise) was empty. */
+  describe(label = 'stderr'): string {
     const text = this.kept.toString('utf8').replace(/\s+$/, '');
-    if (text === '') return 'stderr: (empty)';
+    if (text === '') return `${label}: (empty)`;
     const lines = text.split(/\r?\n/).slice(-SHOW_LINES);
     let tail = lines.join('\n');
     if (Buffer.byteLength(tail) > SHOW_BYTES) tail = `...${Buffer.from(tail).subarray(-SHOW_BYTES).toString('utf8')}`;
-    return `stderr (last ${lines.length} lines):\n${tail}`;
+    return `${label} (last ${lines.length} lines):\n${tail}`;
   }
 }

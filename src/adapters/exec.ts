@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { runProcess } from './exec-process.js';
+import { AdapterError } from './errors.js';
+import { ProcessExitError, runProcess } from './exec-process.js';
+import { redact } from './provider-errors.js';
 import { secretsOf } from './provider-shared.js';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResponse } from './types.js';
 
@@ -46,6 +48,19 @@ export const execOptionsSchema = z.strictObject({
 export type ExecOptions = z.input<typeof execOptionsSchema>;
 
 /**
+ * How a CLI-agent preset reads its command's output (src/adapters/presets/): without it, stdout is
+ * the answer and tokens and cost are unknown.
+ */
+export interface ExecOutput {
+  /** The answer, with the tokens and cost the CLI reported (leave them out when it did not). */
+  parse(stdout: string, stderr: string): AdapterResponse;
+  /** A failure the CLI described in its output, classified (429 -> rate_limit, 5xx -> server), or null. */
+  parseError?(stdout: string, stderr: string, exitCode: number | null): AdapterError | null;
+  /** The program, and how to install it, for a clear "not found". */
+  binary?: { name: string; install: string };
+}
+
+/**
  * Creates the `exec` adapter. Each call spawns the command in its own process group; aborting the
  * request kills the whole group. A non-zero exit is a non-retryable `process` error with the exit
  * status and the tail of stderr; stderr of a successful run is ignored.
@@ -54,7 +69,7 @@ export type ExecOptions = z.input<typeof execOptionsSchema>;
  * const adapter = createExecAdapter({ command: ['codex', 'exec', '{{prompt}}'], cwd: 'repo' }, { baseDir: '/exp' });
  * const { output } = await adapter.call({ prompt: 'Fix the failing test', signal, ... });
  */
-export function createExecAdapter(options: ExecOptions, ctx: AdapterContext): Adapter {
+export function createExecAdapter(options: ExecOptions, ctx: AdapterContext, reader?: ExecOutput): Adapter {
   const opts = execOptionsSchema.parse(options);
   const cwd = resolve(ctx.baseDir, opts.cwd ?? '.');
   const input = opts.input ?? (opts.command.some((arg) => arg.includes('{{prompt}}')) ? 'arg' : 'stdin');
@@ -64,19 +79,46 @@ export function createExecAdapter(options: ExecOptions, ctx: AdapterContext): Ad
     async call(request: AdapterRequest): Promise<AdapterResponse> {
       const argv = buildArgv(opts.command, request, input);
       const env = { ...process.env, ...opts.env, METAORCH_TASK_ID: request.task.id, METAORCH_ATTEMPT: String(request.attempt) };
-      const { stdout } = await runProcess({
-        argv,
-        cwd,
-        env,
-        secrets: credentialsIn(env),
-        ...(input === 'stdin' ? { stdin: request.prompt } : {}),
-        signal: request.signal,
-        maxStdoutBytes: opts.maxOutputBytes,
-      });
-      const text = stdout.toString('utf8');
+      const secrets = credentialsIn(env);
+      let result;
+      try {
+        result = await runProcess({
+          argv,
+          cwd,
+          env,
+          secrets,
+          ...(input === 'stdin' ? { stdin: request.prompt } : {}),
+          signal: request.signal,
+          maxStdoutBytes: opts.maxOutputBytes,
+        });
+      } catch (error) {
+        throw explain(error, reader, secrets);
+      }
+      const text = result.stdout.toString('utf8');
+      if (reader) return reader.parse(text, result.stderr);
       return { output: opts.trim ? text.trimEnd() : text };
     },
   };
+}
+
+/** A failed run as the preset reads it: its JSON error classified, or a missing program named. */
+function explain(error: unknown, reader: ExecOutput | undefined, secrets: readonly string[]): unknown {
+  if (!reader) return error;
+  if (error instanceof ProcessExitError && reader.parseError) {
+    const mapped = reader.parseError(error.stdout, error.stderr, error.exitCode);
+    if (mapped) {
+      return new AdapterError(mapped.kind, redact(mapped.message, secrets), {
+        retryable: mapped.retryable, usageUnknown: mapped.usageUnknown, cause: error,
+        ...(mapped.status !== undefined ? { status: mapped.status } : {}), ...(mapped.retryAfterMs !== undefined ? { retryAfterMs: mapped.retryAfterMs } : {}),
+      });
+    }
+  }
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  if (reader.binary && code === 'ENOENT' && error instanceof AdapterError) {
+    const { name, install } = reader.binary;
+    return new AdapterError('process', `${name} is not installed (the program '${name}' is not on PATH): install it with \`${install}\`, or set bin: /path/to/${name}`, { retryable: false, cause: error });
+  }
+  return error;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from '../config/schema.js';
 import type { Random } from '../model/random.js';
 import type { Task } from '../model/task.js';
 import { AdapterError } from './errors.js';
@@ -9,17 +10,38 @@ const Z95 = 1.6448536269514722;
 /** A simulated latency must fit a timer (Node's overflows past 2^31-1 ms and fires at once). */
 const MAX_LATENCY_MS = 24 * 24 * 3_600_000;
 
+const latencySchema = z
+  .union([
+    z.number().nonnegative().max(MAX_LATENCY_MS),
+    z.strictObject({ median: z.number().positive().max(MAX_LATENCY_MS), p95: z.number().positive().max(MAX_LATENCY_MS) }).refine((v) => v.p95 >= v.median, {
+      message: 'p95 must be at least the median',
+    }),
+  ])
+  .describe('Simulated latency: a fixed number of ms, or {median, p95} of a log-normal (at most 24 days, what a timer can wait).');
+
+/** What a schedule entry may change, each optional. */
+const changeShape = {
+  accuracy: z.number().min(0).max(1).optional().describe('New accuracy from then on.'),
+  failureRate: z.number().min(0).max(1).optional().describe('New failure rate (per attempt) from then on.'),
+  latencyMs: latencySchema.optional().describe('New latency from then on.'),
+  cost: z.number().nonnegative().optional().describe("Dollars per call reported from then on (replaces the variant's price)."),
+};
+
+const scheduleEntrySchema = z
+  .strictObject({
+    trial: z.number().int().nonnegative().optional().describe("Applies from this trial of the run on (the trial's sequence number, from 0)."),
+    time: durationSchema.optional().describe('Applies from this long after the run (or its resume) started in this process.'),
+    ...changeShape,
+  })
+  .refine((e) => (e.trial === undefined) !== (e.time === undefined), { message: 'expected exactly one of trial (a trial number) or time (a duration)' })
+  .refine((e) => Object.keys(changeShape).some((k) => e[k as keyof typeof changeShape] !== undefined), {
+    message: `expected at least one change: ${Object.keys(changeShape).join(', ')}`,
+  })
+  .describe('A change of behaviour from a trial number or an elapsed time, e.g. { trial: 2000, failureRate: 0.4 }.');
+
 export const mockOptionsSchema = z.strictObject({
   accuracy: z.number().min(0).max(1).default(1).describe("Probability that the output is the task's expected answer."),
-  latencyMs: z
-    .union([
-      z.number().nonnegative().max(MAX_LATENCY_MS),
-      z.strictObject({ median: z.number().positive().max(MAX_LATENCY_MS), p95: z.number().positive().max(MAX_LATENCY_MS) }).refine((v) => v.p95 >= v.median, {
-        message: 'p95 must be at least the median',
-      }),
-    ])
-    .default(0)
-    .describe('Simulated latency: a fixed number of ms, or {median, p95} of a log-normal (at most 24 days, what a timer can wait).'),
+  latencyMs: latencySchema.default(0),
   failureRate: z.number().min(0).max(1).default(0).describe('Probability that an attempt fails with a retryable error.'),
   tokens: z
     .strictObject({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() })
@@ -27,35 +49,79 @@ export const mockOptionsSchema = z.strictObject({
     .describe('Token counts reported per call (default: about 4 characters per token).'),
   reply: z.string().optional().describe('A fixed reply instead of the expected/wrong answer (e.g. to act as a judge).'),
   distractors: z.array(z.string()).min(1).optional().describe('Wrong answers to choose from when the draw misses.'),
+  schedule: z
+    .array(scheduleEntrySchema)
+    .optional()
+    .describe('Drift for testing the controller: changes applied in order once their trial number or elapsed time is reached.'),
 });
 export type MockOptions = z.output<typeof mockOptionsSchema>;
 
+/** The behaviour in force for one call: the options with every schedule entry reached applied. */
+interface Profile {
+  accuracy: number;
+  failureRate: number;
+  latency: (rng: Random) => number;
+  cost: number | undefined;
+}
+
 /**
- * A seeded simulation of an agent: right with probability `accuracy`, slow and failing as configured.
- * Part of the product, for demos, tests and simulation.
+ * A seeded simulation of an agent: right with probability `accuracy`, slow and failing as configured,
+ * changing behaviour as its `schedule` says (from a trial number or an elapsed time). Part of the
+ * product, for demos, tests and simulation.
  *
  * @example
  * createMockAdapter(mockOptionsSchema.parse({ accuracy: 0.8, latencyMs: { median: 200, p95: 900 } }));
+ * createMockAdapter(mockOptionsSchema.parse({ failureRate: 0.05, schedule: [{ trial: 2000, failureRate: 0.4 }] }));
  */
-export function createMockAdapter(options: MockOptions): Adapter {
-  const latency = latencySampler(options.latencyMs);
+export function createMockAdapter(options: MockOptions, now: () => number = Date.now): Adapter {
+  const base: Profile = { accuracy: options.accuracy, failureRate: options.failureRate, latency: latencySampler(options.latencyMs), cost: undefined };
+  const profileAt = scheduleOf(base, options.schedule ?? [], now);
   return {
     kind: 'mock',
     async call(request) {
       const { rng, task } = request;
-      await sleep(latency(rng), request.signal);
-      if (options.failureRate > 0 && rng.next() < options.failureRate) {
+      const profile = profileAt(request.seq);
+      await sleep(profile.latency(rng), request.signal);
+      if (profile.failureRate > 0 && rng.next() < profile.failureRate) {
         throw new AdapterError('server', 'mock: simulated failure (503)', { retryable: true, status: 503 });
       }
-      const correct = rng.next() < options.accuracy;
+      const correct = rng.next() < profile.accuracy;
       const output = options.reply ?? (correct ? answerText(task.expected, task) : wrongAnswer(task, options.distractors, rng));
       const tokens = options.tokens ?? { input: Math.ceil(request.prompt.length / 4), output: Math.ceil(output.length / 4) };
-      return { output, tokens };
+      return profile.cost === undefined ? { output, tokens } : { output, tokens, cost: profile.cost };
     },
   };
 }
 
-function latencySampler(spec: MockOptions['latencyMs']): (rng: Random) => number {
+type ScheduleEntry = NonNullable<MockOptions['schedule']>[number];
+
+/**
+ * The profile in force for a trial: entries apply in the order written, each once its trial number
+ * (the trial's seq) or its time since the adapter was created is reached. Without a schedule every
+ * call gets the same profile object.
+ */
+function scheduleOf(base: Profile, schedule: readonly ScheduleEntry[], now: () => number): (seq: number | undefined) => Profile {
+  if (schedule.length === 0) return () => base;
+  const startedAt = now();
+  const samplers = schedule.map((e) => (e.latencyMs === undefined ? undefined : latencySampler(e.latencyMs)));
+  return (seq) => {
+    const elapsed = now() - startedAt;
+    let profile = base;
+    schedule.forEach((e, i) => {
+      const reached = e.trial !== undefined ? seq !== undefined && seq >= e.trial : elapsed >= (e.time ?? Infinity);
+      if (!reached) return;
+      profile = {
+        accuracy: e.accuracy ?? profile.accuracy,
+        failureRate: e.failureRate ?? profile.failureRate,
+        latency: samplers[i] ?? profile.latency,
+        cost: e.cost ?? profile.cost,
+      };
+    });
+    return profile;
+  };
+}
+
+function latencySampler(spec: z.output<typeof latencySchema>): (rng: Random) => number {
   if (typeof spec === 'number') return () => spec;
   const mu = Math.log(spec.median);
   const sigma = (Math.log(spec.p95) - mu) / Z95;

@@ -4,6 +4,7 @@ import { createExecAdapter, execOptionsSchema } from './exec.js';
 import { createMockAdapter, mockOptionsSchema } from './mock.js';
 import { checkUserFunction, createModuleAdapter, moduleOptionsSchema } from './module.js';
 import { createOpenAIAdapter, openaiOptionsSchema } from './openai.js';
+import { checkProgram, PRESETS, type Preset } from './presets/index.js';
 import type { Adapter, AdapterContext } from './types.js';
 
 /** An adapter kind: its option schema and how to build it from validated options. */
@@ -17,6 +18,8 @@ export interface AdapterDefinition {
    * with `${ENV}` references resolved and file paths absolute. Returns the problems found.
    */
   check?(options: Record<string, unknown>): Promise<{ path: string[]; message: string }[]>;
+  /** Problems found before anything runs (a CLI agent not installed), for `validate`. */
+  preflight?(options: Record<string, unknown>, env: NodeJS.ProcessEnv, baseDir: string): string[];
 }
 
 function define<S extends z.ZodObject>(
@@ -41,7 +44,25 @@ const DEFINITIONS: readonly AdapterDefinition[] = [
       return problem === null ? [] : [{ path: ['file'], message: problem.replace(/^file not found/, 'module file not found') }];
     },
   },
+  ...PRESETS.map(presetDefinition),
 ];
+
+/** A CLI-agent preset as an adapter: an exec command with its output reader and its program checked. */
+function presetDefinition(preset: Preset): AdapterDefinition {
+  return {
+    kind: preset.kind,
+    summary: `CLI agent preset: ${preset.summary}`,
+    options: preset.options,
+    create(options, ctx) {
+      const { exec, output } = preset.build(options, ctx);
+      return { ...createExecAdapter(exec, ctx, { ...output, binary: preset.binary }), kind: preset.kind };
+    },
+    preflight(options, env, baseDir) {
+      const problem = checkProgram(preset, typeof options['bin'] === 'string' ? options['bin'] : undefined, env, baseDir);
+      return problem ? [problem] : [];
+    },
+  };
+}
 
 const BY_KIND = new Map(DEFINITIONS.map((d) => [d.kind, d]));
 

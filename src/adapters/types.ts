@@ -12,6 +12,8 @@ export interface AdapterRequest {
   /** Seeded per trial and attempt: adapters that simulate (mock) draw from it. */
   rng: Random;
   attempt: number;
+  /** The trial's position in its run (`TrialSpec.seq`): what a mock `schedule` keys its changes on. */
+  seq?: number;
 }
 
 export interface AdapterResponse {

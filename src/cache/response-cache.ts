@@ -8,13 +8,13 @@
  * already redacted; a hit is marked on the trial, costs nothing and has no latency.
  */
 import { createHash } from 'node:crypto';
-import type { TokenUsage } from '../model/trial.js';
+import type { TrialTokens } from '../model/trial.js';
 import { stableJson } from '../tasks/normalise.js';
 
 /** What a hit gives back. */
 export interface CachedResponse {
   output: string;
-  tokens: TokenUsage;
+  tokens: TrialTokens;
 }
 
 /** Where cached answers live; the SQLite file beside the store implements it. */

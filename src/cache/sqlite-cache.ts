@@ -12,12 +12,12 @@ import type { CachedResponse, ResponseCache } from './response-cache.js';
  * cache.get(key) ?? cache.put(key, { output, tokens });
  */
 export class SqliteResponseCache implements ResponseCache {
-  private readonly select: Database.Statement<[string], { output: string; tokens_in: number; tokens_out: number }>;
-  private readonly insert: Database.Statement<[string, string, number, number, number]>;
+  private readonly select: Database.Statement<[string], { output: string; tokens_in: number | null; tokens_out: number | null }>;
+  private readonly insert: Database.Statement<[string, string, number | null, number | null, number]>;
 
   private constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS responses (
-      key TEXT PRIMARY KEY, output TEXT NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, created_at INTEGER NOT NULL
+      key TEXT PRIMARY KEY, output TEXT NOT NULL, tokens_in INTEGER, tokens_out INTEGER, created_at INTEGER NOT NULL
     ) WITHOUT ROWID`);
     this.select = db.prepare('SELECT output, tokens_in, tokens_out FROM responses WHERE key = ?');
     this.insert = db.prepare('INSERT OR IGNORE INTO responses (key, output, tokens_in, tokens_out, created_at) VALUES (?, ?, ?, ?, ?)');

@@ -6,6 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS, MetaorchError } from '../model/errors.js';
 import { compareCommand } from './commands/compare.js';
 import { initCommand } from './commands/init.js';
+import { orchestratorCommand } from './commands/orchestrator.js';
+import { workerCommand } from './commands/worker.js';
+import { decisionsCommand, undoCommand } from './commands/decisions.js';
 import { exportCommand, reportCommand } from './commands/report.js';
 import { resumeCommand, runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -13,6 +16,7 @@ import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { validateCommand } from './commands/validate.js';
+import { workflowCommand } from './commands/workflow.js';
 import { VERSION } from '../version.js';
 
 // A run allocates short-lived objects at a high rate, and V8's default heap growth lets the old
@@ -28,7 +32,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [initCommand(), runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand()]) {
+  for (const command of [initCommand(), runCommand(), resumeCommand(), validateCommand(), runsCommand(), reportCommand(), exportCommand(), compareCommand(), schemaCommand(), simulateCommand(), serveCommand(), orchestratorCommand(), workerCommand(), workflowCommand(), decisionsCommand(), undoCommand()]) {
     program.addCommand(command.exitOverride());
   }
   return program;

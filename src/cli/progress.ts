@@ -94,7 +94,7 @@ export function consoleProgress(stream: NodeJS.WriteStream, options: { intervalM
     onTrialEnd(spec, outcome) {
       inFlight--;
       done++;
-      cost += outcome.cost;
+      cost += outcome.cost ?? 0;
       if (outcome.status === 'error') errors++;
       perVariant.set(spec.variantId, (perVariant.get(spec.variantId) ?? 0) + 1);
     },

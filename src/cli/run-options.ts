@@ -4,7 +4,9 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import { SqliteResponseCache } from '../cache/sqlite-cache.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Experiment } from '../config/experiment.js';
-import { loadExperiment } from '../config/load.js';
+import type { ExecutorConfig } from '../config/executor.js';
+import { loadExperiment, type LoadOverrides } from '../config/load.js';
+import { UsageError } from '../model/errors.js';
 import { countFlag, selectRun } from '../config/select.js';
 
 /** Flags `run` shares with `validate`: which environment, which part of the experiment. */
@@ -31,9 +33,16 @@ export function cacheOptions(command: Command): Command {
  * @example
  * const cache = responseCache(flags, experiment, db); try { ... } finally { cache?.close(); }
  */
-export function responseCache(flags: ExperimentFlags, experiment: Pick<Experiment, 'cache'>, db: string): ResponseCache | undefined {
+export function responseCache(flags: ExperimentFlags, experiment: Pick<Experiment, 'cache'>, db: string, executor?: ExecutorConfig): ResponseCache | undefined {
   const on = flags.cache ?? experiment.cache ?? false;
-  return on ? SqliteResponseCache.open(join(dirname(db), 'cache.db')) : undefined;
+  if (!on) return undefined;
+  if (executor && executor.type !== 'inline') {
+    // Producers and workers are other processes: they cannot share this process's cache file safely.
+    if (flags.cache === true) throw new UsageError(`--cache works with the inline executor only (this run uses ${executor.type})`);
+    console.error(`Note: the response cache is off: it works with the inline executor only (this run uses ${executor.type}).`);
+    return undefined;
+  }
+  return SqliteResponseCache.open(join(dirname(db), 'cache.db'));
 }
 
 const repeatable = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -58,10 +67,10 @@ export function selectionOptions(command: Command): Command {
  * @example
  * const { experiment } = await prepareExperiment('exp.yaml', { variant: ['a'], limit: '10' });
  */
-export async function prepareExperiment(file: string, flags: ExperimentFlags): Promise<{ experiment: Experiment; envFile: string | null; added: number }> {
+export async function prepareExperiment(file: string, flags: ExperimentFlags, overrides: LoadOverrides = {}): Promise<{ experiment: Experiment; envFile: string | null; added: number }> {
   const { env, file: envFile, added } = readEnvFile(file, flags.envFile, process.env);
   for (const name of added) process.env[name] = env[name];
-  const loaded = await loadExperiment(file, process.env);
+  const loaded = await loadExperiment(file, process.env, overrides);
   const selection = {
     ...(flags.variant ? { variants: flags.variant } : {}),
     ...(flags.limit !== undefined ? { limit: countFlag('--limit', flags.limit) as number } : {}),

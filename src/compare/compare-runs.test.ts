@@ -70,7 +70,7 @@ describe('compareRuns: metrics and directions', () => {
   const base = run({ id: 'base', variants: [{ id: 'a', quality: 0.7, latencyMs: 200, cost: 0.01 }] });
 
   it('reads latency and cost as lower-is-better', () => {
-    const slower = mapTrials(base, (t) => ({ ...t, latencyMs: (t.latencyMs ?? 0) * 1.3, cost: t.cost * 0.8 }));
+    const slower = mapTrials(base, (t) => ({ ...t, latencyMs: (t.latencyMs ?? 0) * 1.3, cost: (t.cost ?? 0) * 0.8 }));
     const r = compareRuns(base, slower, { metrics: ['latency', 'cost', 'score'] });
     const [latency, cost, score] = r.comparisons;
     expect(latency).toMatchObject({ metric: 'latency', higherIsBetter: false, verdict: 'regressed', exceedsBudget: true });

@@ -149,8 +149,8 @@ function runWarnings(data: RunData, which: string): string[] {
   const out: string[] = [];
   const { run } = data;
   if (run.status !== 'completed') out.push(`the ${which} run ${run.id} is ${run.status}: it compares the trials that finished.`);
-  if (run.mode === 'adaptive') {
-    out.push(`the ${which} run ${run.id} is adaptive: these fixed-sample tests assume a fixed allocation, so its p-values may be optimistic.`);
+  if (run.mode === 'adaptive' || run.mode === 'continuous') {
+    out.push(`the ${which} run ${run.id} is ${run.mode}: these fixed-sample tests assume a fixed allocation, so its p-values may be optimistic.`);
   }
   return out;
 }

@@ -1,4 +1,6 @@
+import type { ControllerConfig } from '../controller/config.js';
 import type { Task } from '../model/task.js';
+import type { ExecutorConfig } from './executor.js';
 import type { Budget, Cost, Objective, StopRule } from './schema.js';
 
 /** A validated variant. `options` are the adapter's own fields as written: `${ENV}` references intact. */
@@ -29,7 +31,8 @@ export interface ScorerSpec {
 export interface Experiment {
   name: string;
   description?: string;
-  mode: 'grid' | 'adaptive';
+  /** `workflow`: a Markdown workflow's run (its trials are agent calls of steps; see src/workflows). */
+  mode: 'grid' | 'adaptive' | 'continuous' | 'workflow';
   seed: number;
   repeats: number;
   concurrency: number;
@@ -46,6 +49,13 @@ export interface Experiment {
   snapshotEvery: number;
   /** Reuse answers from the response cache (asked in the file; `run --cache/--no-cache` overrides). */
   cache?: boolean;
+  /** Where trials run; absent means inline (in the run process). */
+  executor?: ExecutorConfig;
+  /**
+   * The meta-controller's settings, validated with every default filled in (durations in ms): stored
+   * with the run as is and never parsed again. Absent when the controller is off.
+   */
+  controller?: ControllerConfig;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
   /** Scorers a task carries itself (`scorers:` in the task), added to `scorers` for that task; by task id. */

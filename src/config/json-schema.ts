@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { allAdapters } from '../adapters/registry.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
+import { EXECUTOR_SCHEMAS, executorTypes } from './executor.js';
+import { controllerSchema } from '../controller/config.js';
 import { experimentShape, variantCommonShape } from './schema.js';
 
 /**
@@ -32,10 +34,13 @@ export function experimentJsonSchema(): Record<string, unknown> {
       return z.strictObject({ [type]: inner.describe(def?.summary ?? type) });
     }),
   ]);
+  const executor = z.union([z.enum(executorTypes as [string, ...string[]]), ...Object.values(EXECUTOR_SCHEMAS)]);
   const schema = z.strictObject({
     ...experimentShape,
     variants: z.union([z.string().describe('A folder of variant files'), z.array(z.union([z.string().describe('A shorthand: openai:MODEL, anthropic:MODEL, module:FILE, mock or mock:ACCURACY'), variant]))]),
     scorers: z.array(scorer).optional(),
+    executor: executor.optional().describe(experimentShape.executor.description ?? ''),
+    controller: controllerSchema.optional(),
   });
   return {
     ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),

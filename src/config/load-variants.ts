@@ -36,7 +36,7 @@ export async function loadVariants(head: ExperimentHead, baseDir: string, list: 
   const variants: VariantSpec[] = [];
   const ids = new Map<string, number>();
   for (const { raw, dir, report: at } of entries) {
-    const { variant, issues } = validateVariant(raw, env);
+    const { variant, issues } = validateVariant(raw, env, dir);
     for (const issue of issues) at(issue.path, issue.message, issue.atKey);
     if (!variant) continue;
     // A module variant's file is relative to where the variant was written.

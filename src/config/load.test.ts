@@ -87,7 +87,7 @@ scorers:
     expect(issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`)).toEqual([
       "2:14 concurrency: expected a number, got 'lots'",
       '3:9 prompt: template variable {{name}} is missing from 1 of 1 task(s) (e.g. t-6f282b53d83c)',
-      "7:23 variants[0].adapter: unknown adapter 'gpt5' (known adapters: mock, openai, anthropic, exec, module)",
+      "7:23 variants[0].adapter: unknown adapter 'gpt5' (known adapters: mock, openai, anthropic, exec, module, codex, claude, gemini, copilot, aider)",
       '8:39 variants[1].accuracy: expected at most 1, got 2',
       "9:29 variants[2].temprature: unknown field 'temprature' for adapter 'mock'",
       "11:5 scorers[0]: unknown scorer 'nonsense' (known scorers: equals, contains, regex, json-schema, javascript, judge)",
@@ -153,3 +153,34 @@ variants:
     expect(e.variants.map((v) => v.id)).toEqual(['one', 'two']);
   });
 });
+
+describe('continuous mode and mock schedules', () => {
+  it('loads a continuous run: no end needed, discounted Thompson by default, no confidence stop', async () => {
+    const dir = project({
+      'c.yaml': `${VALID}mode: continuous\n`,
+      'stop.yaml': `${VALID}mode: continuous\nstop: { confidence: 0.95 }\n`,
+      'grid.yaml': `${VALID}policy: { name: thompson }\ncontroller: { quarantine: { maxShare: 2 }, detectors: { latncy: {} } }\n`,
+    });
+    const e = await loadExperiment(join(dir, 'c.yaml'), {});
+    expect(e.mode).toBe('continuous');
+    expect(e.policy).toEqual({ name: 'thompson', discount: 0.999 });
+    expect((await issuesOf(join(dir, 'stop.yaml'))).map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'stop: a continuous run has no confidence stop: it runs until stopped or until a budget is spent (use mode: adaptive to stop on confidence)',
+    ]);
+    const grid = (await issuesOf(join(dir, 'grid.yaml'))).map((i) => `${i.path}: ${i.message}`);
+    expect(grid).toContain("policy: 'policy' applies only to mode: adaptive or continuous (this experiment is mode: grid)");
+    expect(grid).toContain("controller.detectors: unknown detector 'latncy'; did you mean 'latency'? (known detectors: failure, score, latency, cost, rework, thrashing, starvation, noProgress)");
+    expect(grid).toContain('controller.quarantine.maxShare: expected at most 1, got 2');
+  });
+
+  it('validates a mock schedule with the path of each problem', async () => {
+    const dir = project({
+      'exp.yaml': `${VALID.replace('accuracy: 0.5 }', 'accuracy: 0.5, schedule: [{ trial: 100, failureRate: 1.5 }, { failureRate: 0.2 }] }')}`,
+    });
+    const issues = (await issuesOf(join(dir, 'exp.yaml'))).map((i) => `${i.path}: ${i.message}`);
+    expect(issues).toHaveLength(2);
+    expect(issues[0]).toMatch(/^variants\[0\]\.schedule\[0\]\.failureRate: /);
+    expect(issues[1]).toBe('variants[0].schedule[1]: expected exactly one of trial (a trial number) or time (a duration)');
+  });
+});
+

@@ -5,7 +5,9 @@ import { FileReadError, readRegularFile } from '../model/files.js';
 import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import { createRedactor } from '../model/redact.js';
 import { createPolicy, findPolicy, policyNames, type PolicyConfig } from '../policies/index.js';
-import { envReferencePaths, secretValues } from './env.js';
+import { parseControllerConfig } from '../controller/config.js';
+import { envReferencePaths, envReferences, secretValues } from './env.js';
+import { validateExecutor, type ExecutorConfig } from './executor.js';
 import type { Experiment, ScorerSpec } from './experiment.js';
 import { describeIssues, describeValue } from '../model/issue-text.js';
 import { IssueList } from './issue-list.js';
@@ -29,8 +31,9 @@ type Path = (string | number)[];
  *
  * @example
  * const experiment = await loadExperiment('exp.yaml', process.env);
+ * const onPool = await loadExperiment('exp.yaml', process.env, { executor: { type: 'pool', workers: 4 } });
  */
-export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Experiment> {
+export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = process.env, overrides: LoadOverrides = {}): Promise<Experiment> {
   const source = resolve(file);
   let text: string;
   try {
@@ -60,16 +63,22 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const redact = createRedactor(secretValues(raw, env));
   const { head, broken } = readHead(raw as Record<string, unknown>, list);
   const baseDir = dirname(source);
-  const variants = broken.has('variants') ? [] : await loadVariants(head, baseDir, list, env);
+  const executor = broken.has('executor') ? undefined : loadExecutor(head, overrides, list);
+  // With the bullmq executor, variants and scorers run on workers that resolve their own `${ENV}`
+  // references: this machine need not hold those secrets, so they are checked with stand-ins.
+  const remote = executor?.type === 'bullmq';
+  const checkEnvOf = remote ? withStandIns(raw, env) : env;
+  const variants = broken.has('variants') ? [] : await loadVariants(head, baseDir, list, checkEnvOf);
   const loaded = broken.has('tasks') ? null : loadTasks(head, baseDir, list, env);
   const tasks = loaded?.tasks ?? null;
   const defaultScorers = tasks?.some((t) => t.expected !== undefined) ? ['equals'] : [];
-  const scorers = broken.has('scorers') ? [] : await readScorers(head.scorers ?? defaultScorers, ['scorers'], tasks, baseDir, env, (p, m, k) => report(list, p, m, k));
-  const taskScorers = loaded ? await readTaskScorers(loaded, baseDir, env) : {};
+  const scorers = broken.has('scorers') ? [] : await readScorers(head.scorers ?? defaultScorers, ['scorers'], tasks, baseDir, checkEnvOf, (p, m, k) => report(list, p, m, k));
+  const taskScorers = loaded ? await readTaskScorers(loaded, baseDir, checkEnvOf) : {};
   const policy = broken.has('mode') || broken.has('policy') ? undefined : checkAdaptive(head, variants.length, list);
+  const controller = head.controller === undefined ? undefined : checkController(head.controller, list);
   if (tasks) checkTemplates(head, variants, tasks, list.at.bind(list));
   if (tasks && !['mode', 'repeats', 'variants'].some((k) => broken.has(k))) checkGridSize(head, variants.length, tasks.length, list);
-  checkEnv(raw, list, env);
+  checkEnv(remote ? withoutWorkerSecrets(raw as Record<string, unknown>) : raw, list, env);
   if (list.count > 0 || tasks === null) throw list.error(redact);
   const experiment: Experiment = {
     name: head.name ?? basename(source, extname(source)),
@@ -96,7 +105,49 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (head.stop) experiment.stop = head.stop;
   if (head.cache !== undefined) experiment.cache = head.cache;
   if (Object.keys(taskScorers).length) experiment.taskScorers = taskScorers;
+  if (executor) experiment.executor = executor;
+  if (controller) experiment.controller = controller;
   return experiment;
+}
+
+/** What a command line may override in the file (`--executor`). */
+export interface LoadOverrides {
+  executor?: unknown;
+}
+
+/** The `executor:` of the file, or of `--executor` (which wins); undefined means inline. */
+function loadExecutor(head: ExperimentHead, overrides: LoadOverrides, list: IssueList): ExecutorConfig | undefined {
+  const fromFlag = overrides.executor !== undefined;
+  const raw = fromFlag ? overrides.executor : head.executor;
+  if (raw === undefined) return undefined;
+  const { config, issues } = validateExecutor(raw);
+  for (const issue of issues) {
+    if (fromFlag) list.inFile('--executor', issue.path.join('.'), issue.message);
+    else report(list, ['executor', ...issue.path], issue.message, issue.atKey);
+  }
+  return config;
+}
+
+/** The config without the sections that run on bullmq workers (their secrets are the workers'). */
+function withoutWorkerSecrets(config: Record<string, unknown>): Record<string, unknown> {
+  const { variants: _v, scorers: _s, ...rest } = config;
+  return rest;
+}
+
+/** `env` plus a stand-in for every referenced variable this machine does not set (a URL, so url fields pass). */
+function withStandIns(config: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const name of envReferences(config)) {
+    if (out[name] === undefined || out[name] === '') out[name] = `http://set-on-the-workers.invalid/${name}`;
+  }
+  return out;
+}
+
+/** The `controller:` section, with its defaults; problems are reported at their path inside it. */
+function checkController(raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
+  const { config, issues } = parseControllerConfig(raw);
+  for (const issue of issues) report(list, ['controller', ...issue.path], issue.message, issue.atKey);
+  return config;
 }
 
 /** Each task's own scorers, validated like the experiment's (against that task alone), by task id. */
@@ -112,20 +163,26 @@ async function readTaskScorers(loaded: LoadedTasks, baseDir: string, env: NodeJS
 }
 
 /**
- * Adaptive settings: a known policy with valid options (defaulting to top-two when a confidence is
- * asked, since plain Thompson sampling stops exploring the runner-up), and something that ends the run.
+ * Adaptive and continuous settings: a known policy with valid options (an adaptive run defaults to
+ * top-two when a confidence is asked, since plain Thompson sampling stops exploring the runner-up; a
+ * continuous run to Thompson sampling with discounting, since it runs long enough for rewards to
+ * drift), and, for an adaptive run, something that ends it.
  */
 function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
-  if (head.mode !== 'adaptive') {
+  if (head.mode === 'grid') {
     for (const key of ['policy', 'stop'] as const) {
-      if (head[key] !== undefined) list.atKey([key], `'${key}' applies only to mode: adaptive (this experiment is mode: ${head.mode})`);
+      if (head[key] !== undefined) list.atKey([key], `'${key}' applies only to mode: adaptive or continuous (this experiment is mode: grid)`);
     }
     return undefined;
   }
-  if (head.stop === undefined && !head.budget?.trials && !head.budget?.cost && head.budget?.time === undefined) {
+  if (head.mode === 'continuous' && head.stop !== undefined) {
+    list.at(['stop'], "a continuous run has no confidence stop: it runs until stopped or until a budget is spent (use mode: adaptive to stop on confidence)");
+  }
+  if (head.mode === 'adaptive' && head.stop === undefined && !head.budget?.trials && !head.budget?.cost && head.budget?.time === undefined) {
     list.at(['mode'], 'an adaptive run needs an end: a budget (trials, cost or time) or stop: { confidence }');
   }
-  const config = head.policy ?? { name: head.stop ? 'top-two' : 'thompson' };
+  const fallback = head.mode === 'continuous' ? { name: 'thompson', discount: 0.999 } : { name: head.stop ? 'top-two' : 'thompson' };
+  const config = head.policy ?? fallback;
   const name = config['name'];
   if (typeof name !== 'string' || !findPolicy(name)) {
     const what = name === undefined ? 'missing: a policy needs a name' : `unknown policy ${describeValue(name)}${typeof name === 'string' ? didYouMean(name, policyNames) : ''}`;

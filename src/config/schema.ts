@@ -88,8 +88,11 @@ export const taskSourceSchema = z.union([
 ]);
 
 export const modeSchema = z
-  .enum(['grid', 'adaptive'])
-  .describe("How trials are scheduled: 'grid' runs every variant on every task `repeats` times; 'adaptive' lets a policy spend a budget.");
+  .enum(['grid', 'adaptive', 'continuous'])
+  .describe(
+    "How trials are scheduled: 'grid' runs every variant on every task `repeats` times; 'adaptive' lets a policy spend a budget; " +
+      "'continuous' keeps routing work by a policy until stopped or until a budget is spent.",
+  );
 
 const utilitySchema = z.strictObject({
   weight: z.number().nonnegative().describe('Weight of this term in the reward.'),
@@ -145,7 +148,16 @@ export const experimentShape = {
   cache: z.boolean().optional().describe(
     'Reuse answers from the response cache (.metaorch/cache.db) for the same variant configuration, rendered prompt and repeat: for development loops. Off unless asked; `metaorch run --cache` / `--no-cache` decide for one run.',
   ),
-  snapshotEvery: z.number().int().positive().max(MAX_TRIALS).default(100).describe("Record the policy's state every N finished trials (adaptive)."),
+  snapshotEvery: z.number().int().positive().max(MAX_TRIALS).default(100).describe("Record the policy's state every N finished trials (adaptive, continuous)."),
+  executor: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .optional()
+    .describe(
+      "Where trials run: 'inline' (default), { type: pool, workers: 4 } (child processes on this machine), or { type: bullmq, redis: ${REDIS_URL}, queue: NAME } (metaorch worker processes on any machine).",
+    ),
+  controller: z.record(z.string(), z.unknown()).optional().describe(
+    'The meta-controller (adaptive and continuous modes): watches metric windows, reweights, quarantines, validates and rolls back, escalates. `{}` for the defaults; off when absent.',
+  ),
 };
 
 export const experimentHeadSchema = z.strictObject(experimentShape);

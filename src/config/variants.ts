@@ -58,7 +58,7 @@ export function expandShorthand(text: string): { variant?: Record<string, unknow
  * @example
  * const { variant, issues } = validateVariant({ id: 'a', adapter: 'mock', accuracy: 0.8 }, process.env);
  */
-export function validateVariant(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): { variant?: VariantSpec; issues: FieldIssue[] } {
+export function validateVariant(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, baseDir = process.cwd()): { variant?: VariantSpec; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const kind = raw['adapter'];
   if (typeof kind !== 'string') {
@@ -96,6 +96,10 @@ export function validateVariant(raw: Record<string, unknown>, env: NodeJS.Proces
   // Unset variables stay `${NAME}` for the check: the loader reports each once, where it is written.
   const o = definition.options.safeParse(resolveEnv(options, env, true), { reportInput: true });
   if (!o.success) issues.push(...describeIssues(o.error.issues.filter((i) => !hasReference(i.input)), context));
+  // A CLI agent that is not installed: said at validation, before anything runs.
+  if (o.success && definition.preflight) {
+    for (const message of definition.preflight(o.data as Record<string, unknown>, env, baseDir)) issues.push({ path: typeof options['bin'] === 'string' ? ['bin'] : ['adapter'], message });
+  }
   if (issues.length || !c.success || !o.success) return { issues };
   const d = c.data;
   const variant: VariantSpec = { id: d.id, adapter: kind, options };

@@ -89,3 +89,41 @@ describe('adaptive runs', () => {
     expect(right / reps).toBeGreaterThanOrEqual(0.95);
   });
 });
+
+describe('continuous runs', () => {
+  const continuous = (overrides: Partial<Experiment> = {}) =>
+    adaptive({ mode: 'continuous', policy: { name: 'thompson', discount: 0.999 }, budget: { trials: 250 }, ...overrides });
+
+  it('run until the trial budget, cycling the tasks in a fresh seeded permutation per pass', async () => {
+    const s = store();
+    const r = await startRun(continuous(), { store: s, runId: 'c' });
+    expect(r).toMatchObject({ status: 'completed', stopReason: 'budget:trials', finished: 250 });
+    const trials = [...s.iterateTrials('c')];
+    for (let pass = 0; pass < 6; pass++) {
+      const slice = trials.slice(pass * 40, (pass + 1) * 40);
+      expect(new Set(slice.map((t) => t.taskId)).size, `pass ${pass}`).toBe(slice.length);
+      expect(slice.every((t) => t.repeat === pass)).toBe(true);
+    }
+    expect(trials.slice(0, 40).map((t) => t.taskId)).not.toEqual(trials.slice(40, 80).map((t) => t.taskId));
+  });
+
+  it('keep going until stopped when there is no budget, and resume exactly', async () => {
+    const a = store();
+    const whole = await startRun(continuous({ budget: { trials: 300 } }), { store: a, runId: 'whole' });
+    expect(whole.finished).toBe(300);
+    const b = store();
+    const stop = new AbortController();
+    let ended = 0;
+    const stopAt130: RunObserver = { onTrialEnd: () => void (++ended === 130 && stop.abort()) };
+    const first = await startRun(continuous({ budget: {} }), { store: b, runId: 'open', observers: [stopAt130], stop: stop.signal });
+    expect(first).toMatchObject({ status: 'interrupted', stopReason: 'interrupted', finished: 130 });
+    expect(b.getRun('open')?.planned).toBeNull();
+    // The stored experiment has no budget; the resumed run continues until stopped again.
+    const stop2 = new AbortController();
+    let more = 0;
+    const stopAt170: RunObserver = { onTrialEnd: () => void (++more === 170 && stop2.abort()) };
+    const second = await resumeRun('open', { store: b, observers: [stopAt170], stop: stop2.signal });
+    expect(second.finished).toBe(300);
+    expect(choices(b, 'open')).toEqual(choices(a, 'whole'));
+  });
+});

@@ -1,14 +1,26 @@
 import type { Experiment } from '../config/experiment.js';
 import { createRandom, hashSeed } from '../model/random.js';
 import type { Task } from '../model/task.js';
+import { cycledTasks, type TaskSource } from './task-source.js';
 import type { TrialSpec } from '../model/trial.js';
 import { createPolicy, glrStop, type PolicyConfig, type PolicySnapshot } from '../policies/index.js';
+import { steer, type Steering } from '../policies/steer.js';
 import { reward } from './objective.js';
 import type { AdaptiveHistory, FinishedTrial } from '../store/records.js';
 import type { Scheduler, StopReason } from './types.js';
 
+/**
+ * How a controller reaches into choices: the steering for each trial (weights, minimum shares,
+ * quarantined variants left out). The policy itself is untouched, so replay on resume is unaffected.
+ */
+export interface ChoiceControl {
+  steering(seq: number): Steering;
+}
+
 export interface AdaptiveScheduler extends Scheduler {
   stopReason(): StopReason | null;
+  /** One past the highest seq dispatched so far. */
+  readonly nextSeq: number;
   /** The winner and the evidence, once the stopping rule fired. */
   readonly decision: { best: string; statistic: number; threshold: number; confidence: number } | null;
 }
@@ -28,6 +40,8 @@ export function adaptiveScheduler(
   experiment: Experiment,
   history: AdaptiveHistory,
   onSnapshot: (snapshot: PolicySnapshot & { finished: number; variants: string[] }) => void,
+  tasks: TaskSource = cycledTasks(experiment.tasks, experiment.seed),
+  control?: ChoiceControl,
 ): AdaptiveScheduler {
   const variants = experiment.variants.map((v) => v.id);
   const armOf = new Map(variants.map((id, i) => [id, i]));
@@ -38,7 +52,6 @@ export function adaptiveScheduler(
   const n = new Float64Array(k);
   const sum = new Float64Array(k);
   const sumSq = new Float64Array(k);
-  const order = taskOrder(experiment.tasks, experiment.seed);
   const redispatch = [...history.unfinished];
   let nextSeq = history.nextSeq;
   let finished = 0;
@@ -78,6 +91,9 @@ export function adaptiveScheduler(
     get decision() {
       return decision;
     },
+    get nextSeq() {
+      return nextSeq;
+    },
     stopReason: () => (decision ? 'confident' : null),
     next() {
       const again = redispatch.shift();
@@ -86,16 +102,18 @@ export function adaptiveScheduler(
         if (arm !== undefined && experiment.tasks[again.taskIdx]) return spec(again.seq, arm, again.taskIdx, again.repeat);
       }
       if (decision) return null;
+      const pick = tasks.next(nextSeq);
+      if (!pick) return null;
       const seq = nextSeq++;
-      const arm = policy.choose({ eligible: ALL(k), pending, rng: createRandom(hashSeed(experiment.seed, 'choose', seq)) });
-      const { taskIdx, pass } = order(seq);
-      return spec(seq, arm, taskIdx, pass);
+      const rng = createRandom(hashSeed(experiment.seed, 'choose', seq));
+      const arm = control ? steer(policy, control.steering(seq), { eligible: ALL(k), pending, rng }) : policy.choose({ eligible: ALL(k), pending, rng });
+      return spec(seq, arm, pick.taskIdx, pick.pass);
     },
     onResult(trialSpec, outcome) {
       const arm = armOf.get(trialSpec.variantId);
       if (arm === undefined) return;
       pending[arm]! -= 1;
-      learn(arm, { status: outcome.status, score: outcome.score, cost: outcome.cost, latencyMs: outcome.latencyMs, reward: null });
+      learn(arm, { status: outcome.status, score: outcome.score, cost: outcome.cost ?? 0, latencyMs: outcome.latencyMs, reward: null });
       if (finished % experiment.snapshotEvery === 0) {
         onSnapshot({ ...policy.snapshot(root.fork(`snapshot-${finished}`)), finished, variants });
       }
@@ -109,23 +127,4 @@ function ALL(k: number): number[] {
   let arms = allArms.get(k);
   if (!arms) allArms.set(k, (arms = Array.from({ length: k }, (_, i) => i)));
   return arms;
-}
-
-/** The task of each seq: pass p is a seeded permutation of all tasks, so the order never depends on choices. */
-function taskOrder(tasks: readonly Task[], seed: number): (seq: number) => { taskIdx: number; pass: number } {
-  let pass = -1;
-  let perm: Uint32Array = new Uint32Array(0);
-  return (seq) => {
-    const p = Math.floor(seq / tasks.length);
-    if (p !== pass) {
-      pass = p;
-      const rng = createRandom(hashSeed(seed, 'tasks', p));
-      perm = Uint32Array.from(tasks, (_, i) => i);
-      for (let i = perm.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-      }
-    }
-    return { taskIdx: perm[seq % tasks.length]!, pass: p };
-  };
 }

@@ -18,7 +18,7 @@ export function budgetGuard(budget: Budget, already: { trials: number; cost: num
       dispatched++;
     },
     onTrialEnd: (_spec, outcome: TrialOutcome) => {
-      cost += outcome.cost;
+      cost += outcome.cost ?? 0;
     },
   };
   const shouldStop = (): StopReason | null => {

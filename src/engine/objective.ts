@@ -17,7 +17,8 @@ export function reward(objective: Objective, outcome: Pick<TrialOutcome, 'status
   let total = objective.score * score;
   let weights = objective.score;
   if (objective.cost) {
-    total += objective.cost.weight * (1 - Math.min(1, outcome.cost / objective.cost.per));
+    // An unknown cost (a CLI that reports none) counts as free: configure `cost:` to price its tokens.
+    total += objective.cost.weight * (1 - Math.min(1, (outcome.cost ?? 0) / objective.cost.per));
     weights += objective.cost.weight;
   }
   if (objective.latency) {

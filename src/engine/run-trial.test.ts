@@ -38,6 +38,29 @@ describe('runTrial', () => {
     expect(o.attempts).toHaveLength(1);
   });
 
+  it('records tokens and cost an adapter does not report as unknown (null), never 0', async () => {
+    const silent: Adapter = { kind: 'scripted', call: async () => ({ output: 'yes' }) };
+    const priced = withAdapter(buildRuntime(experiment({ id: 'v', adapter: 'mock' }, {
+      variants: [{ id: 'v', adapter: 'mock', options: {}, cost: { input: 2, output: 10 } }],
+    }), {}, fastBackoff), silent);
+    expect(await runTrial(spec(), priced, new AbortController().signal)).toMatchObject({ status: 'ok', tokens: { input: null, output: null }, cost: null });
+    const flat = withAdapter(buildRuntime(experiment({ id: 'v', adapter: 'mock' }, {
+      variants: [{ id: 'v', adapter: 'mock', options: {}, cost: 0.01 }],
+    }), {}, fastBackoff), silent);
+    expect(await runTrial(spec(), flat, new AbortController().signal)).toMatchObject({ tokens: { input: null, output: null }, cost: 0.01 });
+    const reported = withAdapter(buildRuntime(experiment({ id: 'v', adapter: 'mock' }), {}, fastBackoff), { kind: 's', call: async () => ({ output: 'yes', tokens: { input: 5, output: 1 }, cost: 0.2 }) });
+    expect(await runTrial(spec(), reported, new AbortController().signal)).toMatchObject({ tokens: { input: 5, output: 1 }, cost: 0.2 });
+    // A CLI that ran and failed may have spent tokens: unknown, not 0.
+    const crashed = withAdapter(buildRuntime(experiment({ id: 'v', adapter: 'mock' }, { retries: 0 }), {}, fastBackoff), {
+      kind: 's', call: async () => { throw new AdapterError('process', 'exited with 1', { retryable: false, usageUnknown: true }); },
+    });
+    expect(await runTrial(spec(), crashed, new AbortController().signal)).toMatchObject({ status: 'error', tokens: { input: null, output: null }, cost: null });
+    const refused = withAdapter(buildRuntime(experiment({ id: 'v', adapter: 'mock' }, { retries: 0 }), {}, fastBackoff), {
+      kind: 's', call: async () => { throw AdapterError.fromStatus(400, 'bad request'); },
+    });
+    expect(await runTrial(spec(), refused, new AbortController().signal)).toMatchObject({ status: 'error', tokens: { input: 0, output: 0 }, cost: 0 });
+  });
+
   it('retries retryable failures, honouring Retry-After, then succeeds', async () => {
     let calls = 0;
     const times: number[] = [];

@@ -1,6 +1,7 @@
 import { createRandom } from '../model/random.js';
-import type { Attempt, TokenUsage, TrialError, TrialOutcome, TrialSpec } from '../model/trial.js';
+import { AdapterError } from '../adapters/errors.js';
 import { cacheKey } from '../cache/response-cache.js';
+import type { Attempt, TrialError, TrialOutcome, TrialSpec, TrialTokens } from '../model/trial.js';
 import { scoreAll } from '../scoring/combine.js';
 import { renderTemplate } from '../tasks/template.js';
 import { sleep } from '../adapters/sleep.js';
@@ -22,11 +23,9 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
   if (!variant) throw new Error(`trial ${spec.seq} names unknown variant '${spec.variantId}'`);
   const startedAt = Date.now();
   const rng = createRandom(spec.seed);
-  const prompt = variant.prompt !== undefined ? renderTemplate(variant.prompt, spec.task.input) : defaultPrompt(spec.task.input);
+  const prompt = trialPrompt(variant.prompt, spec.task.input);
   const system = variant.system !== undefined ? renderTemplate(variant.system, spec.task.input) : undefined;
   const attempts: Attempt[] = [];
-  const tokens: TokenUsage = { input: 0, output: 0 };
-  let cost = 0;
   let lastError: TrialError | null = null;
   const key = runtime.cache && variant.cacheIdentity !== undefined ? cacheKey(variant.cacheIdentity, prompt, system, spec.repeat) : undefined;
   const hit = key !== undefined ? runtime.cache?.get(key) : undefined;
@@ -36,6 +35,9 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
     cached.cached = true;
     return cached;
   }
+  // A failed attempt usually costs nothing (a 429, a 5xx); one that may have spent unreported tokens
+  // (a CLI that ran, then failed) makes the trial's usage unknown.
+  let usageUnknown = false;
 
   for (let n = 1; n <= variant.retries + 1; n++) {
     if (cancel.aborted) throw new TrialCancelled();
@@ -45,16 +47,15 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
       const response = await callOnce(variant, { prompt, system, spec, rng: rng.fork(n), attempt: n }, cancel, clock);
       const latencyMs = performance.now() - clock.start;
       attempts.push({ n, latencyMs });
-      const used = { input: response.tokens?.input ?? 0, output: response.tokens?.output ?? 0 };
-      tokens.input += used.input;
-      tokens.output += used.output;
-      cost += response.cost ?? variant.price(used);
+      const tokens: TrialTokens = usageUnknown ? { input: null, output: null } : { input: response.tokens?.input ?? null, output: response.tokens?.output ?? null };
+      const cost = usageUnknown ? null : (response.cost ?? variant.price(tokens));
       const output = runtime.redact(response.output);
       // Only answers are cached, never errors; stored redacted, like everything that leaves the call.
-      if (key !== undefined) runtime.cache?.put(key, { output, tokens: used });
+      if (key !== undefined) runtime.cache?.put(key, { output, tokens });
       return await finish(spec, runtime, { prompt, output, attempts, tokens, cost, startedAt, latencyMs }, cancel);
     } catch (error) {
       if (error instanceof TrialCancelled || cancel.aborted) throw new TrialCancelled();
+      if (error instanceof AdapterError && error.usageUnknown) usageUnknown = true;
       const classified = classifyError(error, runtime.redact);
       const { retryAfterMs, ...trialError } = classified;
       lastError = trialError;
@@ -70,7 +71,8 @@ export async function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: A
   const last = attempts[attempts.length - 1];
   return {
     seq: spec.seq, status: 'error', prompt, output: null, scores: [], score: null, passed: null, attempts,
-    latencyMs: last?.latencyMs ?? 0, tokens, cost, error: lastError, startedAt, finishedAt: Date.now(),
+    latencyMs: last?.latencyMs ?? 0, tokens: usageUnknown ? { input: null, output: null } : { input: 0, output: 0 },
+    cost: usageUnknown ? null : 0, error: lastError, startedAt, finishedAt: Date.now(),
   };
 }
 
@@ -100,7 +102,7 @@ async function callOnce(variant: VariantRuntime, input: CallInput, cancel: Abort
     const release = await variant.limiter.acquire(controller.signal);
     clock.start = performance.now();
     try {
-      const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt };
+      const request = { prompt: input.prompt, task: input.spec.task, signal: controller.signal, rng: input.rng, attempt: input.attempt, seq: input.spec.seq };
       const call = variant.adapter.call(input.system !== undefined ? { ...request, system: input.system } : request);
       return await Promise.race([call, stopped]);
     } finally {
@@ -139,8 +141,8 @@ interface Finished {
   prompt: string;
   output: string;
   attempts: Attempt[];
-  tokens: TokenUsage;
-  cost: number;
+  tokens: TrialTokens;
+  cost: number | null;
   startedAt: number;
   latencyMs: number;
 }
@@ -172,7 +174,17 @@ function outcome(
   };
 }
 
-/** With no template: the task's `prompt` field, else its input as JSON. */
+/**
+ * The prompt a trial sends: the template rendered with the task's input; with no template, the task's
+ * `prompt` field, else its input as JSON. Exported for executors that report a trial they could not run.
+ *
+ * @example
+ * trialPrompt('Capital of {{country}}?', { country: 'France' }); // 'Capital of France?'
+ */
+export function trialPrompt(template: string | undefined, input: Record<string, unknown>): string {
+  return template !== undefined ? renderTemplate(template, input) : defaultPrompt(input);
+}
+
 function defaultPrompt(input: Record<string, unknown>): string {
   const p = input['prompt'];
   return typeof p === 'string' ? p : JSON.stringify(input);

@@ -1,22 +1,23 @@
 import { setMaxListeners } from 'node:events';
 import type { Experiment } from '../config/experiment.js';
 import type { ResponseCache } from '../cache/response-cache.js';
-import { inlineExecutor } from '../executors/inline.js';
+import { createRedactor, secretValues } from '../config/env.js';
+import { createExecutor } from '../executors/registry.js';
 import { DiskFullError, isDiskFull, MetaorchError, RunBusyError } from '../model/errors.js';
 import { LEASE_MS, newOwner, type RunOwner } from '../store/claim.js';
 import type { RunStatus } from '../store/records.js';
 import type { RunPatch, Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
-import { adaptiveScheduler } from './adaptive.js';
+import { adaptiveScheduler, type AdaptiveScheduler } from './adaptive.js';
+import { startControllerShell, type ControllerShell } from './controller-shell.js';
 import { gridScheduler } from './grid.js';
 import { reward } from './objective.js';
 import { asStoreFailure, claimForResume, guardProcessExit, keepClaim } from './ownership.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
-import { buildRuntime, type TrialRuntime } from './runtime.js';
-import { warmRuntime } from './warm.js';
 import type { BackoffOptions } from './retry.js';
-import type { Executor, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
+import type { Steering } from '../policies/steer.js';
+import type { Executor, ExecutorFactory, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
 
 export interface RunOptions {
   store: Store;
@@ -26,7 +27,8 @@ export interface RunOptions {
   stop?: AbortSignal;
   /** Aborting cancels in-flight trials; they are left for resume. */
   cancel?: AbortSignal;
-  executor?: (runtime: TrialRuntime) => Executor;
+  /** Where trials run; default: the executor the experiment names (`executor:`, else inline). */
+  executor?: ExecutorFactory;
   backoff?: BackoffOptions;
   runId?: string;
   /** Who executes the run (default: a new owner of this process). */
@@ -35,6 +37,8 @@ export interface RunOptions {
   leaseMs?: number;
   /** The response cache this run reads and fills; none: every trial calls its variant. */
   cache?: ResponseCache;
+  /** The controller's clock (stall check, command poll, metrics snapshot), default 1 s. */
+  controllerClockMs?: number;
 }
 
 export interface RunResult {
@@ -43,6 +47,8 @@ export interface RunResult {
   stopReason: StopReason;
   finished: number;
   errors: number;
+  /** Why the executor stopped the run (producers crash-looping, Redis gone); the run is resumable. */
+  error?: string;
 }
 
 /**
@@ -53,19 +59,18 @@ export interface RunResult {
  */
 export async function startRun(experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const runId = options.runId ?? newRunId();
-  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  if (options.cache) runtime.cache = options.cache;
   const owner = options.owner ?? newOwner();
+  // The executor is ready (processes started, Redis reached) before anything is written to the store.
+  const failure = new ExecutorFailure();
+  const executor = await openExecutor(runId, experiment, options, false, failure);
   try {
-    // Before the run exists and before any trial's clock: SDKs, modules and the engine's own code.
-    await warmRuntime(runtime);
     options.store.createRun(runId, experiment, plannedTrials(experiment), owner);
   } catch (error) {
-    await runtime.close();
+    await executor.close().catch(() => undefined);
     if (isDiskFull(error)) throw new DiskFullError('disk full: the run could not be created in the store; free space and run it again.', undefined, { cause: error });
     throw error;
   }
-  return execute(runId, experiment, runtime, options, owner, false);
+  return execute({ runId, experiment, executor, options, owner, resumed: false, failure });
 }
 
 /**
@@ -78,30 +83,60 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
   const run = store.getRun(runId);
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
   const experiment = store.loadExperiment(runId);
-  const runtime = buildRuntime(experiment, options.env ?? process.env, options.backoff);
-  if (options.cache) runtime.cache = options.cache;
+  if (experiment.mode === 'workflow') throw new MetaorchError('USAGE', `Run ${runId} is a workflow run: resume it with metaorch workflow resume ${runId}`);
   const owner = options.owner ?? newOwner();
+  // Claim first: an executor opened for a run another process still executes could adopt its jobs.
+  claimForResume(store, runId, owner, options.leaseMs);
+  const failure = new ExecutorFailure();
+  let executor: Executor;
   try {
-    await warmRuntime(runtime);
-    claimForResume(store, runId, owner, options.leaseMs);
+    executor = await openExecutor(runId, experiment, options, true, failure);
   } catch (error) {
-    await runtime.close();
+    // Nothing ran: the run goes back to how it was, resumable, for the next try.
+    store.releaseRun(runId, owner.token, { status: run.status === 'running' ? 'interrupted' : run.status, pid: null });
     throw error;
   }
-  return execute(runId, experiment, runtime, options, owner, true);
+  return execute({ runId, experiment, executor, options, owner, resumed: true, failure });
 }
 
-/** One execution of a claimed run: what it runs, who owns it, and how it is stopped. */
-interface Execution {
+/** The first error an executor reported through `fail`; aborting its signal stops and cancels the run. */
+class ExecutorFailure {
+  private readonly controller = new AbortController();
+  error: Error | null = null;
+  readonly signal = this.controller.signal;
+  readonly fail = (error: Error): void => {
+    if (this.error) return;
+    this.error = error;
+    this.controller.abort(error);
+  };
+}
+
+/** Builds the run's executor and waits until it can run trials. */
+function openExecutor(runId: string, experiment: Experiment, options: RunOptions, resumed: boolean, failure: ExecutorFailure): Promise<Executor> {
+  const context = {
+    runId, experiment, env: options.env ?? process.env, resumed, fail: failure.fail,
+    ...(options.backoff ? { backoff: options.backoff } : {}), ...(options.cache ? { cache: options.cache } : {}),
+  };
+  return Promise.resolve((options.executor ?? createExecutor)(context));
+}
+
+/** What one execution of a claimed run is given. */
+interface ExecuteInput {
   runId: string;
   experiment: Experiment;
-  runtime: TrialRuntime;
+  executor: Executor;
   options: RunOptions;
   owner: RunOwner;
   resumed: boolean;
-  /** Stop scheduling: the caller's stop, or a store failure. */
+  failure: ExecutorFailure;
+}
+
+/** One execution of a claimed run: what it runs, who owns it, and how it is stopped. */
+interface Execution extends ExecuteInput {
+  redact: (text: string) => string;
+  /** Stop scheduling: the caller's stop, the executor's failure, or a store failure. */
   stop: AbortSignal;
-  /** Cancel in-flight trials: the caller's cancel, or a store failure. */
+  /** Cancel in-flight trials: the caller's cancel, the executor's failure, or a store failure. */
   cancel: AbortSignal;
   /** Records the first store failure (a full disk, a lost claim) and halts the run. */
   failStore(error: unknown): void;
@@ -113,8 +148,10 @@ interface Execution {
  * it ends completed, failed (with the error) or interrupted (with the reason). A store that cannot be
  * written (a full disk) or a lost claim stops scheduling and cancels what is in flight; what was
  * committed stays, and the run is recorded as interrupted when the store still takes that one write.
+ * An executor that fails (producers crash-looping, Redis gone) does the same, with its error.
  */
-async function execute(runId: string, experiment: Experiment, runtime: TrialRuntime, options: RunOptions, owner: RunOwner, resumed: boolean): Promise<RunResult> {
+async function execute(input: ExecuteInput): Promise<RunResult> {
+  const { runId, experiment, options, owner, failure: executorFailure } = input;
   const { store } = options;
   const never = new AbortController().signal;
   const halt = new AbortController();
@@ -123,14 +160,15 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
     failure ??= error;
     halt.abort(error);
   };
-  const stop = AbortSignal.any([options.stop ?? never, halt.signal]);
-  const cancel = AbortSignal.any([options.cancel ?? never, halt.signal]);
+  const stop = AbortSignal.any([options.stop ?? never, halt.signal, executorFailure.signal]);
+  const cancel = AbortSignal.any([options.cancel ?? never, halt.signal, executorFailure.signal]);
   // Every in-flight trial listens to the cancel signal: that is by design, not a leak.
   for (const signal of [options.cancel, options.stop, never, stop, cancel]) if (signal) setMaxListeners(0, signal);
+  const redact = createRedactor(secretValues([experiment.variants, experiment.scorers, experiment.executor], options.env ?? process.env));
   const lease = keepClaim(store, runId, owner.token, options.leaseMs ?? LEASE_MS, failStore);
   const unguard = guardProcessExit(store, runId, owner.token);
   try {
-    return await executeClaimed({ runId, experiment, runtime, options, owner, resumed, stop, cancel, failStore, storeFailure: () => failure });
+    return await executeClaimed({ ...input, redact, stop, cancel, failStore, storeFailure: () => failure });
   } finally {
     lease.stop();
     unguard();
@@ -138,16 +176,16 @@ async function execute(runId: string, experiment: Experiment, runtime: TrialRunt
 }
 
 async function executeClaimed(x: Execution): Promise<RunResult> {
-  const { runId, experiment, runtime, options, owner, failStore } = x;
+  const { runId, experiment, executor, options, owner, failStore } = x;
   const { store } = options;
   let writer: TrialSink | undefined;
   let activeMs = (): number => 0;
   let finished = 0;
   let errors = 0;
   let observers: RunObserver[] = options.observers ?? [];
-  let executor: Executor | undefined;
   let stopReason: StopReason = 'interrupted';
   let loopError: unknown = null;
+  let controller: ControllerShell | null = null;
   try {
     const sink = (writer = store.trialWriter(runId, { owner: owner.token, onError: failStore }));
     const prior = store.runTotals(runId);
@@ -163,21 +201,35 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
         if (outcome.status === 'error') errors++;
       },
     };
-    observers = [recorder, budget.observer, ...observers];
-    const scheduler = createScheduler(store, runId, experiment, sink);
+    const scheduler = createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq));
+    if (experiment.controller) {
+      controller = startControllerShell({
+        runId, experiment, config: experiment.controller, store, writer: sink, env: options.env ?? process.env, redact: x.redact,
+        steerable: experiment.mode !== 'grid',
+        nextSeq: () => ('nextSeq' in scheduler ? (scheduler as AdaptiveScheduler).nextSeq : 0),
+        ...(options.controllerClockMs ? { clockMs: options.controllerClockMs } : {}),
+      });
+    }
+    const shell = controller;
+    observers = [recorder, budget.observer, ...(shell ? [shell] : []), ...observers];
+    const shouldStop = shell ? () => shell.shouldStop() ?? budget.shouldStop() : budget.shouldStop;
     for (const obs of observers) {
       obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed: x.resumed });
     }
-    executor = (options.executor ?? inlineExecutor)(runtime);
     stopReason = await runLoop({
       scheduler, executor, concurrency: experiment.concurrency, observers,
-      shouldStop: budget.shouldStop, stop: x.stop, cancel: x.cancel,
+      shouldStop, stop: x.stop, cancel: x.cancel,
     });
     if ('decision' in scheduler && scheduler.decision) sink.event('decision', { kind: 'stop', ...scheduler.decision });
   } catch (error) {
     loopError = error;
   } finally {
-    await (executor ? executor.close() : runtime.close()).catch(() => undefined);
+    await executor.close().catch(() => undefined);
+  }
+  try {
+    await controller?.close();
+  } catch (error) {
+    loopError ??= error;
   }
   try {
     writer?.close();
@@ -193,13 +245,16 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     }
   };
   if (x.storeFailure() === null && loopError !== null) {
-    const error = redactError(loopError, runtime.redact);
+    const error = redactError(loopError, x.redact);
     end({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
     await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
     throw error;
   }
-  const status: RunStatus = x.storeFailure() !== null || stopReason === 'interrupted' ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
-  if (x.storeFailure() === null) end({ status, stopReason });
+  // A run the controller paused is resumable, like an interrupted one.
+  const resumable = x.storeFailure() !== null || stopReason === 'interrupted' || stopReason === 'paused';
+  const status: RunStatus = resumable ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
+  const executorError = x.failure.error ? x.redact(x.failure.error.message) : undefined;
+  if (x.storeFailure() === null) end({ status, stopReason, ...(executorError ? { error: executorError } : {}) });
   if (x.storeFailure() !== null) {
     const failure = asStoreFailure(x.storeFailure(), runId, 'recording trials');
     // Only the owner writes: after a lost claim the run belongs to the process that took it over.
@@ -207,7 +262,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     await notifyEnd(observers, { runId, stopReason: 'interrupted', finished, errors });
     throw failure;
   }
-  const result: RunResult = { runId, status, stopReason, finished, errors };
+  const result: RunResult = { runId, status, stopReason, finished, errors, ...(executorError ? { error: executorError } : {}) };
   for (const obs of observers) await obs.onRunEnd?.({ runId, stopReason, finished, errors });
   return result;
 }
@@ -231,19 +286,24 @@ function redactError(error: unknown, redact: (text: string) => string): unknown 
   return error;
 }
 
-/** Grid: the deterministic plan minus what finished. Adaptive: the policy, rebuilt from what finished. */
-function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink): Scheduler {
-  if (experiment.mode === 'adaptive') {
-    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot));
+/**
+ * Grid: the deterministic plan minus what finished. Adaptive and continuous: the policy, rebuilt from
+ * what finished; a continuous run is an adaptive one with no confidence stop that cycles its task
+ * source until it is stopped or a budget is spent.
+ */
+function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering): Scheduler {
+  if (experiment.mode === 'adaptive' || experiment.mode === 'continuous') {
+    const control = experiment.controller ? { steering } : undefined;
+    return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), undefined, control);
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
   const bitmap = store.finishedBitmap(runId, planned);
   return gridScheduler(runId, experiment, (seq) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0);
 }
 
-/** Trials a run will have: the grid's size, or an adaptive run's trial budget (null when open). */
+/** Trials a run will have: the grid's size, or an adaptive or continuous run's trial budget (null when open). */
 export function plannedTrials(experiment: Experiment): number | null {
-  if (experiment.mode === 'adaptive') return experiment.budget.trials ?? null;
+  if (experiment.mode !== 'grid') return experiment.budget.trials ?? null;
   return experiment.variants.length * experiment.tasks.length * experiment.repeats;
 }
 

@@ -9,7 +9,7 @@ import type { Experiment, ScorerSpec, VariantSpec } from '../config/experiment.j
 import { validateVariant } from '../config/variants.js';
 import type { Cost } from '../config/schema.js';
 import { ConfigError } from '../model/errors.js';
-import type { TokenUsage } from '../model/trial.js';
+import type { TrialTokens } from '../model/trial.js';
 import type { WeightedScorer } from '../scoring/combine.js';
 import { findScorer } from '../scoring/registry.js';
 import { createLimiter, type Limiter } from './limits.js';
@@ -25,7 +25,8 @@ export interface VariantRuntime {
   retries: number;
   prompt?: string;
   system?: string;
-  price(tokens: TokenUsage): number;
+  /** Dollars for a call's tokens; null when they cannot be priced (unknown tokens). */
+  price(tokens: TrialTokens): number | null;
 }
 
 /** What running a trial needs, built once per process from a validated experiment. */
@@ -133,9 +134,19 @@ function moduleFingerprint(spec: VariantSpec, baseDir: string): string | undefin
   }
 }
 
-/** Dollars for a call's tokens: a flat price per call, or per-million-token prices. */
-export function pricer(cost: Cost | undefined): (tokens: TokenUsage) => number {
-  if (cost === undefined) return () => 0;
+/**
+ * Dollars for a call: a flat price per call, or per-million-token prices applied to its tokens.
+ * Unknown tokens make a token price unknown (null); no price configured is free (0) when the tokens
+ * are known, and unknown when they are not.
+ *
+ * @example
+ * pricer({ input: 1, output: 4 })({ input: 1000, output: 500 }); // 0.003
+ */
+export function pricer(cost: Cost | undefined): (tokens: TrialTokens) => number | null {
   if (typeof cost === 'number') return () => cost;
-  return (t) => (t.input * cost.input + t.output * cost.output) / 1e6 + (cost.perCall ?? 0);
+  return (t) => {
+    if (t.input === null || t.output === null) return null;
+    if (cost === undefined) return 0;
+    return (t.input * cost.input + t.output * cost.output) / 1e6 + (cost.perCall ?? 0);
+  };
 }

@@ -1,4 +1,7 @@
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { Experiment } from '../config/experiment.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { BackoffOptions } from './retry.js';
 
 /**
  * Where trials execute: in process (inline), in child processes (pool), on remote workers (bullmq).
@@ -10,6 +13,31 @@ export interface Executor {
   run(spec: TrialSpec, cancel: AbortSignal): Promise<TrialOutcome>;
   close(): Promise<void>;
 }
+
+/** What building an executor for one run needs. */
+export interface ExecutorContext {
+  runId: string;
+  /** The validated experiment (`${ENV}` references intact); its `executor` says which one. */
+  experiment: Experiment;
+  /** Where `${ENV}` references resolve in this process. */
+  env: NodeJS.ProcessEnv;
+  backoff?: BackoffOptions;
+  /** The response cache the run reads and fills (`cache: true`, `--cache`); only the inline executor uses it. */
+  cache?: ResponseCache;
+  resumed: boolean;
+  /**
+   * For an executor that can no longer run trials (its producers crash-loop, its Redis is gone):
+   * the run stops scheduling, in-flight trials are cancelled (resume runs them again), and the run
+   * is recorded as interrupted with this error.
+   */
+  fail(error: Error): void;
+}
+
+/**
+ * Builds an executor, resolving once it can run trials (processes started, Redis reached): nothing is
+ * written to the store before.
+ */
+export type ExecutorFactory = (context: ExecutorContext) => Executor | Promise<Executor>;
 
 /** Decides which trial runs next. Returns null when there is nothing (more) to schedule. */
 export interface Scheduler {
@@ -31,7 +59,7 @@ export interface RunStartInfo {
   resumed: boolean;
 }
 
-export type StopReason = 'done' | 'confident' | 'interrupted' | 'budget:trials' | 'budget:cost' | 'budget:time';
+export type StopReason = 'done' | 'confident' | 'interrupted' | 'paused' | 'budget:trials' | 'budget:cost' | 'budget:time';
 
 export interface RunEndInfo {
   runId: string;

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'STORE'
   | 'ADAPTER'
   | 'SCORER'
+  | 'EXECUTOR'
   | 'NOT_IMPLEMENTED'
   | 'RUN_BUSY'
   | 'DISK_FULL';
@@ -21,6 +22,8 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   STORE: 1,
   ADAPTER: 1,
   SCORER: 1,
+  /** Where trials run failed (producers crash-looping); a bad executor setting is USAGE (2). */
+  EXECUTOR: 1,
   NOT_IMPLEMENTED: 2,
   RUN_BUSY: 2,
   // sysexits' EX_TEMPFAIL: nothing is wrong with the run; free space and resume it.
@@ -57,10 +60,11 @@ export class ConfigError extends MetaorchError {
   readonly issues: ConfigIssue[];
   /** Problems found beyond those listed in `issues` (a file with 100,000 bad entries lists 50). */
   readonly omitted: number;
-  constructor(issues: ConfigIssue[], omitted = 0) {
+  /** `subject` names what was checked in the message: an experiment (default) or a workflow. */
+  constructor(issues: ConfigIssue[], omitted = 0, subject = 'experiment') {
     const listed = issues.slice(0, MAX_LISTED_ISSUES);
     const more = omitted + issues.length - listed.length;
-    super('CONFIG_INVALID', formatIssues(listed, more));
+    super('CONFIG_INVALID', formatIssues(listed, more, subject));
     this.issues = listed;
     this.omitted = more;
   }
@@ -69,7 +73,7 @@ export class ConfigError extends MetaorchError {
 /** Most problems a ConfigError lists; the rest are counted ("... and 99,950 more"). */
 export const MAX_LISTED_ISSUES = 50;
 
-export function formatIssues(issues: ConfigIssue[], omitted = 0): string {
+export function formatIssues(issues: ConfigIssue[], omitted = 0, subject = 'experiment'): string {
   const lines = issues.map((i) => {
     const at = i.line !== undefined ? `:${i.line}:${i.column ?? 1}` : '';
     const path = i.path ? ` ${i.path}:` : '';
@@ -77,7 +81,7 @@ export function formatIssues(issues: ConfigIssue[], omitted = 0): string {
   });
   if (omitted > 0) lines.push(`  ... and ${omitted.toLocaleString('en-US')} more`);
   const n = issues.length + omitted;
-  return `${n.toLocaleString('en-US')} problem${n === 1 ? '' : 's'} in the experiment:\n${lines.join('\n')}`;
+  return `${n.toLocaleString('en-US')} problem${n === 1 ? '' : 's'} in the ${subject}:\n${lines.join('\n')}`;
 }
 
 export class UsageError extends MetaorchError {

@@ -50,6 +50,15 @@ export interface TokenUsage {
   output: number;
 }
 
+/**
+ * Tokens a trial used. A count the adapter did not report (a CLI that prints no usage) is null:
+ * unknown, never a made-up 0.
+ */
+export interface TrialTokens {
+  input: number | null;
+  output: number | null;
+}
+
 export interface ScoreResult {
   scorer: string;
   score: number;
@@ -73,8 +82,9 @@ export interface TrialOutcome {
   attempts: Attempt[];
   /** Wall time of the successful (or last) attempt. */
   latencyMs: number;
-  tokens: TokenUsage;
-  cost: number;
+  tokens: TrialTokens;
+  /** Dollars; null when it cannot be known (no reported cost, and no tokens to price). */
+  cost: number | null;
   error: TrialError | null;
   startedAt: number;
   finishedAt: number;

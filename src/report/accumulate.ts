@@ -31,6 +31,9 @@ export class VariantAccumulator {
   cost = 0;
   tokensIn = 0;
   tokensOut = 0;
+  /** Finished trials whose cost (tokens) the adapter did not report: not counted as 0. */
+  costUnknown = 0;
+  tokensUnknown = 0;
   rewardSum = 0;
   rewarded = 0;
   /** Answered from the response cache (their latency is null: not in the percentiles). */
@@ -47,9 +50,11 @@ export class VariantAccumulator {
     this.finished++;
     if (t.cached) this.cached++;
     this.attempts += t.attempts.length;
-    this.cost += t.cost;
-    this.tokensIn += t.tokensIn;
-    this.tokensOut += t.tokensOut;
+    if (t.cost === null) this.costUnknown++;
+    else this.cost += t.cost;
+    if (t.tokensIn === null || t.tokensOut === null) this.tokensUnknown++;
+    this.tokensIn += t.tokensIn ?? 0;
+    this.tokensOut += t.tokensOut ?? 0;
     if (t.reward !== undefined && t.reward !== null) {
       this.rewardSum += t.reward;
       this.rewarded++;

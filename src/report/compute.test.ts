@@ -30,4 +30,19 @@ describe('computeReport', () => {
     expect(r.variants.reduce((s, v) => s + (v.probBest ?? 0), 0)).toBeCloseTo(1, 9);
     expect(r.allocation).toBeNull();
   });
+
+  it('counts unknown cost and tokens apart instead of as zero', () => {
+    const data = syntheticRun({ id: 'cli', seed: 4, tasks: 10, variants: [{ id: 'cli', quality: 0.8, cost: 0.01 }, { id: 'silent', quality: 0.8 }] });
+    const trials = [...data.trials()].map((t, i) => (t.variantId === 'silent' ? { ...t, cost: null, tokensIn: null, tokensOut: null } : i % 2 ? { ...t, cost: null, tokensIn: null, tokensOut: null } : { ...t, tokensIn: 10, tokensOut: 2 }));
+    const r = computeReport({ ...data, trials: () => trials });
+    const cli = r.variants.find((v) => v.id === 'cli')!;
+    const silent = r.variants.find((v) => v.id === 'silent')!;
+    expect(cli).toMatchObject({ costUnknown: 5, tokensUnknown: 5, tokensIn: 50, tokensOut: 10 });
+    expect(cli.costPerTrial).toBeCloseTo(cli.costTotal! / 5, 12);
+    expect(silent).toMatchObject({ costTotal: null, costPerTrial: null, costUnknown: 10, tokensIn: null, tokensOut: null, tokensUnknown: 10 });
+    expect(r.run.costUnknown).toBe(15);
+    const md = reportMarkdown(r);
+    expect(md).toContain('| – (10 unknown) | – | – / – (10 unknown) |');
+    expect(md).toContain('Cost and tokens a CLI agent did not report are unknown, not zero');
+  });
 });

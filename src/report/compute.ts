@@ -2,6 +2,7 @@ import { meanInterval, quantile, wilsonInterval } from '../stats/index.js';
 import type { RunData } from '../store/records.js';
 import { VariantAccumulator } from './accumulate.js';
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
+import { summariseDecisions, type DecisionSummary } from './decisions.js';
 import { leaderCheck, runnerUpOf, type LeaderCheck } from './leader.js';
 import { ErrorTally, type TopError } from './top-errors.js';
 import { winnerVerdict, type ScoreSums, type WinnerVerdict } from './winner.js';
@@ -24,10 +25,16 @@ export interface VariantReport {
   passRateCi95: [number, number] | null;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
-  costTotal: number;
+  /** Dollars of the trials whose cost is known; null when none is (a CLI that reports no usage). */
+  costTotal: number | null;
+  /** Mean over the trials whose cost is known. */
   costPerTrial: number | null;
-  tokensIn: number;
-  tokensOut: number;
+  /** Tokens of the trials that reported them; null when none did. */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  /** Finished trials whose cost, or tokens, are unknown (not counted as 0). */
+  costUnknown: number;
+  tokensUnknown: number;
   meanAttempts: number | null;
   /** Trials answered from the response cache: no call, no cost, left out of the latency percentiles. */
   cached: number;
@@ -53,6 +60,8 @@ export interface RunReport {
     finished: number;
     errors: number;
     costTotal: number;
+    /** Finished trials whose cost is unknown: costTotal is then a lower bound. */
+    costUnknown: number;
     startedAt: string | null;
     finishedAt: string | null;
     activeMs: number;
@@ -73,6 +82,8 @@ export interface RunReport {
   otherErrors: number;
   /** Adaptive runs: the policy, and the reward lost against always choosing the final best variant. */
   allocation: { policy: string; regret: number; stoppedConfident: boolean } | null;
+  /** The controller's decisions: how many of each kind, and what share of the validated ones helped, did nothing or did harm. */
+  controller?: DecisionSummary | null;
   /** Which kind of interval each column shows, so nobody reads a fixed-n interval as anytime-valid. */
   intervals: { meanScore: string; passRate: string; leader: string };
 }
@@ -128,7 +139,7 @@ export function computeReport(data: RunData, options: { status?: ShownStatus } =
     mode: data.experiment.mode, status, stopReason: run.stopReason, bestId: best?.id ?? null, runnerUp, leader,
     bestSums: sums(best?.id), runnerUpSums: sums(runnerUp), ...(data.experiment.stop ? { stopConfidence: data.experiment.stop.confidence } : {}),
   });
-  const allocation = data.experiment.mode === 'adaptive'
+  const allocation = data.experiment.mode !== 'grid'
     ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {
@@ -136,7 +147,8 @@ export function computeReport(data: RunData, options: { status?: ShownStatus } =
     run: {
       id: run.id, name: run.name, mode: run.mode, status, stopReason: run.stopReason, seed: run.seed,
       planned: run.planned, finished: sum(variants, (v) => v.trials), errors: sum(variants, (v) => v.errors),
-      costTotal: sum(variants, (v) => v.costTotal),
+      costTotal: sum(variants, (v) => v.costTotal ?? 0),
+      costUnknown: sum(variants, (v) => v.costUnknown),
       startedAt: run.startedAt ? new Date(run.startedAt).toISOString() : null,
       finishedAt: run.finishedAt ? new Date(run.finishedAt).toISOString() : null,
       activeMs: run.activeMs, source: run.source,
@@ -148,6 +160,7 @@ export function computeReport(data: RunData, options: { status?: ShownStatus } =
     topErrors: errors.top(5),
     otherErrors: errors.others(5),
     allocation,
+    controller: data.experiment.controller ? summariseDecisions(data.decisions?.() ?? []) : null,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
       passRate: 'Wilson score interval, 95%',
@@ -169,8 +182,8 @@ function variantReport(id: string, adapter: string, a: VariantAccumulator, total
     passRateCi95: a.judged ? pair(wi.low, wi.high) : null,
     latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
     latencyP95Ms: lat.length ? finite(quantile(lat, 0.95)) : null,
-    costTotal: a.cost, costPerTrial: a.finished ? a.cost / a.finished : null,
-    tokensIn: a.tokensIn, tokensOut: a.tokensOut,
+    ...knownCost(a.finished, a.costUnknown, a.cost),
+    ...knownTokens(a.finished, a.tokensUnknown, a.tokensIn, a.tokensOut),
     meanAttempts: a.finished ? a.attempts / a.finished : null,
     cached: a.cached,
     share: total ? a.finished / total : 0,
@@ -214,6 +227,24 @@ function leaderOf(bestId: string | null, variants: VariantReport[], accs: Map<st
   const a = bestId ? accs.get(bestId)?.scores.view() : undefined;
   const b = runnerUp ? accs.get(runnerUp)?.scores.view() : undefined;
   return bestId && runnerUp && a && b ? leaderCheck(bestId, runnerUp, a, b) : null;
+}
+
+/**
+ * Cost columns when some trials' cost is unknown: the total of the known ones (null when none is
+ * known), the mean over the known ones, and how many are unknown. Shared with the dashboard.
+ *
+ * @example
+ * knownCost(10, 4, 0.06); // { costTotal: 0.06, costPerTrial: 0.01, costUnknown: 4 }
+ */
+export function knownCost(finished: number, unknown: number, cost: number): Pick<VariantReport, 'costTotal' | 'costPerTrial' | 'costUnknown'> {
+  const known = finished - unknown;
+  return { costTotal: finished > 0 && known === 0 ? null : cost, costPerTrial: known > 0 ? cost / known : null, costUnknown: unknown };
+}
+
+/** Token columns when some trials' tokens are unknown, as `knownCost`. */
+export function knownTokens(finished: number, unknown: number, input: number, output: number): Pick<VariantReport, 'tokensIn' | 'tokensOut' | 'tokensUnknown'> {
+  const none = finished > 0 && unknown === finished;
+  return { tokensIn: none ? null : input, tokensOut: none ? null : output, tokensUnknown: unknown };
 }
 
 function sum<T>(items: T[], f: (t: T) => number): number {

@@ -20,9 +20,10 @@ export interface TrialRow {
   score: number | null;
   passed: boolean | null;
   latencyMs: number | null;
-  cost: number;
-  tokensIn: number;
-  tokensOut: number;
+  /** Null when unknown (a CLI agent that did not report it), never 0 for unknown. */
+  cost: number | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
   attempts: number;
   errorKind: string | null;
   error: string | null;

@@ -16,6 +16,14 @@ export function reportMarkdown(r: RunReport): string {
   lines.push(`**Status:** ${STATUS_WORDS[run.status as ShownStatus] ?? run.status}${run.stopReason && run.stopReason !== 'done' ? ` (${run.stopReason})` : ''} · ` +
     `**mode:** ${run.mode} · **seed:** ${run.seed} · **trials:** ${fmt.int(run.finished)}${run.planned ? ` of ${fmt.int(run.planned)}` : ''} · ` +
     `**errors:** ${fmt.int(run.errors)} · **cost:** ${fmt.usd(run.costTotal)}`, '');
+  if (r.controller) {
+    const c = r.controller;
+    const v = c.validation;
+    const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
+    lines.push(`**Controller:** ${c.total} decision(s)${c.total ? ` (${Object.entries(c.byKind).map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}; ` +
+      `validated changes: ${v.beneficial} beneficial (${pct(v.shares.beneficial)}), ${v.neutral} neutral (${pct(v.shares.neutral)}), ${v.harmful} harmful (${pct(v.shares.harmful)})` +
+      `${v.pending ? `, ${v.pending} still under test` : ''}. Details: \`metaorch decisions ${r.run.id}\`.`, '');
+  }
   if (r.allocation) {
     lines.push(`**Allocation:** policy \`${r.allocation.policy}\`${r.allocation.stoppedConfident ? ', stopped by its stopping rule' : ''}; ` +
       `estimated regret ${r.allocation.regret.toFixed(1)} (reward lost against always choosing the final best variant).`, '');
@@ -29,13 +37,16 @@ export function reportMarkdown(r: RunReport): string {
     lines.push(
       `| ${v.id === r.best?.id ? `**${v.id}**` : v.id} | ${fmt.int(v.trials)} | ${fmt.pct(v.share)} | ${fmt.pct(v.probBest)} | ${fmt.int(v.errors)}${errorKinds ? ` (${errorKinds})` : ''} | ` +
       `${fmt.score(v.meanScore)} ${fmt.interval(v.ci95, fmt.score)} | ${fmt.pct(v.passRate)} ${fmt.interval(v.passRateCi95, (x) => fmt.pct(x))} | ` +
-      `${fmt.ms(v.latencyP50Ms)} | ${fmt.ms(v.latencyP95Ms)} | ${fmt.usd(v.costTotal)} | ${fmt.usd(v.costPerTrial)} | ` +
-      `${fmt.int(v.tokensIn)} / ${fmt.int(v.tokensOut)} |`,
+      `${fmt.ms(v.latencyP50Ms)} | ${fmt.ms(v.latencyP95Ms)} | ${fmt.usd(v.costTotal)}${unknown(v.costUnknown)} | ${fmt.usd(v.costPerTrial)} | ` +
+      `${fmt.int(v.tokensIn)} / ${fmt.int(v.tokensOut)}${unknown(v.tokensUnknown)} |`,
     );
   }
   lines.push('', `Intervals: mean score, ${r.intervals.meanScore}; pass rate, ${r.intervals.passRate}. ` +
     'P(best): posterior probability of the highest mean reward (Beta posteriors, Monte Carlo).');
   lines.push(`Errored trials have no score and are excluded from the mean score and pass rate; see the errors column.`, '');
+  if (r.variants.some((v) => v.costUnknown || v.tokensUnknown)) {
+    lines.push('Cost and tokens a CLI agent did not report are unknown, not zero: totals count the known trials, and "(n unknown)" says how many are not; cost/trial is the mean of the known ones.', '');
+  }
   const cached = r.variants.reduce((n, v) => n + v.cached, 0);
   if (cached > 0) lines.push(`${fmt.int(cached)} of ${fmt.int(run.finished)} trials were answered from the response cache: no call was made, they cost nothing and are left out of the latency percentiles.`, '');
   if (r.topErrors.length) {
@@ -54,4 +65,8 @@ function capitalise(text: string): string {
 /** Text inside a Markdown table cell: no pipes or line breaks to break the row. */
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+function unknown(n: number): string {
+  return n ? ` (${n} unknown)` : '';
 }

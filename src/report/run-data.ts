@@ -6,7 +6,7 @@ import { describeJsonError } from '../model/files.js';
 import { MetaorchError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { TRIAL_SCHEMA_VERSION } from '../model/trial.js';
-import type { RunData, RunRecord, TrialRecord } from '../store/records.js';
+import type { DecisionRecord, RunData, RunRecord, TrialRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 export const EXPORT_KIND = 'meta-orchestrator/run';
@@ -20,13 +20,18 @@ export interface RunExport {
   experiment: Omit<Experiment, 'tasks'>;
   tasks: Task[];
   trials: TrialRecord[];
+  /** The controller's decision log (absent from runs without a controller and from older exports). */
+  decisions?: DecisionRecord[];
 }
 
 /** A run in the store as RunData. */
 export function storeRunData(store: Store, runId: string): RunData {
   const run = store.getRun(runId);
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
-  return { run, experiment: store.loadExperimentConfig(runId), tasks: () => store.loadTasks(runId), trials: () => store.iterateTrials(runId) };
+  return {
+    run, experiment: store.loadExperimentConfig(runId), tasks: () => store.loadTasks(runId), trials: () => store.iterateTrials(runId),
+    decisions: () => store.controller.list(runId),
+  };
 }
 
 /**
@@ -66,7 +71,8 @@ export function readExport(file: string): RunData {
   }
   const trials = doc.trials;
   const tasks = doc.tasks ?? [];
-  return { run: doc.run, experiment: doc.experiment, tasks: () => tasks, trials: () => trials };
+  const decisions = doc.decisions ?? [];
+  return { run: doc.run, experiment: doc.experiment, tasks: () => tasks, trials: () => trials, decisions: () => decisions };
 }
 
 /**
@@ -76,9 +82,10 @@ export function readExport(file: string): RunData {
  * await writeExport(storeRunData(store, id), process.stdout);
  */
 export async function writeExport(data: RunData, out: Writable): Promise<void> {
+  const decisions = data.decisions?.() ?? [];
   const head = {
     schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date().toISOString(), run: data.run,
-    experiment: data.experiment, tasks: data.tasks(),
+    experiment: data.experiment, tasks: data.tasks(), ...(decisions.length ? { decisions } : {}),
   };
   const headJson = JSON.stringify(head, null, 0);
   await write(out, `${headJson.slice(0, -1)},"trials":[`);

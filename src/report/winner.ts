@@ -83,7 +83,7 @@ export function winnerVerdict(input: WinnerInput): WinnerVerdict {
   }
   const watched = watchedWhy(input);
   if (adaptive || watched) {
-    const why = adaptive ? 'adaptive allocation' : (watched as string);
+    const why = adaptive ? (input.mode === 'continuous' ? 'adaptive allocation, continuous mode' : 'adaptive allocation') : (watched as string);
     const known = input.leader?.established === true;
     if (input.leaderSkipped) {
       return { ...base, known, criterion: 'anytime-valid', why, text: `leader: ${bestId}, not checked live (more than 200,000 scored trials: \`metaorch report\` checks it)` };

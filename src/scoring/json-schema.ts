@@ -1,8 +1,13 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvType, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import { describeJsonError, FileReadError, readRegularFile } from '../model/files.js';
 import { ScorerFailure, type Scorer, type ScorerContext } from './types.js';
+
+// Ajv takes a noticeable part of a process's start-up (every CLI command and pool producer loads the
+// scorer registry): it is loaded only when a schema is compiled.
+const requireAjv = () => (createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvType }).Ajv;
 
 export const jsonSchemaOptions = z
   .strictObject({
@@ -46,6 +51,7 @@ export function compileSchema(options: z.input<typeof jsonSchemaOptions>, baseDi
     }
   }
   try {
+    const Ajv = requireAjv();
     return new Ajv({ allErrors: true, strict: false }).compile(schema as object);
   } catch (e) {
     // Ajv names the schema keyword at fault ("schema is invalid: data/type must be ..."), not values.

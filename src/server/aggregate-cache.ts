@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../model/files.js';
 import { RunAggregate, type SavedAggregate } from './aggregate.js';
 
-const VERSION = 1;
+/** 2: totals count trials of unknown cost and tokens. */
+const VERSION = 2;
 /** Runs smaller than this are rebuilt quickly and not cached. */
 export const CACHE_FROM_TRIALS = 20_000;
 

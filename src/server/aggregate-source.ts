@@ -20,15 +20,17 @@ const EXACT_LATENCY_UP_TO = 60_000;
  * latency needs the status test; the kinds of errors come back as one short list (errors are rare).
  */
 const SUMS = `COUNT(*), SUM(status = 'error'), COUNT(score), TOTAL(score), TOTAL(score * score), COUNT(passed), TOTAL(passed),
-  TOTAL(cost), TOTAL(tokens_in), TOTAL(tokens_out), TOTAL(attempt_count),
+  TOTAL(cost), TOTAL(tokens_in), TOTAL(tokens_out), SUM(cost IS NULL), SUM(tokens_in IS NULL OR tokens_out IS NULL), TOTAL(attempt_count),
   COUNT(CASE WHEN status = 'ok' THEN latency_ms END), TOTAL(CASE WHEN status = 'ok' THEN latency_ms END),
   group_concat(CASE WHEN status = 'error' THEN COALESCE(error_kind, 'unknown') END, ',')`;
 
-type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null];
+type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null];
+/** Columns of SumsRow (the variant id first). */
+const SUMS_COLUMNS = 17;
 
 function toGroup(row: SumsRow, seq: number): TrialGroup {
-  const [variantId, n, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, latN, latSum, kinds] = row;
-  const g: TrialGroup = { variantId, seq, n, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, latN, latSum, latencies: [] };
+  const [variantId, n, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, costUnknown, tokensUnknown, attempts, latN, latSum, kinds] = row;
+  const g: TrialGroup = { variantId, seq, n, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, costUnknown, tokensUnknown, attempts, latN, latSum, latencies: [] };
   if (kinds) {
     g.errorKinds = {};
     for (const kind of kinds.split(',')) g.errorKinds[kind] = (g.errorKinds[kind] ?? 0) + 1;
@@ -111,9 +113,9 @@ export class TrialReader {
     if (seqs.length === 0) return [];
     const rows = this.bySeqs.all(runId, JSON.stringify(seqs)) as unknown[][];
     return rows.map((row) => {
-      const seq = row[16] as number;
-      const lat = row[15] as number | null;
-      const g = toGroup(row.slice(0, 15) as SumsRow, seq);
+      const seq = row[SUMS_COLUMNS + 1] as number;
+      const lat = row[SUMS_COLUMNS] as number | null;
+      const g = toGroup(row.slice(0, SUMS_COLUMNS) as SumsRow, seq);
       if (lat !== null) g.latencies.push([seqHash(seq), lat]);
       return g;
     });

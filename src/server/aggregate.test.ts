@@ -46,6 +46,29 @@ describe('RunAggregate', () => {
     store.close();
   });
 
+  it('counts unknown cost and tokens apart, as computeReport does, cold and live', async () => {
+    const store = SqliteStore.open(db);
+    store.db.prepare("UPDATE trials SET cost = NULL, tokens_in = NULL, tokens_out = NULL WHERE run_id = 'small' AND variant_id = 'variant-b' AND seq % 2 = 0 AND status != 'scheduled'").run();
+    store.db.prepare("UPDATE trials SET cost = NULL, tokens_in = NULL, tokens_out = NULL WHERE run_id = 'small' AND variant_id = 'variant-c' AND status != 'scheduled'").run();
+    const { aggregate } = await buildAggregate(store.db, 'small', VARIANTS);
+    const report = computeReport(storeRunData(store, 'small'));
+    const mine = variantStats(aggregate, adapters, null);
+    for (const v of report.variants) {
+      const m = mine.find((x) => x.id === v.id)!;
+      for (const key of ['costTotal', 'costPerTrial', 'costUnknown', 'tokensIn', 'tokensOut', 'tokensUnknown'] as const) {
+        if (v[key] === null) expect(m[key], `${v.id} ${key}`).toBeNull();
+        else expect(m[key], `${v.id} ${key}`).toBeCloseTo(v[key] as number, 9);
+      }
+    }
+    expect(report.variants.find((v) => v.id === 'variant-c')).toMatchObject({ costTotal: null, costPerTrial: null, tokensIn: null });
+    expect(report.variants.find((v) => v.id === 'variant-b')!.costUnknown).toBeGreaterThan(0);
+    const seqs = (store.db.prepare("SELECT seq FROM trials WHERE run_id = 'small' AND status != 'scheduled' ORDER BY seq").pluck().all() as number[]);
+    const live = new RunAggregate(VARIANTS, 8);
+    for (const g of new TrialReader(store.db).groups('small', seqs)) live.add(g);
+    expect(rounded(variantStats(live, adapters, null).map((v) => [v.costTotal, v.costUnknown, v.tokensIn, v.tokensUnknown]))).toEqual(rounded(mine.map((v) => [v.costTotal, v.costUnknown, v.tokensIn, v.tokensUnknown])));
+    store.close();
+  });
+
   it('samples the latencies of a large run and keeps the other statistics exact', async () => {
     const store = SqliteStore.open(db);
     const { aggregate } = await buildAggregate(store.db, 'large', VARIANTS);

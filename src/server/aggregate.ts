@@ -25,6 +25,9 @@ export interface TrialSums {
   cost: number;
   tokensIn: number;
   tokensOut: number;
+  /** Finished trials whose cost (tokens) is unknown: not counted in cost (tokens). */
+  costUnknown: number;
+  tokensUnknown: number;
   attempts: number;
 }
 
@@ -120,7 +123,7 @@ export interface VariantTotals extends TrialSums {
 }
 
 const emptyTotals = (): VariantTotals => ({
-  finished: 0, errors: 0, errorsByKind: {}, ns: 0, s: 0, s2: 0, judged: 0, passes: 0, cost: 0, tokensIn: 0, tokensOut: 0, attempts: 0,
+  finished: 0, errors: 0, errorsByKind: {}, ns: 0, s: 0, s2: 0, judged: 0, passes: 0, cost: 0, tokensIn: 0, tokensOut: 0, costUnknown: 0, tokensUnknown: 0, attempts: 0,
 });
 
 /**
@@ -176,6 +179,8 @@ export class RunAggregate {
     t.cost += g.cost;
     t.tokensIn += g.tokensIn;
     t.tokensOut += g.tokensOut;
+    t.costUnknown += g.costUnknown;
+    t.tokensUnknown += g.tokensUnknown;
     t.attempts += g.attempts;
     for (const [hash, ms] of g.latencies) this.latency.add(g.variantId, hash, ms);
     const cell = this.cell(g.seq);
@@ -224,7 +229,7 @@ export class RunAggregate {
     agg.bucketCount = o.bucketCount;
     agg.seq = o.seq;
     agg.latency = LatencySample.fromJSON(o.latency);
-    for (const [id, t] of Object.entries(o.totals)) agg.totals.set(id, t);
+    for (const [id, t] of Object.entries(o.totals)) agg.totals.set(id, { ...emptyTotals(), ...t });
     for (const [id, c] of Object.entries(o.cells)) {
       const cells = new Float64Array(Math.max(16, o.bucketCount) * CELL_SIZE);
       cells.set(c);

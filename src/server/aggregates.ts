@@ -132,7 +132,7 @@ export class Aggregates {
       const { variants, best } = this.stats(runId, agg);
       const totals: RunTotals = {
         seq: agg.seq, finished: agg.finished, errors: variants.reduce((s, v) => s + v.errors, 0),
-        cost: variants.reduce((s, v) => s + v.costTotal, 0), best: best ? { id: best.id, meanScore: best.meanScore } : null,
+        cost: variants.reduce((s, v) => s + (v.costTotal ?? 0), 0), best: best ? { id: best.id, meanScore: best.meanScore } : null,
       };
       this.totalsCache.set(runId, totals);
       return totals;

@@ -1,9 +1,11 @@
 /** The anytime-valid check of the lead and the variant row are the report's own types, so both always agree. */
+import type { WorkflowView } from '../workflows/view.js';
 import type { VariantReport } from '../report/compute.js';
 import type { LeaderCheck } from '../report/leader.js';
 import type { TopError } from '../report/top-errors.js';
 import type { WinnerVerdict } from '../report/winner.js';
 import type { RunComparison } from '../compare/types.js';
+import type { DecisionSummary } from '../report/decisions.js';
 
 export type { LeaderCheck, TopError, WinnerVerdict };
 /**
@@ -124,7 +126,8 @@ export interface TrialBrief {
   score: number | null;
   passed: boolean | null;
   latencyMs: number | null;
-  cost: number;
+  /** null: unknown (not reported by the agent). */
+  cost: number | null;
   attempts: number;
   errorKind: string | null;
   /** First 160 characters of the output, as text. */
@@ -186,9 +189,10 @@ export interface TrialDetail {
   scores: { scorer: string; score: number; weight: number; reason: string }[];
   attempts: { n: number; latencyMs: number; error?: { kind: string; message: string; status?: number; retryable: boolean } }[];
   latencyMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
+  /** null: not reported by the agent (unknown, not zero). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  cost: number | null;
   reward: number | null;
   errorKind: string | null;
   error: string | null;
@@ -212,17 +216,29 @@ export interface EventsResponse {
 }
 
 export interface Decision {
+  /** The decision's id for controller decisions, the event's seq for a stopping decision. */
   seq: number;
   ts: number;
   kind: string;
   summary: string;
+  /** The whole record: for a controller decision, its evidence, change, validation and delivery. */
   data: unknown;
+  /** Controller decisions only: */
+  id?: number;
+  /** Finished trials of the run when it was taken: its place on the charts' axis. */
+  atTrial?: number;
+  target?: string;
+  source?: string;
+  validation?: string;
+  undoneBy?: number | null;
 }
 
 export interface DecisionsResponse {
   decisions: Decision[];
   /** Says where decisions come from, or why there are none. */
   note: string;
+  /** Counts by kind and the validated share (runs with a controller). */
+  summary?: DecisionSummary | null;
 }
 
 export interface LogLine {
@@ -328,4 +344,47 @@ export interface CompareResponse {
 
 export interface ApiError {
   error: { code: string; message: string; issues?: ConfigIssueItem[] };
+}
+
+/** `GET /api/workflows/RUN`: the phase tree of a workflow run (see src/workflows/view.ts). */
+export type WorkflowResponse = WorkflowView & {
+  /** The run's status in the store (an awaiting-approval workflow is `interrupted` there). */
+  runStatus: string;
+  /** A workflow process is executing it now (it applies answers itself). */
+  processAlive: boolean;
+  launchedHere: boolean;
+};
+
+/** `POST* /api/workflows/RUN/approvals/INSTANCE`: the answer recorded, and who applies it. */
+export interface ApprovalResponse {
+  instance: string;
+  decision: 'approve' | 'reject';
+  note: string | null;
+  /** `running`: the workflow process applies it; `resumed`: a `metaorch workflow resume` was started. */
+  appliedBy: 'running' | 'resumed';
+  pid: number | null;
+}
+
+/** One child process of `metaorch orchestrator`. */
+export interface ProcessRow {
+  id: string;
+  /** `producer` or `web`. */
+  role: string;
+  pid: number | null;
+  state: 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+  restarts: number;
+  /** Trials run (producers) or requests served (web), across restarts. */
+  done: number;
+  /** Resident memory, bytes (null before its first heartbeat). */
+  rss: number | null;
+  startedAt: number | null;
+  lastExit: { code: number | null; signal: string | null; at: number; killedFor: string | null } | null;
+}
+
+/** `GET /api/processes`: the orchestrator and its children; `orchestrator` is null for a stand-alone `metaorch serve`. */
+export interface ProcessesResponse {
+  orchestrator: { pid: number; startedAt: number; runs: string[] } | null;
+  processes: ProcessRow[];
+  /** This web server process. */
+  server: { pid: number; rss: number };
 }

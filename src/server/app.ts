@@ -14,14 +14,17 @@ import { VERSION } from '../version.js';
 import type { ApiError, EventsResponse, FilesResponse, LogResponse, RunListResponse, RunRow, SessionResponse } from './api-types.js';
 import { compareResponse } from './compare.js';
 import type { EventHub } from './event-hub.js';
-import type { Launcher } from './launcher.js';
+import type { RunLauncher } from './launcher.js';
+import type { ProcessesResponse } from './api-types.js';
 import type { LiveRuns } from './live.js';
+import { prometheusText } from './metrics.js';
 import { listExperimentFiles, resolveProjectFile, writePastedExperiment } from './project-files.js';
 import { allRunRecords, decisions, eventsAfter, getRunRecord, trialDetail, trialPage, type TrialFilter } from './queries.js';
 import { hasToken, hostGuard, requireToken, securityHeaders } from './security.js';
 import { serveDashboard } from './static.js';
 import { streamRoute } from './stream.js';
 import { series } from './summary.js';
+import { workflowRoutes } from './workflows.js';
 
 export interface AppContext {
   store: SqliteStore;
@@ -31,7 +34,9 @@ export interface AppContext {
   token: string;
   live: LiveRuns;
   hub: EventHub;
-  launcher: Launcher;
+  launcher: RunLauncher;
+  /** Under `metaorch orchestrator`: the master's processes (null for a stand-alone server). */
+  processes?: () => ProcessesResponse | null;
   dashboardDir: string;
   /** Host headers accepted (null: any); read per request because the port is known after listen. */
   hosts: () => Set<string> | null;
@@ -158,9 +163,17 @@ export function createApp(ctx: AppContext): Hono {
     }),
   );
 
+  app.get('/api/processes', (c) =>
+    c.json<ProcessesResponse>(ctx.processes?.() ?? { orchestrator: null, processes: [], server: { pid: process.pid, rss: process.memoryUsage.rss() } }),
+  );
+
   app.get('/api/compare', async (c) => c.json(await compareResponse(ctx, c.req.query('base') ?? '', c.req.query('cand') ?? '', c.req.query('metrics'))));
 
   app.get('/api/stream', streamRoute(ctx.hub));
+
+  app.get('/metrics', (c) =>
+    c.body(prometheusText(ctx.db, ctx.store.controller, c.req.query('run') || undefined), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
 
   // Everything below needs the token: it reads project files, runs user code (validation loads
   // variant modules), or starts and stops processes.
@@ -198,7 +211,9 @@ export function createApp(ctx: AppContext): Hono {
     return c.json(await ctx.launcher.launch(file));
   });
 
-  app.post('/api/runs/:id/stop', guarded, (c) => withRun(c, (run) => c.json(ctx.launcher.stop(run))));
+  app.post('/api/runs/:id/stop', guarded, (c) => withRun(c, async (run) => c.json(await ctx.launcher.stop(run))));
+
+  workflowRoutes(app, ctx, guarded, limit);
 
   app.all('/api/*', (c) => c.json<ApiError>({ error: { code: 'NOT_FOUND', message: `No API route ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
   app.get('*', serveDashboard(ctx.dashboardDir));

@@ -39,7 +39,20 @@ export interface LauncherOptions {
   cliEntry?: string;
 }
 
-export class Launcher {
+/** Launching and stopping runs, as the app uses them: in child processes here, or through the orchestrator. */
+export interface RunLauncher {
+  isLaunchedHere(runId: string): boolean;
+  logOf(runId: string): LogLine[] | null;
+  command(file: string): string;
+  validate(file: string, pastedFile: string | null): Promise<ValidateResponse>;
+  launch(file: string): Promise<LaunchResponse>;
+  stop(run: RunRecord): StopResponse | Promise<StopResponse>;
+  /** Resumes a workflow run in a child `metaorch workflow resume` (after an answer to its approval). */
+  resumeWorkflow(runId: string): { pid: number; command: string };
+  close(): Promise<void>;
+}
+
+export class Launcher implements RunLauncher {
   private readonly children = new Map<string, Child>();
 
   constructor(private readonly options: LauncherOptions) {}
@@ -136,6 +149,36 @@ export class Launcher {
         else fail(new UsageError(early.filter((l) => l.stream === 'stderr').map((l) => l.text).join('\n') || `the run exited with code ${code}`));
       });
     });
+  }
+
+  /**
+   * Continues a workflow run (after an approval answered here): `metaorch workflow resume RUN --db DB`
+   * in a child process, logged and stopped like a launched run.
+   */
+  resumeWorkflow(runId: string): { pid: number; command: string } {
+    const existing = this.children.get(runId);
+    if (existing && !existing.exited) return { pid: existing.process.pid ?? 0, command: `metaorch workflow resume ${runId}` };
+    const entry = this.options.cliEntry ?? CLI_ENTRY;
+    const child = spawn(process.execPath, [entry, 'workflow', 'resume', runId, '--db', this.options.db, '--no-progress'], {
+      cwd: this.options.projectDir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const record: Child = { process: child, runId, log: existing?.log ?? [], lines: 0, stops: 0, exited: false };
+    this.children.set(runId, record);
+    let n = record.log.length;
+    const push = (stream: LogLine['stream'], text: string) => {
+      const line: LogLine = { n: ++n, ts: Date.now(), stream, text };
+      record.log.push(line);
+      if (record.log.length > LOG_LINES) record.log.shift();
+      this.options.onLog?.(runId, line);
+    };
+    lines(child.stdout, (text) => push('stdout', text));
+    lines(child.stderr, (text) => push('stderr', text));
+    child.on('error', (e) => push('server', `cannot start: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      push('server', `process exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`);
+      record.exited = true;
+    });
+    return { pid: child.pid ?? 0, command: `metaorch workflow resume ${runId} --db ${this.options.db}` };
   }
 
   /**

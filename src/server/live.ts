@@ -62,7 +62,7 @@ export class LiveRuns {
     const inFlight = run.status === 'running' ? this.inflightCount(run.id) : 0;
     const row: RunRow = {
       ...baseRow(run), finished: agg.finished, errors: variants.reduce((s, v) => s + v.errors, 0),
-      cost: variants.reduce((s, v) => s + v.costTotal, 0), best: best ? { id: best.id, meanScore: best.meanScore } : null, winner: null, statsPending: false,
+      cost: variants.reduce((s, v) => s + (v.costTotal ?? 0), 0), best: best ? { id: best.id, meanScore: best.meanScore } : null, winner: null, statsPending: false,
     };
     const leader = this.leaders.check(run.id, agg, variants, best, row.status === 'running');
     const winner = this.winner(run, row.status, agg, variants, best?.id ?? null, leader);

@@ -4,7 +4,9 @@
  */
 import type { Database } from 'better-sqlite3';
 import { rowToRun, type RunRow as StoreRunRow } from '../store/rows.js';
-import type { RunRecord } from '../store/records.js';
+import { sqliteControllerLog } from '../store/controller-log.js';
+import type { DecisionRecord, RunRecord } from '../store/records.js';
+import { summariseDecisions } from '../report/decisions.js';
 import type { Decision, DecisionsResponse, DisplayStatus, EventItem, TrialBrief, TrialDetail, TrialPage } from './api-types.js';
 
 export function getRunRecord(db: Database, id: string): RunRecord | undefined {
@@ -61,7 +63,7 @@ interface BriefRow {
 function toBrief(r: BriefRow): TrialBrief {
   return {
     seq: r.seq, variantId: r.variant_id, taskId: r.task_id ?? '?', status: r.status as TrialBrief['status'], score: r.score,
-    passed: r.passed === null ? null : r.passed === 1, latencyMs: r.status === 'scheduled' ? null : r.latency_ms, cost: r.cost ?? 0,
+    passed: r.passed === null ? null : r.passed === 1, latencyMs: r.status === 'scheduled' ? null : r.latency_ms, cost: r.status === 'scheduled' ? 0 : r.cost,
     attempts: r.attempt_count ?? 0, errorKind: r.error_kind, outputPreview: r.output, startedAt: r.started_at, finishedAt: r.finished_at,
   };
 }
@@ -154,8 +156,8 @@ export function trialDetail(db: Database, runId: string, seq: number): TrialDeta
     prompt: r['prompt'] as string | null, output: r['output'] as string | null, score: r['score'] as number | null,
     passed: r['passed'] === null || r['passed'] === undefined ? null : r['passed'] === 1,
     scores: (json(r['scores']) ?? []) as TrialDetail['scores'], attempts: (json(r['attempts']) ?? []) as TrialDetail['attempts'],
-    latencyMs: r['latency_ms'] as number | null, tokensIn: (r['tokens_in'] as number | null) ?? 0, tokensOut: (r['tokens_out'] as number | null) ?? 0,
-    cost: (r['cost'] as number | null) ?? 0, reward: (r['reward'] as number | null | undefined) ?? null,
+    latencyMs: r['latency_ms'] as number | null, tokensIn: r['tokens_in'] as number | null, tokensOut: r['tokens_out'] as number | null,
+    cost: r['status'] === 'scheduled' ? 0 : (r['cost'] as number | null), reward: (r['reward'] as number | null | undefined) ?? null,
     errorKind: r['error_kind'] as string | null, error: error?.message ?? null,
     scheduledAt: r['scheduled_at'] as number, startedAt: r['started_at'] as number | null, finishedAt: r['finished_at'] as number | null,
   };
@@ -184,27 +186,37 @@ export function eventsAfter(db: Database, after: number, runId: string | null, l
   return (db.prepare(`SELECT seq, run_id, ts, type, data FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...params, limit) as EventRow[]).map(toEvent);
 }
 
-const DECISION_TYPES = ['decision', 'controller', 'stop'];
+const STOP_TYPES = ['decision', 'stop'];
 
 /**
- * Controller decisions. The store has no decisions table yet: decisions recorded as events (types
- * decision, controller, stop) are shown; a `decisions` table, once a migration adds it, is read too.
+ * Decisions of a run, oldest first: the controller's decision log (with evidence, validation and what
+ * undid each one) and an adaptive run's stopping decision (a `decision` event), merged by time.
  */
 export function decisions(db: Database, runId: string): DecisionsResponse {
   const rows = db
-    .prepare(`SELECT seq, run_id, ts, type, data FROM events WHERE run_id = ? AND type IN (${DECISION_TYPES.map(() => '?').join(', ')}) ORDER BY seq DESC LIMIT 200`)
-    .all(runId, ...DECISION_TYPES) as EventRow[];
-  const list: Decision[] = rows.map(toEvent).map((e) => ({ seq: e.seq, ts: e.ts, kind: e.type, summary: summarise(e.data), data: e.data }));
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'").get() !== undefined;
-  if (hasTable) {
-    for (const r of db.prepare('SELECT * FROM decisions WHERE run_id = ? LIMIT 200').all(runId) as Record<string, unknown>[]) {
-      list.push({ seq: Number(r['seq'] ?? r['id'] ?? 0), ts: Number(r['ts'] ?? r['created_at'] ?? 0), kind: String(r['kind'] ?? r['type'] ?? 'decision'), summary: summarise(r), data: r });
-    }
+    .prepare(`SELECT seq, run_id, ts, type, data FROM events WHERE run_id = ? AND type IN (${STOP_TYPES.map(() => '?').join(', ')}) ORDER BY seq LIMIT 200`)
+    .all(runId, ...STOP_TYPES) as EventRow[];
+  const list: Decision[] = rows.map(toEvent).map((e) => ({ seq: e.seq, ts: e.ts, kind: (e.data as { kind?: string } | null)?.kind ?? e.type, summary: summarise(e.data), data: e.data }));
+  const log = controllerDecisions(db, runId);
+  for (const d of log) {
+    list.push({
+      seq: d.id, ts: d.time, kind: d.kind, summary: d.reason, data: d, id: d.id, atTrial: d.atTrial, target: d.target, source: d.source,
+      validation: d.validation.status, undoneBy: d.undoneBy,
+    });
   }
+  list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+  const config = db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
+  const controlled = config !== undefined && (JSON.parse(config) as { controller?: unknown }).controller !== undefined;
   const note = list.length
-    ? 'Decisions recorded for this run, newest first.'
-    : 'No controller decisions recorded for this run. The store has no decisions table yet; decisions appear here once the controller records them.';
-  return { decisions: list, note };
+    ? 'Decisions of this run, oldest first: the controller\'s log with its evidence, and the stopping rule of an adaptive run.'
+    : controlled
+      ? 'The controller has taken no decision in this run.'
+      : 'This run has no controller (add `controller: {}` to the experiment) and no stopping decision.';
+  return { decisions: list, note, summary: controlled ? summariseDecisions(log) : null };
+}
+
+function controllerDecisions(db: Database, runId: string): DecisionRecord[] {
+  return sqliteControllerLog(db, () => 0).list(runId);
 }
 
 function summarise(data: unknown): string {

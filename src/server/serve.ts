@@ -10,7 +10,8 @@ import { cacheDirFor } from './aggregate-cache.js';
 import { Aggregates } from './aggregates.js';
 import { createApp } from './app.js';
 import { EventHub } from './event-hub.js';
-import { Launcher } from './launcher.js';
+import { Launcher, type RunLauncher } from './launcher.js';
+import { ManagedLauncher, type ManagedChannel } from './managed.js';
 import { LiveRuns } from './live.js';
 import { allowedHosts, newToken } from './security.js';
 import { dashboardDir } from './static.js';
@@ -28,12 +29,16 @@ export interface ServeOptions {
   warm?: number;
   /** Keep large finished runs' statistics in `dashboard-cache/` beside the store (default true). */
   cache?: boolean;
+  /** Under `metaorch orchestrator`: the channel to the master, which runs launched runs. */
+  managed?: ManagedChannel;
 }
 
 export interface DashboardServer {
   url: string;
   port: number;
   token: string;
+  /** HTTP requests served so far. */
+  requests(): number;
   /** Stops runs launched here (gracefully), the stream, the server; closes the store. */
   close(): Promise<void>;
 }
@@ -51,22 +56,27 @@ export async function startServer(options: ServeOptions): Promise<DashboardServe
   store.db.pragma('mmap_size = 268435456');
   const aggregates = new Aggregates(store.db, options.cache === false ? null : cacheDirFor(store.path));
   let hub: EventHub | null = null;
-  const launcher = new Launcher({
-    projectDir, db: store.path, onLog: (runId, line) => hub?.log(runId, line),
-    runExists: (id) => store.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined,
-  });
+  const launcherOptions = {
+    projectDir, db: store.path, onLog: (runId: string, line: Parameters<EventHub['log']>[1]) => hub?.log(runId, line),
+    runExists: (id: string) => store.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined,
+  };
+  const managed = options.managed ? new ManagedLauncher(launcherOptions, options.managed) : null;
+  const launcher: RunLauncher = managed ?? new Launcher(launcherOptions);
   const live = new LiveRuns(store.db, aggregates, (id) => launcher.isLaunchedHere(id));
   hub = new EventHub(store.db, aggregates, (id) => live.summaryIfReady(id), options.pollMs ?? 100);
   let port = options.port ?? 8080;
   const app = createApp({
     store, db: store.db, dbPath: store.path, projectDir, token, live, hub, launcher, dashboardDir: dashboardDir(),
     hosts: () => allowedHosts(host, port),
+    ...(managed ? { processes: () => managed.processes() } : {}),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
   port = (server.address() as AddressInfo).port;
+  let requests = 0;
+  server.on('request', () => requests++);
   hub.start();
   warmUp(store, aggregates, options.warm ?? 5);
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
@@ -74,6 +84,7 @@ export async function startServer(options: ServeOptions): Promise<DashboardServe
     url: `http://${urlHost}:${port}`,
     port,
     token,
+    requests: () => requests,
     async close() {
       hub?.stop();
       await launcher.close();

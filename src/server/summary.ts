@@ -4,7 +4,7 @@
  * Wilson interval of the pass rate, interpolated p50/p95 of successful latencies, best = highest mean,
  * ties to the higher pass rate then the cheaper variant.
  */
-import { clampScoreInterval, pickBest } from '../report/compute.js';
+import { clampScoreInterval, knownCost, knownTokens, pickBest } from '../report/compute.js';
 import { quantile, tQuantile, wilsonInterval } from '../stats/index.js';
 import { CELL, CELL_SIZE, type RunAggregate, type VariantTotals } from './aggregate.js';
 import type { PolicyState, SeriesResponse, VariantStats } from './api-types.js';
@@ -42,8 +42,8 @@ export function variantStats(agg: RunAggregate, adapters: ReadonlyMap<string, st
       latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
       latencyP95Ms: lat.length ? finite(quantile(lat, 0.95)) : null,
       latencySampled: !agg.latency.exact,
-      costTotal: t.cost, costPerTrial: t.finished ? t.cost / t.finished : null,
-      tokensIn: t.tokensIn, tokensOut: t.tokensOut,
+      ...knownCost(t.finished, t.costUnknown, t.cost),
+      ...knownTokens(t.finished, t.tokensUnknown, t.tokensIn, t.tokensOut),
       meanAttempts: t.finished ? t.attempts / t.finished : null,
       // No P(best) for a variant without a scored trial: there is nothing it could be best at.
       probBest: mean === null ? null : policy?.probBest?.[id] ?? null,

@@ -44,3 +44,5 @@ export { compareSamples } from './compare.js';
 export type { CompareInput, Comparison, Observation, SideSummary } from './compare.js';
 export { decideVerdict, exceedsBudget, adjustComparisons } from './verdict.js';
 export type { Verdict, VerdictInput, Adjustable } from './verdict.js';
+export { createBettingTest, bettingUpdate, bettingThreshold } from './betting-test.js';
+export type { BettingTestOptions, BettingTestState } from './betting-test.js';

@@ -88,7 +88,51 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN host TEXT;
   ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
   `,
-  // Issue 12: trials answered from the response cache (1), else NULL. Their latency_ms is NULL, so
+  // 4: the controller's decision log (kind, target, reason, evidence, validation, what undid it), the
+  // commands people send it (metaorch undo), applied by the live run or on resume, and the latest
+  // snapshot of its metric windows per run (what GET /metrics on serve exposes).
+  `
+  CREATE TABLE decisions (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    at_trial INTEGER NOT NULL,
+    from_seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detector TEXT,
+    evidence TEXT,
+    change TEXT,
+    validation_status TEXT NOT NULL,
+    validation TEXT NOT NULL,
+    undoes INTEGER,
+    undone_by INTEGER,
+    source TEXT NOT NULL,
+    escalate INTEGER NOT NULL,
+    delivery TEXT,
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE controller_commands (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    decision INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    requested_at INTEGER NOT NULL,
+    done_at INTEGER,
+    at_trial INTEGER,
+    result TEXT
+  );
+  CREATE INDEX controller_commands_by_run ON controller_commands (run_id, id);
+  CREATE TABLE controller_metrics (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    ts INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  `,
+  // 5 (issue 12): trials answered from the response cache (1), else NULL. Their latency_ms is NULL, so
   // every latency statistic leaves them out.
   `
   ALTER TABLE trials ADD COLUMN cached INTEGER;

@@ -26,7 +26,10 @@ export interface RunListing extends RunRecord {
   trials: number;
   finished: number;
   errors: number;
+  /** Dollars of the trials whose cost is known. */
   cost: number;
+  /** Finished trials whose cost is unknown (a CLI that reports none). */
+  costUnknown: number;
 }
 
 /** A trial as stored; `status` is 'scheduled' until its result is written. */
@@ -45,9 +48,11 @@ export interface TrialRecord {
   scores: ScoreResult[];
   attempts: Attempt[];
   latencyMs: number | null;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
+  /** null: not reported (or not finished yet). */
+  tokensIn: number | null;
+  tokensOut: number | null;
+  /** Dollars; null when unknown (or not finished yet). */
+  cost: number | null;
   errorKind: ErrorKind | null;
   error: string | null;
   scheduledAt: number;
@@ -76,6 +81,8 @@ export interface RunData {
   experiment: Omit<Experiment, 'tasks'>;
   tasks(): Task[];
   trials(): Iterable<TrialRecord>;
+  /** The controller's decision log, when the source has one (the store does; old exports do not). */
+  decisions?(): DecisionRecord[];
 }
 
 /** A finished trial as the policy needs it, in the order it finished. */
@@ -104,3 +111,72 @@ export interface AdaptiveHistory {
   nextSeq: number;
 }
 
+
+/** A finished trial of a workflow run, with the step instance (task) it belongs to. */
+export interface WorkflowTrial {
+  runId: string;
+  /** The step instance, e.g. `draft` or `code[auth]`. */
+  taskId: string;
+  /** The step's kind (generate, review, vote...). */
+  kind: string;
+  variantId: string;
+  status: TrialOutcome['status'];
+  score: number | null;
+  reward: number | null;
+}
+
+/**
+ * A controller decision as the decision log stores it. The controller's `Decision` fills it; the
+ * store keeps `evidence`, `change` and `validation` as JSON without reading them.
+ */
+export interface DecisionRecord {
+  id: number;
+  kind: string;
+  target: string;
+  reason: string;
+  detector: string | null;
+  evidence: unknown;
+  change: unknown;
+  /** Finished trials of the run when it was taken, and the time of the event that led to it. */
+  atTrial: number;
+  time: number;
+  fromSeq: number;
+  /** At least the status (pending, beneficial, neutral, harmful, not-applicable, cancelled); the test's numbers beside it. */
+  validation: { status: string };
+  undoes: number | null;
+  undoneBy: number | null;
+  source: string;
+  escalate: boolean;
+  /** What became of the escalation (webhook, command), once known. */
+  delivery?: unknown;
+  recordedAt?: number;
+}
+
+/** A command a person sent the controller (`metaorch undo`), and what became of it. */
+export interface ControllerCommand {
+  id: number;
+  kind: 'undo';
+  decision: number;
+  reason: string;
+  requestedAt: number;
+  doneAt: number | null;
+  /** Finished trials of the run when it was applied (where replay applies it again). */
+  atTrial: number | null;
+  /** 'applied: decision N', or why it was refused. */
+  result: string | null;
+}
+
+/** A finished trial as the controller replays it on resume, in the order trials finished. */
+export interface ControllerTrial {
+  seq: number;
+  variantId: string;
+  status: TrialOutcome['status'];
+  errorKind: string | null;
+  score: number | null;
+  reward: number | null;
+  latencyMs: number;
+  /** Null when the adapter did not report it. */
+  cost: number | null;
+  attempts: number;
+  finishedAt: number;
+}

@@ -32,7 +32,7 @@ export function rowToTrial(r: TrialRow): TrialRecord {
     passed: r.passed === null ? null : r.passed === 1,
     scores: r.scores ? (JSON.parse(r.scores) as ScoreResult[]) : [],
     attempts: r.attempts ? (JSON.parse(r.attempts) as Attempt[]) : [],
-    latencyMs: r.latency_ms, tokensIn: r.tokens_in ?? 0, tokensOut: r.tokens_out ?? 0, cost: r.cost ?? 0,
+    latencyMs: r.latency_ms, tokensIn: r.tokens_in, tokensOut: r.tokens_out, cost: r.cost,
     errorKind: r.error_kind as ErrorKind | null, error: error?.message ?? null,
     scheduledAt: r.scheduled_at, startedAt: r.started_at, finishedAt: r.finished_at, reward: r.reward,
     ...(r.cached === 1 ? { cached: true } : {}),

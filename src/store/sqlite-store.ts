@@ -5,8 +5,9 @@ import type { Experiment } from '../config/experiment.js';
 import { DiskFullError, isDiskFull, MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
+import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
 import { migrate } from './migrations.js';
-import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord } from './records.js';
+import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord, WorkflowTrial } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
 import type { RunPatch, RunTotals, Store, TrialWriterOptions } from './store.js';
 import { TrialWriter } from './trial-writer.js';
@@ -46,7 +47,13 @@ function enableWal(db: Database.Database): void {
  * store.listRuns();
  */
 export class SqliteStore implements Store {
+  private log: ControllerLog | undefined;
   private constructor(readonly db: Database.Database, readonly path: string) {}
+
+  /** The controller's decision log, commands and replay history (tables from migration 3). */
+  get controller(): ControllerLog {
+    return (this.log ??= sqliteControllerLog(this.db, (runId, type, data) => this.appendEvent(runId, type, data)));
+  }
 
   static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
     try {
@@ -173,10 +180,11 @@ export class SqliteStore implements Store {
                   (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id) AS trials,
                   (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status != 'scheduled') AS finished,
                   (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'error') AS errors,
-                  (SELECT COALESCE(SUM(cost), 0) FROM trials t WHERE t.run_id = r.id) AS cost
+                  (SELECT COALESCE(SUM(cost), 0) FROM trials t WHERE t.run_id = r.id) AS cost,
+                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status != 'scheduled' AND t.cost IS NULL) AS costUnknown
                 FROM runs r ORDER BY r.created_at DESC, r.rowid DESC`)
-      .all() as (RunRow & { trials: number; finished: number; errors: number; cost: number })[];
-    return rows.map((r) => ({ ...rowToRun(r), trials: r.trials, finished: r.finished, errors: r.errors, cost: r.cost }));
+      .all() as (RunRow & { trials: number; finished: number; errors: number; cost: number; costUnknown: number })[];
+    return rows.map((r) => ({ ...rowToRun(r), trials: r.trials, finished: r.finished, errors: r.errors, cost: r.cost, costUnknown: r.costUnknown }));
   }
 
   /**
@@ -270,6 +278,30 @@ export class SqliteStore implements Store {
   appendEvent(runId: string, type: string, data: unknown): number {
     const info = this.db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)').run(runId, Date.now(), type, JSON.stringify(data));
     return Number(info.lastInsertRowid);
+  }
+
+  defineTask(runId: string, idx: number, task: Task): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO tasks (run_id, idx, id, input, expected, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, idx, task.id, JSON.stringify(task.input), task.expected === undefined ? null : JSON.stringify(task.expected), task.metadata ? JSON.stringify(task.metadata) : null);
+  }
+
+  workflowHistory(name: string, exceptRun: string): WorkflowTrial[] {
+    return this.db
+      .prepare(`SELECT t.run_id AS runId, k.id AS taskId, COALESCE(json_extract(k.input, '$.kind'), '') AS kind, t.variant_id AS variantId,
+                  t.status, t.score, t.reward
+                FROM runs r JOIN trials t ON t.run_id = r.id JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx
+                WHERE r.mode = 'workflow' AND r.name = ? AND r.id != ? AND t.status != 'scheduled'
+                ORDER BY r.created_at, t.finished_at, t.seq`)
+      .all(name, exceptRun) as WorkflowTrial[];
+  }
+
+  workflowEvents(name: string, type: string, exceptRun: string): EventRecord[] {
+    const rows = this.db
+      .prepare(`SELECT e.* FROM runs r JOIN events e ON e.run_id = r.id
+                WHERE r.mode = 'workflow' AND r.name = ? AND r.id != ? AND e.type = ? ORDER BY e.seq`)
+      .all(name, exceptRun, type) as { seq: number; run_id: string; ts: number; type: string; data: string }[];
+    return rows.map((r) => ({ seq: r.seq, runId: r.run_id, ts: r.ts, type: r.type, data: JSON.parse(r.data) as unknown }));
   }
 
   eventsSince(afterSeq: number, runId?: string, limit = 1000): EventRecord[] {

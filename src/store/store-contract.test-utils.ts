@@ -193,6 +193,66 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect(store.runTotals('r1').finished).toBe(0);
     });
 
+    it('defines tasks as a workflow reaches them, idempotently, and gives the history of runs of a workflow', () => {
+      const store = fresh();
+      const workflow: Experiment = { ...experiment, name: 'wf', mode: 'workflow', tasks: [] };
+      for (const run of ['w1', 'w2']) {
+        store.createRun(run, workflow, null);
+        store.defineTask(run, 0, { id: 'draft', input: { step: 'draft', kind: 'generate' } });
+        store.defineTask(run, 0, { id: 'draft', input: { step: 'draft', kind: 'generate' } });
+        store.defineTask(run, 1, { id: 'pick', input: { step: 'pick', kind: 'vote' } });
+        const writer = store.trialWriter(run);
+        writer.finished({ ...spec(0), runId: run, taskIdx: 0 }, outcome(0, 'text', 'ok', 0.8), 0.8);
+        writer.finished({ ...spec(1, 'b'), runId: run, taskIdx: 1 }, outcome(1, 'x', 'ok', 1), 1);
+        writer.scheduled({ ...spec(2), runId: run, taskIdx: 0 });
+        writer.close();
+      }
+      store.createRun('other', experiment, 4);
+      expect(store.loadTasks('w1').map((t) => t.id)).toEqual(['draft', 'pick']);
+      expect(store.workflowHistory('wf', 'w2')).toEqual([
+        { runId: 'w1', taskId: 'draft', kind: 'generate', variantId: 'a', status: 'ok', score: 0.8, reward: 0.8 },
+        { runId: 'w1', taskId: 'pick', kind: 'vote', variantId: 'b', status: 'ok', score: 1, reward: 1 },
+      ]);
+      expect(store.workflowHistory('contract', 'none')).toEqual([]);
+      store.appendEvent('w1', 'vote', { step: 'pick', latencyMs: 5, ballots: [] });
+      store.appendEvent('w2', 'vote', { step: 'pick', latencyMs: 7, ballots: [] });
+      expect(store.workflowEvents('wf', 'vote', 'w2').map((e) => [e.runId, e.data])).toEqual([['w1', { step: 'pick', latencyMs: 5, ballots: [] }]]);
+    });
+
+    it('keeps the controller decision log: records, updates, external appends, commands and the replay history', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const writer = store.trialWriter('r1');
+      writer.finished(spec(1, 'b'), { ...outcome(1, 'y', 'error'), finishedAt: 5, attempts: [{ n: 1, latencyMs: 3 }, { n: 2, latencyMs: 4 }] }, 0);
+      writer.finished(spec(0), { ...outcome(0, 'x'), finishedAt: 7 }, 1);
+      writer.close();
+      const decision = {
+        id: 1, kind: 'quarantine', target: 'b', reason: 'failure spike', detector: 'failure', evidence: { statistic: 17.2, threshold: 16 },
+        change: { before: { breaker: 'closed' }, after: { breaker: 'open' } }, atTrial: 2, time: 9, fromSeq: 3, validation: { status: 'not-applicable' },
+        undoes: null, undoneBy: null, source: 'controller', escalate: true,
+      };
+      store.controller.record('r1', decision);
+      store.controller.record('r1', decision);
+      store.controller.update('r1', 1, { undoneBy: 2, delivery: { status: 'sent', attempts: 1 } });
+      const external = store.controller.append('r1', { ...decision, kind: 'escalate', detector: 'thrashing', escalate: true, source: 'workflow' });
+      expect(external.id).toBe(2);
+      const list = store.controller.list('r1');
+      expect(list.map((d) => [d.id, d.kind, d.undoneBy])).toEqual([[1, 'quarantine', 2], [2, 'escalate', null]]);
+      expect(list[0]).toMatchObject({ evidence: { statistic: 17.2 }, delivery: { status: 'sent', attempts: 1 }, escalate: true, atTrial: 2, time: 9, fromSeq: 3 });
+      expect(store.controller.get('r1', 1)?.validation).toEqual({ status: 'not-applicable' });
+      expect(store.eventsSince(0, 'r1').filter((e) => e.type === 'controller').map((e) => (e.data as { action: string }).action)).toEqual(['decision', 'update', 'decision']);
+      const history = [...store.controller.history('r1')];
+      expect(history.map((t) => [t.seq, t.variantId, t.status, t.errorKind, t.attempts, t.finishedAt, t.reward])).toEqual([
+        [1, 'b', 'error', 'server', 2, 5, 0],
+        [0, 'a', 'ok', null, 1, 7, 1],
+      ]);
+      const command = store.controller.requestUndo('r1', 1, 'false alarm');
+      expect(store.controller.pendingCommands('r1')).toEqual([command]);
+      store.controller.completeCommand('r1', command.id, 'applied: decision 3', 2);
+      expect(store.controller.pendingCommands('r1')).toEqual([]);
+      expect(store.controller.doneCommands('r1')[0]).toMatchObject({ decision: 1, reason: 'false alarm', result: 'applied: decision 3', atTrial: 2 });
+    });
+
     it('resolves run references by id, unique prefix and latest, and lists known runs on a miss', () => {
       const store = fresh();
       store.createRun('20260101-000000-aaaa', experiment, 4);

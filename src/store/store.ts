@@ -2,7 +2,8 @@ import type { Experiment } from '../config/experiment.js';
 import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { ClaimOptions, ClaimResult, RunOwner } from './claim.js';
-import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord } from './records.js';
+import type { ControllerLog } from './controller-log.js';
+import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord, WorkflowTrial } from './records.js';
 
 export type { ClaimOptions, ClaimResult, RunHolder, RunOwner } from './claim.js';
 
@@ -82,8 +83,19 @@ export interface Store {
   iterateTrials(id: string): Iterable<TrialRecord>;
   getTrial(id: string, seq: number): TrialRecord | undefined;
   appendEvent(runId: string, type: string, data: unknown): number;
+  /**
+   * Records (or replaces) the task at `idx` of a run: a workflow adds a task per step instance as it
+   * reaches it. Idempotent, so a resumed workflow may define the same task again.
+   */
+  defineTask(runId: string, idx: number, task: Task): void;
+  /** Finished trials of every workflow run named `name` except `exceptRun`: the history bandits, rework norms and dissent learn from. */
+  workflowHistory(name: string, exceptRun: string): WorkflowTrial[];
+  /** Events of one type from every workflow run named `name` except `exceptRun`, oldest first. */
+  workflowEvents(name: string, type: string, exceptRun: string): EventRecord[];
   eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
   /** A batched writer of the run's trials; a function is taken as `onFlush` (older callers). */
   trialWriter(runId: string, options?: TrialWriterOptions | ((seqs: number[]) => void)): TrialSink;
+  /** The controller's decision log, commands and replay history. */
+  readonly controller: ControllerLog;
   close(): void;
 }

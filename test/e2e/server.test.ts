@@ -108,7 +108,7 @@ describe('metaorch serve: the API over a real store', () => {
     expect(events.map((e) => e.type)).toEqual(['run', 'run']);
     const decisions = (await get<{ decisions: unknown[]; note: string }>(`/api/runs/${quickRun}/decisions`)).body;
     expect(decisions.decisions).toEqual([]);
-    expect(decisions.note).toMatch(/no decisions table/);
+    expect(decisions.note).toMatch(/has no controller/);
   });
 
   it('streams a run written by another process, with seq ids and gap-free Last-Event-ID resume', async () => {

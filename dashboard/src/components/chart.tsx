@@ -16,8 +16,17 @@ export interface ChartLine {
   dash?: number[];
 }
 
+/** A vertical line at an x position (a controller decision on the trial axis), with a short label. */
+export interface ChartMarker {
+  x: number;
+  color: string;
+  label: string;
+}
+
 export interface ChartProps {
   x: number[];
+  /** Drawn over the series, updated without rebuilding the chart. */
+  markers?: ChartMarker[];
   ys: (number | null)[][];
   lines: ChartLine[];
   /** Pairs [upper, lower] of `lines` indexes to fill between. */
@@ -33,6 +42,8 @@ export interface ChartProps {
 export function Chart(props: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const markers = useRef<ChartMarker[]>(props.markers ?? []);
+  markers.current = props.markers ?? [];
   const layout = props.lines.map((l) => `${l.label}|${l.color}|${l.hidden ? 1 : 0}`).join(',') + JSON.stringify(props.yRange ?? null);
 
   useEffect(() => {
@@ -62,6 +73,7 @@ export function Chart(props: ChartProps) {
         })),
       ],
       bands: (props.bands ?? []).map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
+      hooks: { draw: [(u) => drawMarkers(u, markers.current)] },
     };
     const u = new uPlot(opts, toData(props), el);
     plot.current = u;
@@ -79,7 +91,46 @@ export function Chart(props: ChartProps) {
     plot.current?.setData(toData(props));
   }, [props.x, props.ys]);
 
-  return <div class="chart" ref={host} data-testid={props.testId} data-points={props.x.length} />;
+  const markerKey = (props.markers ?? []).map((m) => `${m.x}:${m.label}`).join(',');
+  useEffect(() => {
+    plot.current?.redraw(false);
+  }, [markerKey]);
+
+  return <div class="chart" ref={host} data-testid={props.testId} data-points={props.x.length} data-markers={(props.markers ?? []).length} />;
+}
+
+/** Dashed vertical lines with a label at the top, inside the plot area; markers outside the x range are skipped. */
+function drawMarkers(u: uPlot, markers: ChartMarker[]): void {
+  if (!markers.length) return;
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  const ratio = window.devicePixelRatio || 1;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.font = `${10 * ratio}px system-ui, sans-serif`;
+  ctx.textBaseline = 'top';
+  let lastX = -Infinity;
+  let row = 0;
+  for (const m of [...markers].sort((a, b) => a.x - b.x)) {
+    const x = Math.round(u.valToPos(m.x, 'x', true));
+    if (!Number.isFinite(x) || x < left || x > left + width) continue;
+    ctx.strokeStyle = m.color;
+    ctx.lineWidth = 1.5 * ratio;
+    ctx.setLineDash([4 * ratio, 3 * ratio]);
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    // Labels of markers close together go on successive rows, so they stay readable.
+    row = x - lastX < 90 * ratio ? (row + 1) % 4 : 0;
+    lastX = x;
+    ctx.fillStyle = m.color;
+    ctx.fillText(m.label, x + 3 * ratio, top + (2 + 12 * row) * ratio);
+  }
+  ctx.restore();
 }
 
 function toData(props: ChartProps): uPlot.AlignedData {

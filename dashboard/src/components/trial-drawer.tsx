@@ -46,8 +46,8 @@ function TrialBody({ trial: t }: { trial: TrialDetail }) {
         <div><dt>Task</dt><dd class="mono">{t.task.id}</dd></div>
         <div><dt>Score</dt><dd>{fmt.score(t.score)}{t.passed !== null && <span class={t.passed ? 'good' : 'bad'}> · {t.passed ? 'pass' : 'fail'}</span>}</dd></div>
         <div><dt>Latency</dt><dd>{fmt.ms(t.latencyMs)}</dd></div>
-        <div><dt>Cost</dt><dd>{fmt.usd(t.cost)}</dd></div>
-        <div><dt>Tokens</dt><dd>{fmt.int(t.tokensIn)} in · {fmt.int(t.tokensOut)} out</dd></div>
+        <div><dt>Cost</dt><dd>{t.cost === null ? 'unknown' : fmt.usd(t.cost)}</dd></div>
+        <div><dt>Tokens</dt><dd>{t.tokensIn === null && t.tokensOut === null ? 'unknown (not reported)' : `${fmt.int(t.tokensIn)} in · ${fmt.int(t.tokensOut)} out`}</dd></div>
         <div><dt>Repeat · seed</dt><dd>{t.repeat} · {t.seed}</dd></div>
         <div><dt>Finished</dt><dd>{dateTime(t.finishedAt)}</dd></div>
       </dl>

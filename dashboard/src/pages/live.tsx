@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LiveSnapshot, StopResponse, TrialBrief } from '../../../src/server/api-types.js';
 import { api, ApiFailure, getToken, setToken } from '../api.js';
 import { Chart, Legend } from '../components/chart.js';
+import { DecisionsPanel, decisionMarkers } from '../components/decisions-panel.js';
 import { Timeline } from '../components/timeline.js';
 import { TrialDrawer } from '../components/trial-drawer.js';
 import { TrialsBrowser } from '../components/trials-browser.js';
@@ -69,15 +70,7 @@ export function LivePage({ runId, route }: { runId: string; route: Route }) {
               <LogView entries={live.log} launchedHere={snap.launchedHere} />
             </Section>
           </div>
-          {snap.decisions.decisions.length > 0 && (
-            <Section title="Controller decisions">
-              <ul class="decisions">
-                {snap.decisions.decisions.map((d) => (
-                  <li><span class="muted mono">{timeOfDay(d.ts)}</span> <span class="chip">{d.kind}</span> {d.summary}</li>
-                ))}
-              </ul>
-            </Section>
-          )}
+          {(snap.decisions.decisions.length > 0 || snap.decisions.summary) && <DecisionsPanel response={snap.decisions} />}
         </>
       )}
       {tab === 'trials' && <TrialsBrowser runId={runId} variants={variants} route={route} onOpen={openTrial} />}
@@ -105,7 +98,7 @@ function RunHeader({ snap, connected, now }: { snap: LiveSnapshot; connected: bo
             {r.name} <StatusPill status={r.status} />
           </h1>
           <div class="muted small">
-            <span class="mono">{r.id}</span> · {r.mode} · started {dateTime(r.startedAt)}
+            <span class="mono">{r.id}</span> · {r.mode}{r.mode === 'workflow' && <> (<a href={`/workflows/${encodeURIComponent(r.id)}`}>phase tree and approvals</a>)</>} · started {dateTime(r.startedAt)}
             {r.stopReason && r.stopReason !== 'done' && r.stopReason !== r.status ? ` · stopped: ${r.stopReason}` : ''}
             {running && <span class={connected ? 'live-dot on' : 'live-dot'}>{connected ? ' · live' : ' · reconnecting…'}</span>}
           </div>
@@ -197,6 +190,7 @@ function Charts({ snap }: { snap: LiveSnapshot }) {
   }, [s]);
   const latency = useMemo(() => ({ ys: s.variants.map((v) => v.latency), lines: s.variants.map((v, i) => ({ label: v.id, color: colors[i]!, width: 1.5 })) }), [s]);
   const legend = s.variants.map((v, i) => ({ label: v.id, color: colors[i]! }));
+  const markers = useMemo(() => decisionMarkers(snap.decisions.decisions), [snap.decisions]);
   if (s.x.length === 0) {
     return (
       <Section title="Charts">
@@ -205,10 +199,10 @@ function Charts({ snap }: { snap: LiveSnapshot }) {
     );
   }
   const per = s.bucketSize > 1 ? ` · one point per ${fmt.int(s.bucketSize)} trials` : '';
-  const adaptive = snap.run.mode === 'adaptive' || snap.policy !== null;
+  const adaptive = snap.run.mode !== 'grid' || snap.policy !== null;
   const latencyChart = (
     <Section title="Latency" aside={<span class="muted small">mean of successful trials per point{per}</span>}>
-      <Chart x={s.x} ys={latency.ys} lines={latency.lines} yFormat={(v) => (v >= 1000 ? `${+(v / 1000).toFixed(1)}s` : `${+v.toFixed(1)}ms`)} xLabel="trial #" height={160} testId="latency-chart" />
+      <Chart x={s.x} ys={latency.ys} lines={latency.lines} yFormat={(v) => (v >= 1000 ? `${+(v / 1000).toFixed(1)}s` : `${+v.toFixed(1)}ms`)} xLabel="trial #" height={160} testId="latency-chart" markers={markers} />
     </Section>
   );
   return (
@@ -216,11 +210,11 @@ function Charts({ snap }: { snap: LiveSnapshot }) {
       <div class="grid-2">
         <Section title="Score over trials" aside={<span class="muted small">cumulative mean, 95% band{per}</span>}>
           <Legend items={legend} />
-          <Chart x={s.x} ys={score.ys} lines={score.lines} bands={score.bands} yRange={[0, 1]} yFormat={(v) => v.toFixed(2)} xLabel="trial #" testId="score-chart" />
+          <Chart x={s.x} ys={score.ys} lines={score.lines} bands={score.bands} yRange={[0, 1]} yFormat={(v) => v.toFixed(2)} xLabel="trial #" testId="score-chart" markers={markers} />
         </Section>
         <Section title="Allocation" aside={<span class="muted small">each variant's share of recent trials{adaptive ? ' · the policy at work' : ' · fixed by the grid'}</span>}>
           <Legend items={legend} />
-          <Chart x={s.x} ys={allocation.ys} lines={allocation.lines} bands={allocation.bands} yRange={[0, 1]} yFormat={(v) => `${Math.round(v * 100)}%`} xLabel="trial #" testId="allocation-chart" />
+          <Chart x={s.x} ys={allocation.ys} lines={allocation.lines} bands={allocation.bands} yRange={[0, 1]} yFormat={(v) => `${Math.round(v * 100)}%`} xLabel="trial #" testId="allocation-chart" markers={markers} />
         </Section>
       </div>
       {adaptive ? (

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RunListResponse, RunRow } from '../../../src/server/api-types.js';
 import { api, query } from '../api.js';
+import { ProcessesPanel } from '../components/processes.js';
 import { ErrorBox, Loading, StatusPill, Empty } from '../components/ui.js';
 import { ago, dateTime, duration, fmt } from '../format.js';
 import { navigate, patchQuery, type Route } from '../route.js';
@@ -78,6 +79,7 @@ export function RunsPage({ route }: { route: Route }) {
           <a class="btn btn-primary" href="/launch">Launch a run</a>
         </div>
       </div>
+      <ProcessesPanel />
       <div class="filters">
         <input type="search" placeholder="Search name, id or best variant" value={filters.q} onInput={(e) => patchQuery({ q: (e.target as HTMLInputElement).value })} aria-label="Search runs" />
         <select value={filters.status} onChange={(e) => patchQuery({ status: (e.target as HTMLSelectElement).value })} aria-label="Status">
@@ -88,6 +90,7 @@ export function RunsPage({ route }: { route: Route }) {
           <option value="">Any mode</option>
           <option value="grid">grid</option>
           <option value="adaptive">adaptive</option>
+          <option value="continuous">continuous</option>
         </select>
       </div>
       {error !== null && <ErrorBox error={error} retry={() => void load()} />}
@@ -122,7 +125,7 @@ export function RunsPage({ route }: { route: Route }) {
 }
 
 function RunLine({ run: r, picked, onPick }: { run: RunRow; picked: boolean; onPick: () => void }) {
-  const href = `/runs/${encodeURIComponent(r.id)}`;
+  const href = `/${r.mode === 'workflow' ? 'workflows' : 'runs'}/${encodeURIComponent(r.id)}`;
   return (
     <tr data-run={r.id} class={picked ? 'picked' : ''}>
       <td class="pick">

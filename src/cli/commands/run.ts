@@ -1,7 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
+import { describeExecutor, parseExecutorFlag, validateExecutor, type ExecutorConfig } from '../../config/executor.js';
+import { UsageError } from '../../model/errors.js';
 import { plannedTrials, resumeRun, startRun, type RunResult } from '../../engine/run.js';
+import type { ExecutorFactory } from '../../engine/types.js';
+import { createExecutor } from '../../executors/registry.js';
 import { newRunId } from '../../engine/run-id.js';
 import { computeReport } from '../../report/compute.js';
 import { fmt } from '../../report/format.js';
@@ -12,6 +16,8 @@ import type { WinnerVerdict } from '../../report/winner.js';
 import { storeRunData } from '../../report/run-data.js';
 import { DiskFullError, isDiskFull } from '../../model/errors.js';
 import { writeFileAtomic } from '../../model/files.js';
+import { summariseDecisions } from '../../report/decisions.js';
+import { summaryText } from './decisions.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress, type ConsoleProgress } from '../progress.js';
@@ -20,8 +26,9 @@ import { cacheOptions, envFileOption, prepareExperiment, responseCache, selectio
 import { requireStore } from '../store-check.js';
 import { interruptSignals, type InterruptNotices } from '../signals.js';
 
-/** Exit statuses of a run: 0 success, 1 finished but failed, 130 interrupted (75 disk full: see DiskFullError). */
+/** Exit statuses of a run: 0 success, 1 finished but failed, paused by the controller, or its executor failed; 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
+  if (result.error || result.stopReason === 'paused') return 1;
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
 
@@ -30,7 +37,11 @@ interface RunFlags extends ExperimentFlags {
   out?: string;
   grace: string;
   progress: boolean;
+  executor?: string;
 }
+
+const executorOption = () =>
+  new Option('--executor <spec>', 'where trials run, overriding the file: inline | pool[,workers=N] | bullmq,redis=URL[,queue=NAME]');
 
 const dbOption = () => new Option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)');
 const outOption = () => new Option('--out <dir>', 'where to write summary.md and summary.json (default: .metaorch/runs/RUN/)');
@@ -43,19 +54,24 @@ export function runCommand(): Command {
     .addOption(dbOption())
     .addOption(outOption())
     .addOption(graceOption())
-    .option('--no-progress', 'no live progress view');
+    .option('--no-progress', 'no live progress view')
+    .addOption(executorOption());
   return cacheOptions(selectionOptions(envFileOption(command)))
     .action(async (file: string, flags: RunFlags) => {
-      const { experiment: loaded } = await prepareExperiment(file, flags);
+      const { experiment: loaded } = await prepareExperiment(file, flags, flags.executor !== undefined ? { executor: parseExecutorFlag(flags.executor) } : {});
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
-      const cache = responseCache(flags, loaded, db);
+      const cache = responseCache(flags, loaded, db, loaded.executor);
       // What the run did is stored with it: resume uses the cache as this run did.
       const experiment = cache ? { ...loaded, cache: true } : loaded.cache ? { ...loaded, cache: false } : loaded;
       const runId = newRunId();
       const planned = plannedTrials(experiment);
-      const plan = planned === null ? `adaptive, ${experiment.policy?.name ?? 'policy'}` : `${fmt.int(planned)} trials ${experiment.mode === 'adaptive' ? `at most, adaptive (${experiment.policy?.name ?? 'policy'})` : 'planned'}`;
-      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
+      const policy = experiment.policy?.name ?? 'policy';
+      const plan = experiment.mode === 'grid' ? `${fmt.int(planned ?? 0)} trials planned`
+        : experiment.mode === 'continuous' ? `continuous (${policy}), until stopped${planned === null ? '' : ` or ${fmt.int(planned)} trials`}`
+          : planned === null ? `adaptive, ${policy}` : `${fmt.int(planned)} trials at most, adaptive (${policy})`;
+      const where = experiment.executor && experiment.executor.type !== 'inline' ? `, executor ${describeExecutor(experiment.executor)}` : '';
+      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${where}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
       try {
         process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId, ...(cache ? { cache } : {}) }));
       } finally {
@@ -71,14 +87,20 @@ export function resumeCommand(): Command {
     .addOption(dbOption())
     .addOption(outOption())
     .addOption(graceOption())
-    .option('--no-progress', 'no live progress view');
+    .option('--no-progress', 'no live progress view')
+    .addOption(executorOption());
   return cacheOptions(envFileOption(command))
     .action(async (ref: string, flags: RunFlags) => {
+      const override = flags.executor !== undefined ? executorOverride(flags.executor) : undefined;
       const db = dbPath(flags.db);
       requireStore(db);
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
       const run = store.getRun(runId);
+      if (run?.mode === 'workflow') {
+        store.close();
+        throw new UsageError(`Run ${runId} is a workflow run: resume it with metaorch workflow resume ${runId}`);
+      }
       if (run && (run.status === 'completed' || run.status === 'failed')) {
         console.log(`Run ${runId} already ${run.status}; nothing to resume.`);
         writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
@@ -88,14 +110,24 @@ export function resumeCommand(): Command {
       }
       // The experiment's .env (or --env-file), as when the run started: variables already set win.
       if (run) for (const [name, value] of Object.entries(readEnvFile(run.source, flags.envFile, process.env).env)) process.env[name] ??= value;
-      const cache = responseCache(flags, { cache: store.loadExperimentConfig(runId).cache === true }, db);
-      console.log(`Resuming run ${runId}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
+      const stored = store.loadExperimentConfig(runId);
+      const executor = override?.config ?? stored.executor;
+      const cache = responseCache(flags, { cache: stored.cache === true }, db, executor);
+      const where = executor && executor.type !== 'inline' ? ` on executor ${describeExecutor(executor)}` : '';
+      console.log(`Resuming run ${runId}${where}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
       try {
-        process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, { ...options, ...(cache ? { cache } : {}) }));
+        process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, { ...options, ...(override ? { executor: override.factory } : {}), ...(cache ? { cache } : {}) }));
       } finally {
         cache?.close();
       }
     });
+}
+
+/** `--executor` on resume: the run continues on another executor than the one it was started with. */
+function executorOverride(flag: string): { config: ExecutorConfig; factory: ExecutorFactory } {
+  const { config, issues } = validateExecutor(parseExecutorFlag(flag));
+  if (!config) throw new UsageError(`--executor: ${issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
+  return { config, factory: (ctx) => createExecutor({ ...ctx, experiment: { ...ctx.experiment, executor: config } }) };
 }
 
 async function execute(
@@ -124,6 +156,8 @@ async function execute(
     const errors = errorsText(report.topErrors, report.otherErrors);
     if (errors) console.log(errors);
     console.log(summaryLine(result, report.winner, report.variants.reduce((n, v) => n + v.cached, 0)));
+    if (result.error) console.log(`The run stopped because of its executor: ${result.error}`);
+    if (store.loadExperimentConfig(result.runId).controller) console.log(`${summaryText(summariseDecisions(store.controller.list(result.runId)))} See: metaorch decisions ${result.runId}`);
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
@@ -182,14 +216,15 @@ export function writeReports(store: SqliteStore, runId: string, dir: string) {
 }
 
 /** The last line: how the run ended and the one answer to "who won" (the report's, word for word). */
-function summaryLine(r: RunResult, winner: WinnerVerdict, cached: number): string {
-  const what = r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored: see the errors above)' : 'interrupted';
+export function summaryLine(r: RunResult, winner: WinnerVerdict, cached = 0): string {
+  const what = r.stopReason === 'paused' ? 'PAUSED by the controller (see metaorch decisions)'
+    : r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored: see the errors above)' : 'interrupted';
   const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (stopping rule met)' : '';
   const fromCache = cached > 0 ? ` (${fmt.int(cached)} from the response cache)` : '';
   return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials${fromCache}, ${fmt.int(r.errors)} errors; ${winner.text}.`;
 }
 
-function relativePath(p: string): string {
+export function relativePath(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel.startsWith('..') ? p : rel;
 }

@@ -41,7 +41,7 @@ export function runsCommand(): Command {
           ['id', 'name', 'mode', 'status', 'started', 'trials', 'errors', 'cost', 'winner'],
           rows.map((r) => [
             r.id, r.name, r.mode, r.statusText, r.startedAt ? new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19) : '–',
-            `${fmt.int(r.finished)}${r.planned ? `/${fmt.int(r.planned)}` : ''}`, fmt.int(r.errors), fmt.usd(r.cost), winnerCell(r.winner, r.best),
+            `${fmt.int(r.finished)}${r.planned ? `/${fmt.int(r.planned)}` : ''}`, fmt.int(r.errors), costCell(r), winnerCell(r.winner, r.best),
           ]),
         ));
       } finally {
@@ -64,4 +64,10 @@ function winnerCell(winner: WinnerVerdict | null, best: string | null): string {
   if (!winner) return best ? `${best} (run \`metaorch report\` to check)` : '–';
   if (winner.id === null) return '–';
   return `${winner.id} (${winner.known ? 'known' : 'not yet known'})`;
+}
+
+/** Known cost; `≥` when some trials' cost is unknown, `unknown` when none is known. */
+function costCell(r: { cost: number; costUnknown: number; finished: number }): string {
+  if (r.costUnknown === 0) return fmt.usd(r.cost);
+  return r.costUnknown >= r.finished && r.cost === 0 ? 'unknown' : `≥${fmt.usd(r.cost)}`;
 }

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from '../../model/errors.js';
+import { MANAGED_ENV, TOKEN_ENV, type FromWeb, type ToWeb } from '../../orchestrator/web-protocol.js';
 import { dbPath } from '../context.js';
 
 interface ServeFlags {
@@ -28,6 +29,10 @@ export function serveCommand(): Command {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, got '${flags.port}'`);
       if (flags.token !== undefined && flags.token.length < 8) throw new UsageError('--token: use at least 8 characters');
       const db = dbPath(flags.db);
+      if (process.env[MANAGED_ENV] === '1' && typeof process.send === 'function') {
+        await serveManaged(db, port, flags.host, process.env[TOKEN_ENV] ?? flags.token);
+        return;
+      }
       // Imported here so other commands never load the HTTP server.
       const { startServer } = await import('../../server/serve.js');
       const server = await startServer({ db, port, host: flags.host, ...(flags.token ? { token: flags.token } : {}) });
@@ -50,4 +55,35 @@ export function serveCommand(): Command {
         process.on('SIGTERM', stop);
       });
     });
+}
+
+/**
+ * The web server as a child of `metaorch orchestrator`: launches go to the master over the IPC channel,
+ * it reports ready and heartbeats there, and it exits when the master asks or is gone.
+ */
+async function serveManaged(db: string, port: number, host: string, token: string | undefined): Promise<void> {
+  const { exitWhenOrphaned } = await import('../../supervisor/orphan-guard.js');
+  const { startServer } = await import('../../server/serve.js');
+  exitWhenOrphaned();
+  const send = (message: FromWeb) => process.send?.(message);
+  const handlers: ((message: ToWeb) => void)[] = [];
+  process.on('message', (message: ToWeb) => handlers.forEach((h) => h(message)));
+  const server = await startServer({
+    db, port, host, ...(token ? { token } : {}), managed: { send, onMessage: (h) => handlers.push(h) },
+  });
+  send({ t: 'ready', url: server.url });
+  const heartbeat = setInterval(() => send({ t: 'hb', rss: process.memoryUsage.rss(), done: server.requests() }), 1000);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      clearInterval(heartbeat);
+      void server.close().then(resolve, resolve);
+    };
+    handlers.push((message) => {
+      if (message.t === 'shutdown') stop();
+    });
+    // Ctrl-C in the terminal reaches the whole process group: the master decides, this child waits for it.
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', stop);
+  });
+  process.exit(0);
 }

@@ -44,7 +44,21 @@ describe('metaorch simulate', () => {
     expect(out).not.toContain('lai-robbins');
   });
 
+  it('runs a controller scenario with and without the controller (table and JSON)', async () => {
+    const { out } = await run('--scenario', 'outage', '--reps', '3', '--seed', '2');
+    expect(out).toMatch(/^Scenario outage: c \(the best\) fails outright .* 8,000 trials, 3 repetitions .* policy thompson:discount=0.999, seed 2\n/);
+    expect(out).toMatch(/\non +[\d.]+ ± [\d.]+ +[\d.]+ ± [\d.]+ +[\d.]+ +3\/3 +\d+ \/ \d+ \(3\/3 acted\)/);
+    expect(out).toMatch(/\noff +[\d.]+ ± /);
+    const json = JSON.parse((await run('--scenario', 'stationary', '--trials', '5000', '--reps', '2', '--controller', 'on', '--json')).out) as { rows: { controller: boolean; runsWithAction: number }[]; trials: number };
+    expect(json.trials).toBe(5000);
+    expect(json.rows).toEqual([expect.objectContaining({ controller: true, runsWithAction: 0 })]);
+  });
+
   it.each([
+    [['--scenario', 'meltdown'], "--scenario: unknown scenario 'meltdown'; known scenarios: stationary, stationary-equal, failure-spike, outage, slow-drift, latency-regression, recovery, swap"],
+    [['--scenario', 'outage', '--controller', 'maybe'], "--controller: expected on, off or both, got 'maybe'"],
+    [['--scenario', 'outage', '--arms', '0.5'], '--scenario and --arms: a scenario brings its own variants; give one of them'],
+    [[], 'give --arms (bandit arms to compare policies on) or --scenario (a controller scenario)'],
     [['--arms', '0.5,1.5'], "--arms: 1.5 is not a success probability in [0, 1] (use --gaussian for other rewards)"],
     [['--arms', '0.5,0.4', '--policies', 'thompsn'], /--policies: policy: name: unknown policy "thompsn"; known policies: uniform, /],
     [['--arms', '0.5,0.4', '--policies', 'thompson:discount=2'], /--policies: policy 'thompson': discount: /],

@@ -9,10 +9,17 @@ import { formatCsv, formatJson, formatTable } from '../../simulate/format.js';
 import { parseArms, parseInteger, parseNumber, parsePolicies } from '../../simulate/parse.js';
 import { plotRegret } from '../../simulate/plot.js';
 import type { PolicyEntry } from '../../simulate/runner.js';
+import { defaultControllerConfig } from '../../controller/config.js';
+import { formatScenario, runScenario } from '../../simulate/controller-scenarios.js';
+import { SCENARIOS, scenarioNames } from '../../simulate/scenarios.js';
 import { runSimulation } from '../../simulate/simulation.js';
 
 interface SimulateFlags {
-  arms: string;
+  arms?: string;
+  scenario?: string;
+  controller: string;
+  trials?: string;
+  policy: string;
   gaussian?: boolean;
   sd: string;
   drift?: string;
@@ -46,7 +53,7 @@ const BOUNDED_DEFAULT = 'thompson,ucb1,kl-ucb,epsilon-greedy,uniform';
 const GAUSSIAN_DEFAULT = 'gaussian-thompson,ucb1,epsilon-greedy,uniform';
 
 function environmentFrom(flags: SimulateFlags): Environment {
-  const means = parseArms(flags.arms);
+  const means = parseArms(flags.arms ?? '');
   const sd = parseNumber(flags.sd, '--sd');
   if (!(sd > 0)) throw new UsageError(`--sd: expected a positive standard deviation, got '${flags.sd}'`);
   if (!flags.gaussian) {
@@ -86,7 +93,11 @@ function policiesFrom(flags: SimulateFlags, env: Environment): PolicyEntry[] {
 export function simulateCommand(io: SimulateIo = processIo): Command {
   return new Command('simulate')
     .description('compare bandit policies on simulated arms: cumulative regret over time, with the Lai-Robbins bound')
-    .requiredOption('--arms <list>', 'arm means, comma-separated; COUNTxMEAN repeats one, e.g. 0.5,0.45,0.45 or 1x0.5,9x0.4')
+    .option('--arms <list>', 'arm means, comma-separated; COUNTxMEAN repeats one, e.g. 0.5,0.45,0.45 or 1x0.5,9x0.4')
+    .option('--scenario <name>', `a controller scenario instead of arms: ${scenarioNames.join(', ')}`)
+    .option('--controller <on|off|both>', 'with --scenario: run with the controller (defaults), without it, or both', 'both')
+    .option('--trials <T>', 'with --scenario: trials per run (default: the scenario\'s)')
+    .option('--policy <name[:key=value...]>', 'with --scenario: the policy the controller steers', 'thompson:discount=0.999')
     .option('--gaussian', 'Gaussian rewards around each mean (default: Bernoulli, means are success probabilities)')
     .option('--sd <sd>', 'noise standard deviation of Gaussian arms', '1')
     .option('--drift <p>', "probability per step that an arm's mean is redrawn (uniform in [0,1]; N(0,1) when --gaussian)")
@@ -99,6 +110,8 @@ export function simulateCommand(io: SimulateIo = processIo): Command {
     .option('--csv', 'print CSV: policy,t,regretMean,regretSE')
     .option('--plot <file.svg>', 'also draw regret against t (log axis) as an SVG file')
     .action((flags: SimulateFlags) => {
+      if (flags.scenario !== undefined) return simulateScenario(flags, io);
+      if (flags.arms === undefined) throw new UsageError('give --arms (bandit arms to compare policies on) or --scenario (a controller scenario)');
       if (flags.json && flags.csv) throw new UsageError('--json and --csv: choose one output format');
       if (flags.plot !== undefined && !/\.svg$/i.test(flags.plot)) throw new UsageError(`--plot: expected a file name ending in .svg, got '${flags.plot}'`);
       const environment = environmentFrom(flags);
@@ -120,4 +133,37 @@ export function simulateCommand(io: SimulateIo = processIo): Command {
         io.stderr(`wrote ${flags.plot}\n`);
       }
     });
+}
+
+/** `--scenario`: a controller scenario at simulation speed, with and/or without the controller. */
+function simulateScenario(flags: SimulateFlags, io: SimulateIo): void {
+  const make = SCENARIOS[flags.scenario ?? ''];
+  if (!make) throw new UsageError(`--scenario: unknown scenario '${flags.scenario}'; known scenarios: ${scenarioNames.join(', ')}`);
+  if (flags.arms !== undefined) throw new UsageError('--scenario and --arms: a scenario brings its own variants; give one of them');
+  if (flags.csv || flags.plot !== undefined) throw new UsageError('--scenario prints a table or --json (no --csv or --plot)');
+  const c = flags.controller;
+  const sides: readonly ('on' | 'off')[] | null = c === 'both' ? ['on', 'off'] : c === 'on' || c === 'off' ? [c] : null;
+  if (!sides) throw new UsageError(`--controller: expected on, off or both, got '${flags.controller}'`);
+  const trials = flags.trials === undefined ? undefined : parseInteger(flags.trials, '--trials', 100, 1e8);
+  const reps = parseInteger(flags.reps, '--reps', 1, 1e5);
+  const seed = parseInteger(flags.seed, '--seed', 0, 2 ** 32 - 1);
+  const [entry] = parsePolicies(flags.policy);
+  const scenario = make(trials);
+  try {
+    createPolicy(entry!.config, scenario.variants.length);
+  } catch (error) {
+    if (error instanceof PolicyConfigError) throw new UsageError(`--policy: ${error.message}`);
+    throw error;
+  }
+  let done = 0;
+  const total = sides.length * reps;
+  const report = runScenario(scenario, entry!.config, defaultControllerConfig(), {
+    reps, seed, sides,
+    onProgress: (side, rep) => {
+      done++;
+      if (io.progress) io.stderr(`\rcontroller ${side}: repetition ${rep + 1}/${reps} (${Math.round((done / total) * 100)}% overall)\x1b[K`);
+    },
+  });
+  if (io.progress) io.stderr('\r\x1b[K');
+  io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatScenario(report));
 }

@@ -14,7 +14,7 @@ export function validateCommand(): Command {
       console.log(
         `${file} is valid: ${e.variants.length} variant(s) (${e.variants.map((v) => v.id).join(', ')}), ${fmt.int(e.tasks.length)} task(s), ` +
         `${e.scorers.length} scorer(s), mode ${e.mode}${e.policy ? ` (policy ${e.policy.name})` : ''}, ` +
-        `${planned === null ? 'no trial budget' : `${fmt.int(planned)} trials ${e.mode === 'adaptive' ? 'at most' : 'planned'}`}.`,
+        `${planned === null ? 'no trial budget' : `${fmt.int(planned)} trials ${e.mode === 'grid' ? 'planned' : 'at most'}`}.`,
       );
     });
 }

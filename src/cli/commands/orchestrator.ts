@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { defaultPoolWorkers, validateExecutor, type PoolExecutorConfig } from '../../config/executor.js';
+import { loadExperiment } from '../../config/load.js';
+import { UsageError } from '../../model/errors.js';
+import { reportTable } from '../../report/console.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
+import { dbPath, defaultOutDir } from '../context.js';
+import { consoleProgress } from '../progress.js';
+import { relativePath, summaryLine, writeReports } from './run.js';
+
+interface OrchestratorFlags {
+  producers: string;
+  port: string;
+  host: string;
+  db?: string;
+  token?: string;
+  grace: string;
+  heartbeat: string;
+  web: boolean;
+  out?: string;
+  progress: boolean;
+}
+
+/**
+ * `metaorch orchestrator [EXP]`: the master process. It owns the store and the run loop, keeps N
+ * producer processes and the web server (`metaorch serve`) as supervised children, runs EXP (then
+ * exits with its status) or waits for runs launched from the dashboard.
+ *
+ * @example
+ * metaorch orchestrator -n 5 -p 8080
+ */
+export function orchestratorCommand(): Command {
+  return new Command('orchestrator')
+    .description('master process: N producer processes and the web dashboard as supervised children; runs EXP or the runs launched from the dashboard')
+    .argument('[experiment]', 'experiment file to run (without it: wait for runs launched from the dashboard)')
+    .addOption(new Option('-n, --producers <n>', 'producer processes (default: one per core)'))
+    .addOption(new Option('-p, --port <port>', 'dashboard port (0: any free port)').default('8080'))
+    .addOption(new Option('--host <host>', 'interface the dashboard binds').default('127.0.0.1'))
+    .addOption(new Option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)'))
+    .addOption(new Option('--token <token>', 'token that launch and stop require (default: a random one, printed)'))
+    .addOption(new Option('--grace <seconds>', 'on Ctrl-C, how long in-flight trials may finish').default('10'))
+    .addOption(new Option('--heartbeat <duration>', 'a producer silent this long is killed and replaced').default('10s'))
+    .option('--no-web', 'no dashboard child')
+    .addOption(new Option('--out <dir>', "where EXP's summary.md and summary.json go (default: .metaorch/runs/RUN/)"))
+    .option('--no-progress', 'no live progress view for EXP')
+    .action(async (file: string | undefined, flags: OrchestratorFlags) => {
+      const pool = poolConfig(flags);
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, got '${flags.port}'`);
+      const graceSeconds = Number(flags.grace);
+      if (!Number.isFinite(graceSeconds) || graceSeconds < 0) throw new UsageError(`--grace: expected seconds, got '${flags.grace}'`);
+      if (flags.token !== undefined && flags.token.length < 8) throw new UsageError('--token: use at least 8 characters');
+      // The experiment is checked before anything starts: a bad file exits 2 with nothing written.
+      if (file !== undefined) await loadExperiment(file);
+      const db = dbPath(flags.db);
+      const store = SqliteStore.open(db);
+      const { Master } = await import('../../orchestrator/master.js');
+      const { forkProcessManager, moduleEntry } = await import('../../supervisor/fork.js');
+      const { producerEntry } = await import('../../executors/pool/host.js');
+      const { systemClock } = await import('../../supervisor/types.js');
+      const token = flags.token ?? randomBytes(18).toString('base64url');
+      // A fixed port, so a restarted web server comes back at the same address.
+      const webPort = flags.web ? (port === 0 ? await freePort(flags.host) : port) : 0;
+      const web = flags.web
+        ? {
+            token,
+            entry: {
+              ...moduleEntry(import.meta.url, '../main'),
+              args: ['serve', '--port', String(webPort), '--host', flags.host, '--db', db],
+              env: { ...process.env, METAORCH_MANAGED: '1', METAORCH_TOKEN: token },
+            },
+          }
+        : null;
+      const producer = producerEntry(pool.heartbeat);
+      const processes = forkProcessManager((child) => (child.role === 'web' && web ? web.entry : producer), {
+        output: (id, _stream, line) => process.stderr.write(`[${id}] ${line}\n`),
+      });
+      console.log(`metaorch orchestrator (pid ${process.pid}): ${pool.workers} producers${web ? ', dashboard' : ''}. Store: ${relativePath(db)}`);
+      const master = new Master(
+        {
+          store, processes, clock: systemClock,
+          loadExperiment: (f) => loadExperiment(f),
+          observers: (origin) => (origin === 'command' && flags.progress ? [consoleProgress(process.stderr)] : []),
+          onRunEnd: (result, origin) => {
+            const dir = origin === 'command' && flags.out ? flags.out : defaultOutDir(db, result.runId);
+            const report = writeReports(store, result.runId, dir);
+            if (origin === 'command') console.log(`\n${reportTable(report)}\n`);
+            console.log(summaryLine(result, report.winner, report.variants.reduce((n, v) => n + v.cached, 0)));
+            console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
+            if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
+          },
+          onSignal: (handler) => {
+            process.on('SIGINT', handler);
+            process.on('SIGTERM', handler);
+            return () => {
+              process.off('SIGINT', handler);
+              process.off('SIGTERM', handler);
+            };
+          },
+          out: (line) => console.log(line),
+          err: (line) => process.stderr.write(`${line}\n`),
+        },
+        { pool, web, commandFile: file ?? null, graceMs: graceSeconds * 1000 },
+      );
+      try {
+        process.exitCode = await master.run();
+      } finally {
+        store.close();
+      }
+    });
+}
+
+function poolConfig(flags: OrchestratorFlags): PoolExecutorConfig & { workers: number } {
+  const workers = flags.producers === undefined ? defaultPoolWorkers() : Number(flags.producers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`-n/--producers: expected a number of processes from 1 to 256, got '${flags.producers}'`);
+  const { config, issues } = validateExecutor({ type: 'pool', workers, heartbeat: flags.heartbeat });
+  if (!config || config.type !== 'pool') throw new UsageError(`--heartbeat: ${issues.map((i) => i.message).join('; ')}`);
+  return { ...config, workers };
+}
+
+/** A port nobody listens on now (for `-p 0`: the web server keeps it across restarts). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,30 @@
+import type { Experiment } from '../../config/experiment.js';
+import type { BackoffOptions } from '../../engine/retry.js';
+import type { TrialOutcome } from '../../model/trial.js';
+import type { WireSpec } from '../wire.js';
+
+/**
+ * The producer protocol: JSON messages over a child process's IPC channel. Work is organised by run
+ * (a grid, an adaptive run, a continuous run, a topic or a gateway route: anything whose units are
+ * trials). A producer builds a run's adapters and scorers once, on `run`; trial specs then travel as
+ * compact tuples in batches, and outcomes come back in batches.
+ *
+ *   master -> producer: run, trials, cancel, end, shutdown
+ *   producer -> master: ready, hb (heartbeat), outcomes
+ */
+
+export type ToProducer =
+  /** Build this run's runtime (adapters, scorers) from its validated experiment, once. */
+  | { t: 'run'; runId: string; experiment: Experiment; backoff?: BackoffOptions }
+  | { t: 'trials'; runId: string; specs: WireSpec[] }
+  /** Cancel every trial of the run in flight here (they report nothing). */
+  | { t: 'cancel'; runId: string }
+  /** The run is over: close its runtime. */
+  | { t: 'end'; runId: string }
+  /** Exit once in-flight trials are done (the supervisor kills it after its stop timeout). */
+  | { t: 'shutdown' };
+
+export type FromProducer =
+  | { t: 'ready' }
+  | { t: 'hb'; rss: number; done: number }
+  | { t: 'outcomes'; runId: string; outcomes: TrialOutcome[] };
