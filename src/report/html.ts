@@ -83,6 +83,16 @@ export function reportHtml(r: RunReport, series: ScoreSeries): string {
   const errors = r.topErrors.length
     ? `<h2>Most frequent errors</h2><table><thead><tr><th class="num">count</th><th>kind</th><th>variants</th><th>message</th></tr></thead><tbody>${r.topErrors.map((e) => `<tr><td class="num">${fmt.int(e.count)}</td><td>${escapeHtml(e.kind)}</td><td>${escapeHtml(errorVariants(e))}</td><td><code>${escapeHtml(e.message)}</code>${e.hint ? `<div class="hint">Check: ${escapeHtml(e.hint)}</div>` : ''}</td></tr>`).join('')}</tbody></table>${r.otherErrors ? `<p class="muted">… and ${fmt.int(r.otherErrors)} other errors.</p>` : ''}`
     : '';
+  const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
+  const c = r.controller;
+  const controller = c
+    ? `<p class="meta">Controller: ${c.total} decision(s)${c.total ? ` (${escapeHtml(Object.entries(c.byKind).map(([k, n]) => `${n} ${k}`).join(', '))})` : ''}; validated changes: ` +
+      `${c.validation.beneficial} beneficial (${pct(c.validation.shares.beneficial)}), ${c.validation.neutral} neutral (${pct(c.validation.shares.neutral)}), ` +
+      `${c.validation.harmful} harmful (${pct(c.validation.shares.harmful)})${c.validation.pending ? `, ${c.validation.pending} still under test` : ''}. Details: <code>metaorch decisions ${escapeHtml(run.id)}</code>.</p>`
+    : '';
+  const allocation = r.allocation
+    ? `<p class="meta">Allocation: policy <code>${escapeHtml(r.allocation.policy)}</code>${r.allocation.stoppedConfident ? ', stopped by its stopping rule' : ''}; estimated regret ${r.allocation.regret.toFixed(1)}.</p>`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -95,6 +105,7 @@ export function reportHtml(r: RunReport, series: ScoreSeries): string {
 <main>
 <h1>${escapeHtml(run.name)} <span class="muted">run ${escapeHtml(run.id)}</span></h1>
 <p class="meta">${escapeHtml(STATUS_WORDS[run.status as ShownStatus] ?? run.status)}${run.stopReason && run.stopReason !== 'done' ? ` (${escapeHtml(run.stopReason)})` : ''} · ${escapeHtml(run.mode)} · seed ${run.seed} · ${fmt.int(run.finished)}${run.planned ? ` of ${fmt.int(run.planned)}` : ''} trials · ${fmt.int(run.errors)} errors · ${fmt.usd(run.costTotal)}${run.startedAt ? ` · started ${escapeHtml(run.startedAt.replace('T', ' ').slice(0, 19))} UTC` : ''}</p>
+${allocation}${controller}
 <p class="verdict ${r.winner.known ? 'known' : 'open'}" id="winner"><strong>${escapeHtml(capitalise(r.winner.text))}</strong>${numbers ? `: ${escapeHtml(numbers)}` : ''}.</p>
 <table>
 <thead><tr><th>variant</th><th class="num">trials</th><th class="num">share</th><th class="num">P(best)</th><th class="num">mean score [95% CI]</th><th class="num">pass rate</th><th class="num">p50</th><th class="num">p95</th><th class="num">cost/trial</th><th class="num">errors</th></tr></thead>

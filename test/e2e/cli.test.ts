@@ -93,7 +93,7 @@ describe('metaorch run on the bundled quick start', () => {
 describe('bad input: exit 2, a precise message, nothing written', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
     ['wrong types', { 'exp.yaml': 'tasks: [{q: a}]\nconcurrency: many\nvariants: [{id: a, adapter: mock}]\n' }, /exp\.yaml:2:14 concurrency: expected a number, got 'many'/],
-    ['unknown adapter', { 'exp.yaml': 'tasks: [{q: a}]\nvariants:\n  - {id: a, adapter: llama}\n' }, /variants\[0\]\.adapter: unknown adapter 'llama' \(known adapters: mock, openai, anthropic, exec, module\)/],
+    ['unknown adapter', { 'exp.yaml': 'tasks: [{q: a}]\nvariants:\n  - {id: a, adapter: llama}\n' }, /variants\[0\]\.adapter: unknown adapter 'llama' \(known adapters: mock, openai, anthropic, exec, module, codex, claude, gemini, copilot, aider\)/],
     ['missing dataset', { 'exp.yaml': 'tasks: ./nope.jsonl\nvariants: [{id: a, adapter: mock}]\n' }, /tasks file not found: .*nope\.jsonl/],
     ['bad CSV', { 'exp.yaml': 'tasks: ./t.csv\nvariants: [{id: a, adapter: mock}]\n', 't.csv': 'q,expected\n"open,x\n' }, /t\.csv.*bad CSV/],
     ['template variable missing', { 'exp.yaml': 'tasks: [{q: a}]\nprompt: "{{question}}"\nvariants: [{id: a, adapter: mock}]\n' }, /template variable \{\{question\}\} is missing from 1 of 1 task/],

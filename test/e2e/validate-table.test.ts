@@ -32,7 +32,7 @@ const CASES: Case[] = [
       "error: 3 problems in the experiment:",
       "  exp.yaml:2:1 scorer: unknown field 'scorer'; did you mean 'scorers'?",
       "  exp.yaml:3:8 tasks: tasks file not found: ./capital.jsonl (in .); did you mean './capitals.jsonl'?",
-      "  exp.yaml:5:23 variants[0].adapter: unknown adapter 'opneai'; did you mean 'openai'? (known adapters: mock, openai, anthropic, exec, module)",
+      "  exp.yaml:5:23 variants[0].adapter: unknown adapter 'opneai'; did you mean 'openai'? (known adapters: mock, openai, anthropic, exec, module, codex, claude, gemini, copilot, aider)",
     ],
   },
   {
@@ -87,7 +87,7 @@ const CASES: Case[] = [
     name: "mode typo", files: { 'exp.yaml': `mode: adaptiv\n${T}${M}` },
     problems: [
       "error: 1 problem in the experiment:",
-      "  exp.yaml:1:7 mode: expected one of 'grid', 'adaptive', got 'adaptiv'; did you mean 'adaptive'?",
+      "  exp.yaml:1:7 mode: expected one of 'grid', 'adaptive', 'continuous', got 'adaptiv'; did you mean 'adaptive'?",
     ],
   },
   {
@@ -122,7 +122,7 @@ const CASES: Case[] = [
     name: "variant without id or adapter", files: { 'exp.yaml': `${T}variants:\n  - { model: gpt-4o }\n` },
     problems: [
       "error: 2 problems in the experiment:",
-      "  exp.yaml:3:5 variants[0].adapter: missing: every variant needs an adapter, one of mock, openai, anthropic, exec, module",
+      "  exp.yaml:3:5 variants[0].adapter: missing: every variant needs an adapter, one of mock, openai, anthropic, exec, module, codex, claude, gemini, copilot, aider",
       "  exp.yaml:3:5 variants[0].id: missing: every variant needs an id (a name such as gpt-4o-mini or careful)",
     ],
   },
@@ -137,7 +137,7 @@ const CASES: Case[] = [
     name: "a field of another adapter", files: { 'exp.yaml': `${T}variants:\n  - { id: a, adapter: mock, model: gpt-4o-mini }\n` },
     problems: [
       "error: 1 problem in the experiment:",
-      "  exp.yaml:3:29 variants[0].model: unknown field 'model' for adapter 'mock' (it is an option of openai, anthropic)",
+      "  exp.yaml:3:29 variants[0].model: unknown field 'model' for adapter 'mock' (it is an option of openai, anthropic, codex, claude, gemini, copilot, aider)",
     ],
   },
   {
@@ -268,7 +268,7 @@ const CASES: Case[] = [
     name: "stop in a grid", files: { 'exp.yaml': `stop: { confidence: 0.95 }\n${T}${M}` },
     problems: [
       "error: 1 problem in the experiment:",
-      "  exp.yaml:1:1 stop: 'stop' applies only to mode: adaptive (this experiment is mode: grid)",
+      "  exp.yaml:1:1 stop: 'stop' applies only to mode: adaptive or continuous (this experiment is mode: grid)",
     ],
   },
   {
@@ -366,9 +366,76 @@ const CASES: Case[] = [
     name: "judge variant checked too", files: { 'exp.yaml': `${T}${M}scorers:\n  - { type: judge, rubric: ok, variant: { id: j, adapter: mok } }\n` },
     problems: [
       "error: 1 problem in the experiment:",
-      "  exp.yaml:4:59 scorers[0].variant.adapter: unknown adapter 'mok'; did you mean 'mock'? (known adapters: mock, openai, anthropic, exec, module)",
+      "  exp.yaml:4:59 scorers[0].variant.adapter: unknown adapter 'mok'; did you mean 'mock'? (known adapters: mock, openai, anthropic, exec, module, codex, claude, gemini, copilot, aider)",
     ],
   },
+  // The sections later issues added: executor:, controller:, mode: continuous, mock schedules.
+  {
+    name: "misspelt executor type", files: { 'exp.yaml': `${T}${M}executor: { type: pol }\n` },
+    problems: [
+      "error: 1 problem in the experiment:",
+      "  exp.yaml:3:19 executor.type: unknown executor type 'pol'; did you mean 'pool'? (known executor types: inline, pool, bullmq)",
+    ],
+  },
+  {
+    name: "executor options wrong", files: { 'exp.yaml': `${T}${M}executor: { type: pool, wrkers: 2, heartbeat: soon, restarts: { max: 0 } }\n` },
+    problems: [
+      "error: 3 problems in the experiment:",
+      "  exp.yaml:3:25 executor.wrkers: unknown field 'wrkers' for executor 'pool'; did you mean 'workers'?",
+      '  exp.yaml:3:47 executor.heartbeat: expected a duration such as "30s", "5m" or a number of seconds, got "soon"',
+      "  exp.yaml:3:70 executor.restarts.max: expected at least 1, got 0",
+    ],
+  },
+  {
+    name: "bullmq executor without redis", files: { 'exp.yaml': `${T}${M}executor: { type: bullmq, queue: 'a b' }\n` },
+    problems: [
+      "error: 2 problems in the experiment:",
+      "  exp.yaml:3:11 executor.redis: missing: expected text",
+      "  exp.yaml:3:34 executor.queue: expected a queue name of letters, digits, . _ -",
+    ],
+  },
+  {
+    name: "controller: misspelt detector, unknown action, share above 1, unknown field", files: { 'exp.yaml': `${T}${M}mode: adaptive\nbudget: { trials: 10 }\ncontroller: { detectors: { latncy: {}, score: { action: explod } }, quarantine: { maxShare: 2 }, windw: 5 }\n` },
+    problems: [
+      "error: 4 problems in the experiment:",
+      "  exp.yaml:5:26 controller.detectors: unknown detector 'latncy'; did you mean 'latency'? (known detectors: failure, score, latency, cost, rework, thrashing, starvation, noProgress)",
+      "  exp.yaml:5:57 controller.detectors.score.action: unknown action 'explod' (known actions here: reweight, quarantine, escalate, pause, none)",
+      "  exp.yaml:5:93 controller.quarantine.maxShare: expected at most 1, got 2",
+      "  exp.yaml:5:98 controller.windw: unknown field 'windw'",
+    ],
+  },
+  {
+    name: "continuous run with a confidence stop", files: { 'exp.yaml': `${T}${M}mode: continuous\nstop: { confidence: 0.95 }\n` },
+    problems: [
+      "error: 1 problem in the experiment:",
+      "  exp.yaml:4:7 stop: a continuous run has no confidence stop: it runs until stopped or until a budget is spent (use mode: adaptive to stop on confidence)",
+    ],
+  },
+  {
+    name: "misspelt continuous", files: { 'exp.yaml': `${T}${M}mode: continous\n` },
+    problems: [
+      "error: 1 problem in the experiment:",
+      "  exp.yaml:3:7 mode: expected one of 'grid', 'adaptive', 'continuous', got 'continous'; did you mean 'continuous'?",
+    ],
+  },
+  {
+    name: "mock schedule problems", files: { 'exp.yaml': `${T}variants: [{ id: a, adapter: mock, schedule: [{ trial: 10, failureRate: 1.5 }, { accuracy: 0.2 }, { trial: 5, acuracy: 0.1 }] }]\n` },
+    problems: [
+      "error: 4 problems in the experiment:",
+      "  exp.yaml:2:73 variants[0].schedule[0].failureRate: expected at most 1, got 1.5",
+      "  exp.yaml:2:80 variants[0].schedule[1]: expected exactly one of trial (a trial number) or time (a duration)",
+      "  exp.yaml:2:99 variants[0].schedule[2]: expected at least one change: accuracy, failureRate, latencyMs, cost",
+      "  exp.yaml:2:111 variants[0].schedule[2].acuracy: unknown field 'acuracy'; did you mean 'accuracy'?",
+    ],
+  },
+  {
+    name: "a policy on a grid", files: { 'exp.yaml': `${T}${M}policy: { name: thompson }\n` },
+    problems: [
+      "error: 1 problem in the experiment:",
+      "  exp.yaml:3:1 policy: 'policy' applies only to mode: adaptive or continuous (this experiment is mode: grid)",
+    ],
+  },
+  { name: "continuous run with a controller on a pool accepted", files: { 'exp.yaml': `${T}${M}mode: continuous\ncontroller: {}\nexecutor: { type: pool, workers: 2 }\n` }, valid: "exp.yaml is valid: 1 variant(s) (a), 1 task(s), 1 scorer(s), mode continuous (policy thompson), no trial budget, executor pool (2 producers), controller on." },
 ];
 
 let tmp: { dir: string; cleanup: () => void };

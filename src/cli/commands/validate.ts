@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { envFileOption, prepareExperiment, selectionOptions, type ExperimentFlags } from '../run-options.js';
 import { plannedTrials } from '../../engine/run.js';
 import { fmt } from '../../report/format.js';
+import { describeExecutor } from '../../config/executor.js';
 
 export function validateCommand(): Command {
   const command = new Command('validate')
@@ -14,7 +15,8 @@ export function validateCommand(): Command {
       console.log(
         `${file} is valid: ${e.variants.length} variant(s) (${e.variants.map((v) => v.id).join(', ')}), ${fmt.int(e.tasks.length)} task(s), ` +
         `${e.scorers.length} scorer(s), mode ${e.mode}${e.policy ? ` (policy ${e.policy.name})` : ''}, ` +
-        `${planned === null ? 'no trial budget' : `${fmt.int(planned)} trials ${e.mode === 'grid' ? 'planned' : 'at most'}`}.`,
+        `${planned === null ? 'no trial budget' : `${fmt.int(planned)} trials ${e.mode === 'grid' ? 'planned' : 'at most'}`}` +
+        `${e.executor && e.executor.type !== 'inline' ? `, executor ${describeExecutor(e.executor)}` : ''}${e.controller ? ', controller on' : ''}.`,
       );
     });
 }
