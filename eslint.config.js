@@ -12,6 +12,15 @@ export default tseslint.config(
     },
   },
   {
+    // The store is the only place that knows SQLite: everything else reads through RunQueries and
+    // writes through Store (src/store/), so a second store can replace it.
+    files: ['src/**/*.ts', 'dashboard/**/*.{ts,tsx}'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'better-sqlite3', message: 'Read through RunQueries and write through Store (src/store/): only the store uses SQLite.' }] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
   },

@@ -43,7 +43,7 @@ try {
       for (let seed = 1; seed <= reps; seed++) {
         const e = experiment(setting.accuracies, policy, seed);
         const run = await startRun(e, { store, runId: `${policy}-${setting.accuracies.length}-${seed}` });
-        const decision = store.eventsSince(0, run.runId).find((x) => x.type === 'decision')?.data as { best?: string } | undefined;
+        const decision = store.queries().eventsAfter(0, { runId: run.runId }).find((x) => x.type === 'decision')?.data as { best?: string } | undefined;
         r.trials.push(run.finished);
         if (!decision) r.undecided++;
         else if (decision.best !== e.variants[best]?.id) r.wrong++;

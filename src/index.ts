@@ -15,6 +15,8 @@ export { createExecutor } from './executors/registry.js';
 export type { ExecutorConfig } from './config/executor.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export type { Store, TrialSink, RunPatch } from './store/store.js';
+export { SqliteRunQueries } from './store/sqlite-run-queries.js';
+export type { RunQueries } from './store/run-queries.js';
 export { computeReport, type RunReport, type VariantReport } from './report/compute.js';
 export { createRandom, hashSeed, type Random } from './model/random.js';
 export * from './model/errors.js';

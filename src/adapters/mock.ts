@@ -4,7 +4,7 @@ import type { Random } from '../model/random.js';
 import type { Task } from '../model/task.js';
 import { AdapterError } from './errors.js';
 import { sleep } from './sleep.js';
-import type { Adapter } from './types.js';
+import type { Adapter, AdapterRequest, AdapterResponse } from './types.js';
 
 const Z95 = 1.6448536269514722;
 /** A simulated latency must fit a timer (Node's overflows past 2^31-1 ms and fires at once). */
@@ -76,21 +76,25 @@ interface Profile {
 export function createMockAdapter(options: MockOptions, now: () => number = Date.now): Adapter {
   const base: Profile = { accuracy: options.accuracy, failureRate: options.failureRate, latency: latencySampler(options.latencyMs), cost: undefined };
   const profileAt = scheduleOf(base, options.schedule ?? [], now);
-  return {
-    kind: 'mock',
-    async call(request) {
-      const { rng, task } = request;
-      const profile = profileAt(request.seq);
-      await sleep(profile.latency(rng), request.signal);
-      if (profile.failureRate > 0 && rng.next() < profile.failureRate) {
-        throw new AdapterError('server', 'mock: simulated failure (503)', { retryable: true, status: 503 });
-      }
-      const correct = rng.next() < profile.accuracy;
-      const output = options.reply ?? (correct ? answerText(task.expected, task) : wrongAnswer(task, options.distractors, rng));
-      const tokens = options.tokens ?? { input: Math.ceil(request.prompt.length / 4), output: Math.ceil(output.length / 4) };
-      return profile.cost === undefined ? { output, tokens } : { output, tokens, cost: profile.cost };
-    },
+  // No latency: the response is returned at once (no timer, no promise), so the trial finishes in the same tick.
+  const answer = (request: AdapterRequest): AdapterResponse | Promise<AdapterResponse> => {
+    const profile = profileAt(request.seq);
+    const ms = profile.latency(request.rng);
+    if (ms <= 0) return respond(options, profile, request);
+    return sleep(ms, request.signal).then(() => respond(options, profile, request));
   };
+  return { kind: 'mock', answer, call: async (request) => answer(request) };
+}
+
+function respond(options: MockOptions, profile: Profile, request: AdapterRequest): AdapterResponse {
+  const { rng, task } = request;
+  if (profile.failureRate > 0 && rng.next() < profile.failureRate) {
+    throw new AdapterError('server', 'mock: simulated failure (503)', { retryable: true, status: 503 });
+  }
+  const correct = rng.next() < profile.accuracy;
+  const output = options.reply ?? (correct ? answerText(task.expected, task) : wrongAnswer(task, options.distractors, rng));
+  const tokens = options.tokens ?? { input: Math.ceil(request.prompt.length / 4), output: Math.ceil(output.length / 4) };
+  return profile.cost === undefined ? { output, tokens } : { output, tokens, cost: profile.cost };
 }
 
 type ScheduleEntry = NonNullable<MockOptions['schedule']>[number];

@@ -5,7 +5,7 @@ import { checkRegularFile, FileReadError } from '../model/files.js';
 import type { Task } from '../model/task.js';
 import type { TokenUsage } from '../model/trial.js';
 import { AdapterError } from './errors.js';
-import type { Adapter, AdapterContext } from './types.js';
+import type { Adapter, AdapterContext, AdapterRequest, AdapterResponse } from './types.js';
 
 export const moduleOptionsSchema = z.strictObject({
   file: z.string().describe('A .ts or .js file, relative to the experiment file.'),
@@ -113,24 +113,43 @@ function loadProblem(e: unknown): string {
  */
 export function createModuleAdapter(options: ModuleOptions, ctx: AdapterContext): Adapter {
   const file = isAbsolute(options.file) ? options.file : resolve(ctx.baseDir, options.file);
-  let fn: Promise<ModuleFunction> | undefined;
-  return {
-    kind: 'module',
-    async warm() {
-      fn ??= loadModuleFunction(file, options.export);
-      await fn;
-    },
-    async call(request) {
-      fn ??= loadModuleFunction(file, options.export);
-      const callable = await fn;
-      const callCtx: ModuleCallContext = { task: request.task, prompt: request.prompt, signal: request.signal, attempt: request.attempt };
-      if (request.system !== undefined) callCtx.system = request.system;
-      const result = await callable(request.task.input, callCtx);
-      if (result !== null && typeof result === 'object') {
-        const output = typeof result.output === 'string' ? result.output : JSON.stringify(result.output);
-        return { output, ...(result.cost !== undefined ? { cost: result.cost } : {}), ...(result.tokens ? { tokens: result.tokens } : {}) };
-      }
-      return { output: String(result) };
-    },
+  let loading: Promise<ModuleFunction> | undefined;
+  let loaded: ModuleFunction | undefined;
+  const call = (callable: ModuleFunction, request: AdapterRequest): AdapterResponse | Promise<AdapterResponse> => {
+    const result = callable(request.task.input, new CallContext(request));
+    return result instanceof Promise ? result.then(toResponse) : toResponse(result);
   };
+  // Once loaded, a synchronous function's answer comes back at once (the trial finishes in the same tick).
+  const load = () => (loading ??= loadModuleFunction(file, options.export).then((f) => (loaded = f)));
+  const answer = (request: AdapterRequest): AdapterResponse | Promise<AdapterResponse> => {
+    if (loaded) return call(loaded, request);
+    return load().then((f) => call(f, request));
+  };
+  // Warm-up loads the module (and tsx for TypeScript) before any trial is timed.
+  return { kind: 'module', answer, call: async (request) => answer(request), warm: async () => void (await load()) };
+}
+
+/** The context a module function receives; `signal` is read through, so it is created only if used. */
+class CallContext implements ModuleCallContext {
+  readonly task: Task;
+  readonly prompt: string;
+  readonly attempt: number;
+  system?: string;
+  constructor(private readonly request: AdapterRequest) {
+    this.task = request.task;
+    this.prompt = request.prompt;
+    this.attempt = request.attempt;
+    if (request.system !== undefined) this.system = request.system;
+  }
+  get signal(): AbortSignal {
+    return this.request.signal;
+  }
+}
+
+function toResponse(result: ModuleResult): AdapterResponse {
+  if (result !== null && typeof result === 'object') {
+    const output = typeof result.output === 'string' ? result.output : JSON.stringify(result.output);
+    return { output, ...(result.cost !== undefined ? { cost: result.cost } : {}), ...(result.tokens ? { tokens: result.tokens } : {}) };
+  }
+  return { output: String(result) };
 }

@@ -39,6 +39,12 @@ export interface Adapter {
    * A failure is left for the first call to report.
    */
   warm?(): Promise<void>;
+  /**
+   * Optional, what the trial runner calls when present: the same as `call`, but the response of an
+   * answer that is ready at once (an instant mock, a synchronous module function) comes back directly,
+   * so the trial finishes in the same tick, without timers or promises.
+   */
+  answer?(request: AdapterRequest): AdapterResponse | Promise<AdapterResponse>;
   close?(): Promise<void>;
 }
 

@@ -1,6 +1,9 @@
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_DB, SqliteStore } from '../store/sqlite-store.js';
+import type { RunQueries } from '../store/run-queries.js';
 import { requireStore } from './store-check.js';
+
+/** Where the store is when nothing says otherwise (the same as the store's DEFAULT_DB). */
+const DEFAULT_DB = '.metaorch/metaorch.db';
 
 /** The store path: `--db`, else `METAORCH_DB`, else `.metaorch/metaorch.db` in the working folder. */
 export function dbPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -13,17 +16,19 @@ export function defaultOutDir(db: string, runId: string): string {
 }
 
 /**
- * Opens the store lazily, once, for commands that may not need it (a run reference can be a file).
- * These commands only read: a store that does not exist is an error, never created.
+ * The store's read side, opened lazily, once, for commands that may not need it (a run reference can
+ * be a file). Loads the store module (and SQLite) only when the command reaches this. These commands
+ * only read: a store that does not exist is an error ("no store at PATH", exit 2), never created.
  */
-export function lazyStore(db: string): { get(): SqliteStore; close(): void } {
-  let store: SqliteStore | undefined;
+export async function lazyQueries(db: string): Promise<{ get(): RunQueries; close(): void }> {
+  const { SqliteRunQueries } = await import('../store/sqlite-run-queries.js');
+  let queries: RunQueries | undefined;
   return {
     get: () => {
-      if (store) return store;
+      if (queries) return queries;
       requireStore(db);
-      return (store = SqliteStore.open(db));
+      return (queries = SqliteRunQueries.open(db));
     },
-    close: () => store?.close(),
+    close: () => queries?.close(),
   };
 }

@@ -1,13 +1,15 @@
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ResponseCache } from '../cache/response-cache.js';
-import { SqliteResponseCache } from '../cache/sqlite-cache.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Experiment } from '../config/experiment.js';
 import type { ExecutorConfig } from '../config/executor.js';
-import { loadExperiment, type LoadOverrides } from '../config/load.js';
+import type { LoadOverrides } from '../config/load.js';
 import { UsageError } from '../model/errors.js';
 import { countFlag, selectRun } from '../config/select.js';
+
+/** Modules loaded only when a command reads an experiment (`metaorch --help` and other commands never load them). */
+const loader = () => import('../config/load.js');
 
 /** Flags `run` shares with `validate`: which environment, which part of the experiment. */
 export interface ExperimentFlags {
@@ -31,9 +33,9 @@ export function cacheOptions(command: Command): Command {
  * field, else off. It is one file beside the store.
  *
  * @example
- * const cache = responseCache(flags, experiment, db); try { ... } finally { cache?.close(); }
+ * const cache = await responseCache(flags, experiment, db); try { ... } finally { cache?.close(); }
  */
-export function responseCache(flags: ExperimentFlags, experiment: Pick<Experiment, 'cache'>, db: string, executor?: ExecutorConfig): ResponseCache | undefined {
+export async function responseCache(flags: ExperimentFlags, experiment: Pick<Experiment, 'cache'>, db: string, executor?: ExecutorConfig): Promise<ResponseCache | undefined> {
   const on = flags.cache ?? experiment.cache ?? false;
   if (!on) return undefined;
   if (executor && executor.type !== 'inline') {
@@ -42,6 +44,7 @@ export function responseCache(flags: ExperimentFlags, experiment: Pick<Experimen
     console.error(`Note: the response cache is off: it works with the inline executor only (this run uses ${executor.type}).`);
     return undefined;
   }
+  const { SqliteResponseCache } = await import('../store/sqlite-response-cache.js');
   return SqliteResponseCache.open(join(dirname(db), 'cache.db'));
 }
 
@@ -70,6 +73,7 @@ export function selectionOptions(command: Command): Command {
 export async function prepareExperiment(file: string, flags: ExperimentFlags, overrides: LoadOverrides = {}): Promise<{ experiment: Experiment; envFile: string | null; added: number }> {
   const { env, file: envFile, added } = readEnvFile(file, flags.envFile, process.env);
   for (const name of added) process.env[name] = env[name];
+  const { loadExperiment } = await loader();
   const loaded = await loadExperiment(file, process.env, overrides);
   const selection = {
     ...(flags.variant ? { variants: flags.variant } : {}),

@@ -108,6 +108,6 @@ function trial(
 export function toRunExport(data: RunData): RunExport {
   return {
     schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date(0).toISOString(),
-    run: data.run, experiment: data.experiment, tasks: data.tasks(), trials: [...data.trials()],
+    run: data.run, experiment: data.experiment, tasks: [...data.tasks()], trials: [...data.trials()],
   };
 }

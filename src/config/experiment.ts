@@ -1,5 +1,5 @@
 import type { ControllerConfig } from '../controller/config.js';
-import type { Task } from '../model/task.js';
+import type { TaskList } from '../tasks/task-list.js';
 import type { ExecutorConfig } from './executor.js';
 import type { Budget, Cost, Objective, StopRule } from './schema.js';
 
@@ -60,7 +60,8 @@ export interface Experiment {
   scorers: ScorerSpec[];
   /** Scorers a task carries itself (`scorers:` in the task), added to `scorers` for that task; by task id. */
   taskScorers?: Record<string, ScorerSpec[]>;
-  tasks: Task[];
+  /** In memory (an array) for small datasets, read as iterated for large files (see TaskList). */
+  tasks: TaskList;
   /** Folder that relative paths in options resolve against. */
   baseDir: string;
   /** The experiment file, absolute; '<inline>' when built in code. */

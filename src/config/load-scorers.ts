@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Task } from '../model/task.js';
+import type { TaskScan } from '../tasks/scan.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { resolveEnv } from './env.js';
 import type { ScorerSpec } from './experiment.js';
@@ -64,16 +64,20 @@ function readEntry(entry: unknown, at: Path, report: Reporter): Entry | null {
   return { type, options, weight, base: [...at, type] };
 }
 
+/** What the expected-answer check needs of the tasks (a TaskScan has it). */
+export type ExpectedScan = Pick<TaskScan, 'count' | 'withExpected' | 'withoutExpected'>;
+
 /**
  * Validates a list of scorer entries (the experiment's, or one task's own) and returns them ready to
- * run. `tasks` are the tasks these scorers apply to: a scorer that needs an expected answer says which
- * tasks have none. Files named by options are resolved against `baseDir`.
+ * run. `tasks` summarises the tasks these scorers apply to (how many have an expected answer, a few ids
+ * of those without): a scorer that needs an expected answer says which tasks have none. Files named by
+ * options are resolved against `baseDir`.
  *
  * @example
- * const scorers = await readScorers(head.scorers, ['scorers'], tasks, baseDir, env, (p, m) => list.at(p, m));
+ * const scorers = await readScorers(head.scorers, ['scorers'], scanner.scan, baseDir, env, (p, m) => list.at(p, m));
  */
 export async function readScorers(
-  entries: readonly unknown[], at: Path, tasks: readonly Task[] | null, baseDir: string, env: NodeJS.ProcessEnv, report: Reporter,
+  entries: readonly unknown[], at: Path, tasks: ExpectedScan | null, baseDir: string, env: NodeJS.ProcessEnv, report: Reporter,
 ): Promise<ScorerSpec[]> {
   const scorers: ScorerSpec[] = [];
   for (const [i, raw] of entries.entries()) {
@@ -98,9 +102,9 @@ export async function readScorers(
       for (const issue of validateVariant(options['variant'], env).issues as FieldIssue[]) report([...entry.base, 'variant', ...issue.path], issue.message, issue.atKey);
     }
     const needsExpected = entry.type === 'equals' || (entry.type === 'contains' && options['value'] === undefined);
-    const missing = needsExpected && tasks ? tasks.filter((t) => t.expected === undefined) : [];
-    if (missing.length) {
-      report(entry.base, `${entry.type} compares with the expected answer, but ${missing.length} task(s) have none (e.g. ${missing.slice(0, 3).map((t) => t.id).join(', ')}); give them an expected field, or use another scorer`);
+    const missing = needsExpected && tasks ? tasks.count - tasks.withExpected : 0;
+    if (missing) {
+      report(entry.base, `${entry.type} compares with the expected answer, but ${missing} task(s) have none (e.g. ${tasks?.withoutExpected.join(', ')}); give them an expected field, or use another scorer`);
     }
     for (const issue of (await definition.check?.(resolveEnv(options, env), baseDir)) ?? []) report([...entry.base, ...issue.path], withFileHint(issue.message, options['file']));
     scorers.push({ type: entry.type, weight: typeof weight === 'number' ? weight : 1, options: absolutiseFiles(options, baseDir) });

@@ -54,8 +54,8 @@ describe('loadExperiment', () => {
     expect(e.timeoutMs).toBe(60_000);
     expect(e.retries).toBe(2);
     expect(e.variants.map((v) => v.id)).toEqual(['a', 'b']);
-    expect(e.tasks[0]?.id).toBe('fr');
-    expect(e.tasks[1]?.id).toMatch(/^t-[0-9a-f]{12}$/);
+    expect(e.tasks.at(0)?.id).toBe('fr');
+    expect(e.tasks.at(1)?.id).toMatch(/^t-[0-9a-f]{12}$/);
     expect(e.scorers).toEqual([{ type: 'equals', weight: 1, options: {} }]);
   });
 
@@ -64,7 +64,7 @@ describe('loadExperiment', () => {
     const b = project({ 't.jsonl': '{"q":"2","expected":"y"}\n{"q":"1","expected":"x"}\n', 'exp.yaml': 'tasks: ./t.jsonl\nvariants: [{id: a, adapter: mock}]\n' });
     const ea = await loadExperiment(join(a, 'exp.yaml'), {});
     const eb = await loadExperiment(join(b, 'exp.yaml'), {});
-    expect(ea.tasks.map((t) => t.id).sort()).toEqual(eb.tasks.map((t) => t.id).sort());
+    expect([...ea.tasks].map((t) => t.id).sort()).toEqual([...eb.tasks].map((t) => t.id).sort());
   });
 
   it('reports every problem at once, each with file, path, line and what was expected', async () => {
@@ -139,6 +139,39 @@ variants:
       const e = await loadExperiment(join(dir, `exp-${ext}.yaml`), {});
       expect(e.tasks, ext).toEqual([{ id: 'a', input: { q: '1' }, expected: 'x' }, { id: 'b', input: { q: '2' }, expected: 'y' }]);
     }
+  });
+
+  it('streams a large JSON Lines dataset (not held in memory) with the same checks and the same tasks', async () => {
+    // Over 8 MB: validated in one streaming pass, then read again from the file by whoever iterates it.
+    const pad = 'x'.repeat(450);
+    const line = (i: number) => JSON.stringify(i === 17 ? { q: 'same', expected: 'e' } : i === 18 ? { q: 'same', expected: 'e' } : { id: `t${i}`, q: String(i), expected: String(i), metadata: { pad } });
+    const n = 20_000;
+    const good = Array.from({ length: n }, (_, i) => line(i)).join('\n');
+    const dir = project({ 'big.jsonl': good, 'exp.yaml': 'tasks: ./big.jsonl\nprompt: "{{q}}"\nvariants: [{ id: a, adapter: mock }]\n' });
+    const e = await loadExperiment(join(dir, 'exp.yaml'), {});
+    expect(Array.isArray(e.tasks)).toBe(false);
+    expect(e.tasks.length).toBe(n);
+    const tasks = [...e.tasks];
+    expect(tasks[5]).toEqual({ id: 't5', input: { q: '5' }, expected: '5', metadata: { pad } });
+    expect(tasks[18]?.id).toBe(`${tasks[17]!.id}-2`); // identical content without an id: numbered, as in memory
+    expect(e.tasks.at(19_999)?.id).toBe('t19999');
+    expect(e.scorers).toEqual([{ type: 'equals', weight: 1, options: {} }]);
+
+    const bad = good.replace(line(10), line(3)).replace(line(11), JSON.stringify({ id: 't11', other: 1, metadata: { pad } })).replace(line(12), '{oops');
+    writeFileSync(join(dir, 'big.jsonl'), bad);
+    const issues = await issuesOf(join(dir, 'exp.yaml'));
+    expect(issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(/^invalid JSON/),
+      "duplicate task id 't3' (first used by task 3)",
+      'equals compares with the expected answer, but 1 task(s) have none (e.g. t11)',
+      'template variable {{q}} is missing from 1 of 19999 task(s) (e.g. t11)',
+    ]);
+    expect(issues[0]).toMatchObject({ file: join(dir, 'big.jsonl'), line: 13 });
+    expect(issues[1]).toMatchObject({ file: join(dir, 'big.jsonl'), path: 'task 11.id' });
+
+    writeFileSync(join(dir, 'exp.yaml'), 'tasks: { file: ./big.jsonl, limit: 10 }\nprompt: "{{q}}"\nvariants: [{ id: a, adapter: mock }]\n');
+    const limited = await loadExperiment(join(dir, 'exp.yaml'), {});
+    expect([...limited.tasks].map((t) => t.id)).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`));
   });
 
   it('loads a variants folder: adding a variant means adding a file', async () => {

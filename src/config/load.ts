@@ -4,7 +4,9 @@ import { ConfigError } from '../model/errors.js';
 import { FileReadError, readRegularFile } from '../model/files.js';
 import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import { createRedactor } from '../model/redact.js';
-import { createPolicy, findPolicy, policyNames, type PolicyConfig } from '../policies/index.js';
+import type { PolicyConfig } from '../policies/index.js';
+import type { Task } from '../model/task.js';
+import { TaskScanner } from '../tasks/scan.js';
 import { parseControllerConfig } from '../controller/config.js';
 import { envReferencePaths, envReferences, secretValues } from './env.js';
 import { validateExecutor, type ExecutorConfig } from './executor.js';
@@ -18,7 +20,7 @@ import { loadVariants } from './load-variants.js';
 import { MAX_TRIALS, type ExperimentHead } from './schema.js';
 import { parseSource } from './source-map.js';
 import { closest, didYouMean } from '../model/suggest.js';
-import { checkTemplates } from './templates-check.js';
+import { checkTemplates, templateVariablesOf } from './templates-check.js';
 
 type Path = (string | number)[];
 
@@ -69,14 +71,17 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const remote = executor?.type === 'bullmq';
   const checkEnvOf = remote ? withStandIns(raw, env) : env;
   const variants = broken.has('variants') ? [] : await loadVariants(head, baseDir, list, checkEnvOf);
-  const loaded = broken.has('tasks') ? null : loadTasks(head, baseDir, list, env);
+  // One pass over the tasks gathers what the other checks need (template variables, expected answers).
+  const scanner = new TaskScanner(templateVariablesOf(head, variants));
+  const loaded = broken.has('tasks') ? null : loadTasks(head, baseDir, list, scanner, env);
   const tasks = loaded?.tasks ?? null;
-  const defaultScorers = tasks?.some((t) => t.expected !== undefined) ? ['equals'] : [];
-  const scorers = broken.has('scorers') ? [] : await readScorers(head.scorers ?? defaultScorers, ['scorers'], tasks, baseDir, checkEnvOf, (p, m, k) => report(list, p, m, k));
+  const scan = loaded ? scanner.scan : null;
+  const defaultScorers = scan && scan.withExpected > 0 ? ['equals'] : [];
+  const scorers = broken.has('scorers') ? [] : await readScorers(head.scorers ?? defaultScorers, ['scorers'], scan, baseDir, checkEnvOf, (p, m, k) => report(list, p, m, k));
   const taskScorers = loaded ? await readTaskScorers(loaded, baseDir, checkEnvOf) : {};
-  const policy = broken.has('mode') || broken.has('policy') ? undefined : checkAdaptive(head, variants.length, list);
+  const policy = broken.has('mode') || broken.has('policy') ? undefined : await checkAdaptive(head, variants.length, list);
   const controller = head.controller === undefined ? undefined : checkController(head.controller, list);
-  if (tasks) checkTemplates(head, variants, tasks, list.at.bind(list));
+  if (scan) checkTemplates(head, variants, scan, list.at.bind(list));
   if (tasks && !['mode', 'repeats', 'variants'].some((k) => broken.has(k))) checkGridSize(head, variants.length, tasks.length, list);
   checkEnv(remote ? withoutWorkerSecrets(raw as Record<string, unknown>) : raw, list, env);
   if (list.count > 0 || tasks === null) throw list.error(redact);
@@ -153,10 +158,14 @@ function checkController(raw: Record<string, unknown>, list: IssueList): Experim
 /** Each task's own scorers, validated like the experiment's (against that task alone), by task id. */
 async function readTaskScorers(loaded: LoadedTasks, baseDir: string, env: NodeJS.ProcessEnv): Promise<Record<string, ScorerSpec[]>> {
   const out: Record<string, ScorerSpec[]> = {};
-  const byId = new Map(loaded.tasks.map((t) => [t.id, t]));
+  if (loaded.scorers.size === 0) return out;
+  // Only the tasks that carry scorers are looked at (a large dataset is read as it is iterated).
+  const own = new Map<string, Task>();
+  for (const task of loaded.tasks) if (loaded.scorers.has(task.id)) own.set(task.id, task);
   for (const [id, { index, entries }] of loaded.scorers) {
-    const task = byId.get(id);
-    const specs = await readScorers(entries, ['scorers'], task ? [task] : [], baseDir, env, (p, m) => loaded.reportAt(index, p, m));
+    const task = own.get(id);
+    const scan = task ? { count: 1, withExpected: task.expected !== undefined ? 1 : 0, withoutExpected: task.expected !== undefined ? [] : [task.id] } : null;
+    const specs = await readScorers(entries, ['scorers'], scan, baseDir, env, (p, m) => loaded.reportAt(index, p, m));
     if (specs.length) out[id] = specs;
   }
   return out;
@@ -168,7 +177,7 @@ async function readTaskScorers(loaded: LoadedTasks, baseDir: string, env: NodeJS
  * continuous run to Thompson sampling with discounting, since it runs long enough for rewards to
  * drift), and, for an adaptive run, something that ends it.
  */
-function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Experiment['policy'] {
+async function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList): Promise<Experiment['policy']> {
   if (head.mode === 'grid') {
     for (const key of ['policy', 'stop'] as const) {
       if (head[key] !== undefined) list.atKey([key], `'${key}' applies only to mode: adaptive or continuous (this experiment is mode: grid)`);
@@ -183,6 +192,8 @@ function checkAdaptive(head: ExperimentHead, armCount: number, list: IssueList):
   }
   const fallback = head.mode === 'continuous' ? { name: 'thompson', discount: 0.999 } : { name: head.stop ? 'top-two' : 'thompson' };
   const config = head.policy ?? fallback;
+  // Policies load only for adaptive and continuous experiments (their tables cost start-up time a grid does not need).
+  const { createPolicy, findPolicy, policyNames } = await import('../policies/index.js');
   const name = config['name'];
   if (typeof name !== 'string' || !findPolicy(name)) {
     const what = name === undefined ? 'missing: a policy needs a name' : `unknown policy ${describeValue(name)}${typeof name === 'string' ? didYouMean(name, policyNames) : ''}`;

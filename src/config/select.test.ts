@@ -16,12 +16,12 @@ describe('selectRun', () => {
   });
 
   it('takes the first N tasks, or N tasks drawn with the seed in file order', () => {
-    expect(selectRun(experiment(), { limit: 3 }).tasks.map((t) => t.id)).toEqual(['t0', 't1', 't2']);
-    const a = selectRun(experiment(7), { sample: 5 }).tasks.map((t) => t.id);
+    expect(Array.from(selectRun(experiment(), { limit: 3 }).tasks).map((t) => t.id)).toEqual(['t0', 't1', 't2']);
+    const a = Array.from(selectRun(experiment(7), { sample: 5 }).tasks).map((t) => t.id);
     expect(a).toHaveLength(5);
-    expect(selectRun(experiment(7), { sample: 5 }).tasks.map((t) => t.id)).toEqual(a);
+    expect(Array.from(selectRun(experiment(7), { sample: 5 }).tasks).map((t) => t.id)).toEqual(a);
     expect([...a].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1)))).toEqual(a);
-    expect(selectRun(experiment(8), { sample: 5 }).tasks.map((t) => t.id)).not.toEqual(a);
+    expect(Array.from(selectRun(experiment(8), { sample: 5 }).tasks).map((t) => t.id)).not.toEqual(a);
     expect(selectRun(experiment(), { sample: 500 }).tasks).toHaveLength(50);
   });
 

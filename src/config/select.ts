@@ -1,6 +1,8 @@
 import { UsageError } from '../model/errors.js';
 import { createRandom, hashSeed } from '../model/random.js';
 import { didYouMean } from '../model/suggest.js';
+import type { Task } from '../model/task.js';
+import type { TaskList } from '../tasks/task-list.js';
 import type { Experiment } from './experiment.js';
 
 /** A part of an experiment to run: some variants, the first N tasks, or N tasks drawn with the seed. */
@@ -29,19 +31,29 @@ export function selectRun(experiment: Experiment, selection: Selection): Experim
     const wanted = new Set(selection.variants);
     variants = variants.filter((v) => wanted.has(v.id));
   }
-  if (selection.limit !== undefined) tasks = tasks.slice(0, selection.limit);
+  if (selection.limit !== undefined && selection.limit < tasks.length) tasks = pick(tasks, new Set(Array.from({ length: selection.limit }, (_, i) => i)));
   if (selection.sample !== undefined && selection.sample < tasks.length) {
     // A seeded partial shuffle picks the tasks; they keep the file's order.
     const rng = createRandom(hashSeed(experiment.seed, 'sample'));
-    const idx = Array.from(tasks, (_, i) => i);
+    const idx = Array.from({ length: tasks.length }, (_, i) => i);
     for (let i = 0; i < selection.sample; i++) {
       const j = i + rng.int(idx.length - i);
       [idx[i], idx[j]] = [idx[j]!, idx[i]!];
     }
-    const keep = idx.slice(0, selection.sample).sort((a, b) => a - b);
-    tasks = keep.map((i) => tasks[i]!);
+    tasks = pick(tasks, new Set(idx.slice(0, selection.sample)));
   }
   return variants === experiment.variants && tasks === experiment.tasks ? experiment : { ...experiment, variants, tasks };
+}
+
+/** The tasks at these indexes, in order, read in one pass (a large dataset is not held in memory). */
+function pick(tasks: TaskList, keep: ReadonlySet<number>): Task[] {
+  const out: Task[] = [];
+  let i = 0;
+  for (const task of tasks) {
+    if (keep.has(i++)) out.push(task);
+    if (out.length === keep.size) break;
+  }
+  return out;
 }
 
 /**

@@ -1,43 +1,53 @@
-import type { Task } from '../model/task.js';
-import { lookup, templateVariables } from '../tasks/template.js';
+import type { TaskScan } from '../tasks/scan.js';
+import { templateVariables } from '../tasks/template.js';
 import type { VariantSpec } from './experiment.js';
 import type { ExperimentHead } from './schema.js';
 import { didYouMean } from '../model/suggest.js';
 
-/** Tasks whose field names are offered as "did you mean" for a missing template variable. */
-const SAMPLE = 1000;
+type Path = (string | number)[];
+
+/** Where each template is written, and the variables it reads. */
+function templates(head: Pick<ExperimentHead, 'prompt' | 'system'>, variants: VariantSpec[]): { path: Path; names: string[] }[] {
+  const out: { path: Path; names: string[] }[] = [];
+  const add = (template: string | undefined, path: Path) => {
+    if (template !== undefined) out.push({ path, names: templateVariables(template) });
+  };
+  add(head.prompt, ['prompt']);
+  add(head.system, ['system']);
+  variants.forEach((v, i) => {
+    add(v.prompt, ['variants', i, 'prompt']);
+    add(v.system, ['variants', i, 'system']);
+  });
+  return out;
+}
+
+/** Every variable a template of the experiment reads: what the task scan looks for. */
+export function templateVariablesOf(head: Pick<ExperimentHead, 'prompt' | 'system'>, variants: VariantSpec[]): string[] {
+  return templates(head, variants).flatMap((t) => t.names);
+}
 
 /**
  * Every `{{var}}` a variant's prompt reads must exist in every task's input: a missing one is found
- * now, not after paying for half a run.
+ * now, not after paying for half a run. Reads the scan of the tasks (tasks/scan.ts), so a dataset of
+ * any size is checked in one pass.
  */
 export function checkTemplates(
   head: Pick<ExperimentHead, 'prompt' | 'system'>,
   variants: VariantSpec[],
-  tasks: Task[],
-  report: (path: (string | number)[], message: string) => void,
+  scan: TaskScan,
+  report: (path: Path, message: string) => void,
 ): void {
   const checked = new Set<string>();
-  const fields = new Set<string>();
-  for (const t of tasks.slice(0, SAMPLE)) for (const key of Object.keys(t.input)) fields.add(key);
-  const check = (template: string | undefined, path: (string | number)[]) => {
-    if (template === undefined) return;
-    for (const name of templateVariables(template)) {
+  for (const { path, names } of templates(head, variants)) {
+    for (const name of names) {
       const key = `${path.join('.')}:${name}`;
       if (checked.has(key)) continue;
       checked.add(key);
-      const missing = tasks.filter((t) => lookup(t.input, name) === undefined);
-      if (missing.length) {
-        const examples = missing.slice(0, 3).map((t) => t.id).join(', ');
-        const hint = didYouMean(name, fields, (n) => `{{${n}}}`);
-        report(path, `template variable {{${name}}} is missing from ${missing.length} of ${tasks.length} task(s) (e.g. ${examples})${hint}`);
+      const missing = scan.missing.get(name);
+      if (missing?.count) {
+        const hint = didYouMean(name, scan.fields, (n) => `{{${n}}}`);
+        report(path, `template variable {{${name}}} is missing from ${missing.count} of ${scan.count} task(s) (e.g. ${missing.examples.join(', ')})${hint}`);
       }
     }
-  };
-  check(head.prompt, ['prompt']);
-  check(head.system, ['system']);
-  variants.forEach((v, i) => {
-    check(v.prompt, ['variants', i, 'prompt']);
-    check(v.system, ['variants', i, 'system']);
-  });
+  }
 }

@@ -33,7 +33,7 @@ function store(): SqliteStore {
   return s;
 }
 
-const choices = (s: SqliteStore, runId: string) => [...s.iterateTrials(runId)].map((t) => `${t.seq}:${t.variantId}:${t.taskId}`);
+const choices = (s: SqliteStore, runId: string) => [...s.queries().trials(runId)].map((t) => `${t.seq}:${t.variantId}:${t.taskId}`);
 
 describe('adaptive runs', () => {
   it('after a resume, makes exactly the choices an uninterrupted run makes (seed, concurrency 1)', async () => {
@@ -59,7 +59,7 @@ describe('adaptive runs', () => {
   it('records policy snapshots for plotting the allocation over time', async () => {
     const s = store();
     await startRun(adaptive(), { store: s, runId: 'snap' });
-    const snapshots = s.eventsSince(0, 'snap').filter((e) => e.type === 'policy').map((e) => e.data as { finished: number; counts: number[]; probabilities?: number[] });
+    const snapshots = s.queries().eventsAfter(0, { runId: 'snap' }).filter((e) => e.type === 'policy').map((e) => e.data as { finished: number; counts: number[]; probabilities?: number[] });
     expect(snapshots.map((x) => x.finished)).toEqual([50, 100, 150, 200, 250, 300]);
     for (const snap of snapshots) {
       expect(snap.counts.reduce((a, b) => a + b, 0)).toBe(snap.finished);
@@ -71,7 +71,7 @@ describe('adaptive runs', () => {
     const s = store();
     await startRun(adaptive({ policy: { name: 'thompson' } }), { store: s, runId: 'x' });
     await startRun(adaptive({ policy: { name: 'uniform' } }), { store: s, runId: 'y' });
-    const taskSeq = (id: string) => [...s.iterateTrials(id)].map((t) => t.taskId);
+    const taskSeq = (id: string) => [...s.queries().trials(id)].map((t) => t.taskId);
     expect(taskSeq('x')).toEqual(taskSeq('y'));
     expect(new Set(taskSeq('x').slice(0, 40)).size).toBe(40);
   });
@@ -83,7 +83,7 @@ describe('adaptive runs', () => {
     for (let seed = 1; seed <= reps; seed++) {
       const r = await startRun(adaptive({ seed, concurrency: 8, budget: { trials: 20_000 }, policy: { name: 'top-two' }, stop: { confidence: 0.95, minTrials: 5 } }), { store: s, runId: `id-${seed}` });
       expect(r.stopReason).toBe('confident');
-      const decision = s.eventsSince(0, `id-${seed}`).find((e) => e.type === 'decision')?.data as { best: string };
+      const decision = s.queries().eventsAfter(0, { runId: `id-${seed}` }).find((e) => e.type === 'decision')?.data as { best: string };
       if (decision.best === 'strong') right++;
     }
     expect(right / reps).toBeGreaterThanOrEqual(0.95);
@@ -98,7 +98,7 @@ describe('continuous runs', () => {
     const s = store();
     const r = await startRun(continuous(), { store: s, runId: 'c' });
     expect(r).toMatchObject({ status: 'completed', stopReason: 'budget:trials', finished: 250 });
-    const trials = [...s.iterateTrials('c')];
+    const trials = [...s.queries().trials('c')];
     for (let pass = 0; pass < 6; pass++) {
       const slice = trials.slice(pass * 40, (pass + 1) * 40);
       expect(new Set(slice.map((t) => t.taskId)).size, `pass ${pass}`).toBe(slice.length);

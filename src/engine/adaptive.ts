@@ -1,5 +1,5 @@
 import type { Experiment } from '../config/experiment.js';
-import { createRandom, hashSeed } from '../model/random.js';
+import { createRandom, seedHasher } from '../model/random.js';
 import type { Task } from '../model/task.js';
 import { cycledTasks, type TaskSource } from './task-source.js';
 import type { TrialSpec } from '../model/trial.js';
@@ -52,6 +52,8 @@ export function adaptiveScheduler(
   const n = new Float64Array(k);
   const sum = new Float64Array(k);
   const sumSq = new Float64Array(k);
+  const seedOf = seedHasher(experiment.seed);
+  const chooseSeedOf = seedHasher(experiment.seed, 'choose');
   const redispatch = [...history.unfinished];
   let nextSeq = history.nextSeq;
   let finished = 0;
@@ -82,8 +84,8 @@ export function adaptiveScheduler(
 
   const spec = (seq: number, arm: number, taskIdx: number, repeat: number): TrialSpec => {
     pending[arm]! += 1;
-    const task = experiment.tasks[taskIdx] as Task;
-    return { runId, seq, variantId: variants[arm] ?? '', task, taskIdx, repeat, seed: hashSeed(experiment.seed, seq) };
+    const task = experiment.tasks.at(taskIdx) as Task;
+    return { runId, seq, variantId: variants[arm] ?? '', task, taskIdx, repeat, seed: seedOf(seq) };
   };
 
   return {
@@ -99,13 +101,13 @@ export function adaptiveScheduler(
       const again = redispatch.shift();
       if (again) {
         const arm = armOf.get(again.variantId);
-        if (arm !== undefined && experiment.tasks[again.taskIdx]) return spec(again.seq, arm, again.taskIdx, again.repeat);
+        if (arm !== undefined && again.taskIdx < experiment.tasks.length) return spec(again.seq, arm, again.taskIdx, again.repeat);
       }
       if (decision) return null;
       const pick = tasks.next(nextSeq);
       if (!pick) return null;
       const seq = nextSeq++;
-      const rng = createRandom(hashSeed(experiment.seed, 'choose', seq));
+      const rng = createRandom(chooseSeedOf(seq));
       const arm = control ? steer(policy, control.steering(seq), { eligible: ALL(k), pending, rng }) : policy.choose({ eligible: ALL(k), pending, rng });
       return spec(seq, arm, pick.taskIdx, pick.pass);
     },

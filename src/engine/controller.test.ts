@@ -69,10 +69,10 @@ describe('the controller in the engine', () => {
     const q = decisions.find((d) => d.kind === 'quarantine')!;
     expect(q).toMatchObject({ target: 'flaky', detector: 'failure', source: 'controller', escalate: true });
     expect((q.evidence as { statistic: number; threshold: number }).statistic).toBeGreaterThanOrEqual((q.evidence as { threshold: number }).threshold);
-    const after = [...s.iterateTrials('q')].filter((t) => t.seq >= 700 && t.variantId === 'flaky' && t.seq < q.fromSeq);
+    const after = [...s.queries().trials('q')].filter((t) => t.seq >= 700 && t.variantId === 'flaky' && t.seq < q.fromSeq);
     expect(after.length).toBeLessThanOrEqual(20);
     // No trial goes to the quarantined variant once the decision is in force (no probes: the back-off is longer than the run).
-    expect([...s.iterateTrials('q')].filter((t) => t.seq >= q.fromSeq && t.variantId === 'flaky')).toEqual([]);
+    expect([...s.queries().trials('q')].filter((t) => t.seq >= q.fromSeq && t.variantId === 'flaky')).toEqual([]);
     expect(hook.hits()).toBe(2);
     expect(hook.bodies[0]).toMatchObject({ schemaVersion: 1, kind: 'meta-orchestrator/escalation', run: { id: 'q', name: 'controlled' }, decision: { id: q.id, kind: 'quarantine', target: 'flaky' } });
     expect(s.controller.get('q', q.id)?.delivery).toMatchObject({ status: 'sent', webhook: { attempts: 2, status: 204, error: null } });
@@ -97,11 +97,11 @@ describe('the controller in the engine', () => {
     const first = await startRun(experiment(), { store: b, runId: 'split', observers: [stopAt], stop: stop.signal });
     expect(first.status).toBe('interrupted');
     await resumeRun('split', { store: b });
-    const choices = (s: SqliteStore, id: string) => [...s.iterateTrials(id)].map((t) => `${t.seq}:${t.variantId}`);
+    const choices = (s: SqliteStore, id: string) => [...s.queries().trials(id)].map((t) => `${t.seq}:${t.variantId}`);
     expect(choices(b, 'split')).toEqual(choices(a, 'whole'));
     const strip = (s: SqliteStore, id: string) => s.controller.list(id).map((d) => ({ ...d, recordedAt: 0, time: 0, delivery: null }));
     expect(strip(b, 'split')).toEqual(strip(a, 'whole'));
-    expect(b.eventsSince(0, 'split').some((e) => (e.data as { action?: string }).action === 'replay-mismatch')).toBe(false);
+    expect(b.queries().eventsAfter(0, { runId: 'split' }).some((e) => (e.data as { action?: string }).action === 'replay-mismatch')).toBe(false);
   });
 
   it('applies an undo sent while the run is live, and logs it', async () => {

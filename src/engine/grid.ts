@@ -1,5 +1,5 @@
 import type { Experiment } from '../config/experiment.js';
-import { hashSeed } from '../model/random.js';
+import { seedHasher } from '../model/random.js';
 import type { TrialSpec } from '../model/trial.js';
 import type { Scheduler } from './types.js';
 
@@ -17,6 +17,7 @@ export function gridScheduler(runId: string, experiment: Experiment, isFinished:
   const nv = variants.length;
   const perRepeat = nv * tasks.length;
   const planned = perRepeat * experiment.repeats;
+  const seedOf = seedHasher(experiment.seed);
   let seq = 0;
   return {
     planned,
@@ -27,10 +28,10 @@ export function gridScheduler(runId: string, experiment: Experiment, isFinished:
       const repeat = Math.floor(s / perRepeat);
       const within = s - repeat * perRepeat;
       const taskIdx = Math.floor(within / nv);
-      const task = tasks[taskIdx];
+      const task = tasks.at(taskIdx);
       const variantId = variants[within % nv];
       if (!task || variantId === undefined) return null;
-      return { runId, seq: s, variantId, task, taskIdx, repeat, seed: hashSeed(experiment.seed, s) };
+      return { runId, seq: s, variantId, task, taskIdx, repeat, seed: seedOf(s) };
     },
   };
 }

@@ -10,10 +10,12 @@ import { sleep } from '../adapters/sleep.js';
  */
 export interface Limiter {
   acquire(signal: AbortSignal): Promise<() => void>;
+  /** A slot at once, without waiting, or null when `acquire` would have to wait. */
+  tryAcquire(): (() => void) | null;
 }
 
 const NOOP = () => {};
-const UNLIMITED: Limiter = { acquire: () => Promise.resolve(NOOP) };
+const UNLIMITED: Limiter = { acquire: () => Promise.resolve(NOOP), tryAcquire: () => NOOP };
 
 export function createLimiter(options: { maxConcurrency?: number; ratePerMinute?: number }): Limiter {
   const { maxConcurrency, ratePerMinute } = options;
@@ -46,6 +48,12 @@ export function createLimiter(options: { maxConcurrency?: number; ratePerMinute?
   };
 
   return {
+    tryAcquire() {
+      // Rate-limited calls queue in order (see acquire): only a free concurrency slot is taken at once.
+      if (perMs !== Infinity || inFlight >= (maxConcurrency ?? Infinity) || waiting.length > 0) return null;
+      inFlight++;
+      return release;
+    },
     async acquire(signal) {
       if (maxConcurrency !== undefined && inFlight >= maxConcurrency) {
         await new Promise<void>((resolve, reject) => {

@@ -63,8 +63,8 @@ describe('run ownership', () => {
     // The first batch can only hold what finished before the takeover was noticed; the run stays with its new owner.
     expect(b.runTotals('r1').finished).toBeLessThan(200);
     expect(b.getRun('r1')).toMatchObject({ status: 'running', pid: 999_999 });
-    const trialsEvents = b.eventsSince(0, 'r1').filter((e) => e.type === 'trials').length;
+    const trialsEvents = b.queries().eventsAfter(0, { runId: 'r1' }).filter((e) => e.type === 'trials').length;
     await new Promise((r) => setTimeout(r, 200));
-    expect(b.eventsSince(0, 'r1').filter((e) => e.type === 'trials').length).toBe(trialsEvents);
+    expect(b.queries().eventsAfter(0, { runId: 'r1' }).filter((e) => e.type === 'trials').length).toBe(trialsEvents);
   });
 });

@@ -64,7 +64,9 @@ export async function runLoop(o: LoopOptions): Promise<StopReason> {
       notifyStart(spec);
       let outcome: TrialOutcome;
       try {
-        outcome = await o.executor.run(spec, o.cancel);
+        // A trial that finished in the same tick comes back as a value: no promise to wait for.
+        const result = o.executor.run(spec, o.cancel);
+        outcome = result instanceof Promise ? await result : result;
       } catch (error) {
         if (error instanceof TrialCancelled) {
           // Every worker may be in flight when the cancel lands: none passes stopped() again.

@@ -8,13 +8,18 @@ import { LEASE_MS, newOwner, type RunOwner } from '../store/claim.js';
 import type { RunStatus } from '../store/records.js';
 import type { RunPatch, Store, TrialSink } from '../store/store.js';
 import { budgetGuard } from './budget.js';
-import { adaptiveScheduler, type AdaptiveScheduler } from './adaptive.js';
-import { startControllerShell, type ControllerShell } from './controller-shell.js';
+import type { AdaptiveScheduler } from './adaptive.js';
+import type { ControllerShell } from './controller-shell.js';
 import { gridScheduler } from './grid.js';
+import { RunTotals, totalsFromQueries } from '../report/totals.js';
+import { FileTasks } from '../tasks/file-tasks.js';
 import { reward } from './objective.js';
 import { asStoreFailure, claimForResume, guardProcessExit, keepClaim } from './ownership.js';
+import { plannedTrials } from './planned.js';
 import { newRunId } from './run-id.js';
 import { runLoop } from './run-loop.js';
+
+export { plannedTrials };
 import type { BackoffOptions } from './retry.js';
 import type { Steering } from '../policies/steer.js';
 import type { Executor, ExecutorFactory, RunEndInfo, RunObserver, Scheduler, StopReason } from './types.js';
@@ -70,7 +75,11 @@ export async function startRun(experiment: Experiment, options: RunOptions): Pro
     if (isDiskFull(error)) throw new DiskFullError('disk full: the run could not be created in the store; free space and run it again.', undefined, { cause: error });
     throw error;
   }
-  return execute({ runId, experiment, executor, options, owner, resumed: false, failure });
+  // Tasks held in memory are used as they are. A large dataset file, just stored, is read again from
+  // the file by a grid (in order, unchanged since validation: FileTasks checks); anything else reads the store.
+  const streamed = experiment.tasks instanceof FileTasks && experiment.mode === 'grid';
+  const tasks = Array.isArray(experiment.tasks) || streamed ? experiment.tasks : options.store.queries().tasks(runId);
+  return execute({ runId, experiment: { ...experiment, tasks }, executor, options, owner, resumed: false, failure });
 }
 
 /**
@@ -186,9 +195,19 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
   let stopReason: StopReason = 'interrupted';
   let loopError: unknown = null;
   let controller: ControllerShell | null = null;
+  let totals: RunTotals | null = null;
   try {
-    const sink = (writer = store.trialWriter(runId, { owner: owner.token, onError: failStore }));
-    const prior = store.runTotals(runId);
+    // Grid resumes recompute the plan, so only trials still running a commit later need a scheduled row;
+    // adaptive resumes redispatch every dispatched trial, so each gets one. Prompts are the templates rendered.
+    const sink = (writer = store.trialWriter(runId, {
+      owner: owner.token, onError: failStore, scheduledRows: experiment.mode === 'grid' ? 'lingering' : 'all', derivedPrompts: true, firstAtOnce: true,
+    }));
+    // The report's totals are kept as trials finish (a resumed run starts from what the store holds).
+    const variantIds = experiment.variants.map((v) => v.id);
+    if (x.resumed) store.saveRunStats(runId, null);
+    const kept = x.resumed ? totalsFromQueries(store.queries(), runId, variantIds) : new RunTotals(variantIds);
+    totals = kept;
+    const prior = kept.variants().reduce((p, v) => ({ finished: p.finished + v.finished, errors: p.errors + v.errors, cost: p.cost + v.cost }), { finished: 0, errors: 0, cost: 0 });
     const budget = budgetGuard(experiment.budget, { trials: prior.finished, cost: prior.cost, activeMs: store.getRun(runId)?.activeMs ?? 0 });
     activeMs = budget.activeMs;
     finished = prior.finished;
@@ -196,13 +215,17 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     const recorder: RunObserver = {
       onTrialStart: (spec) => sink.scheduled(spec),
       onTrialEnd: (spec, outcome) => {
-        sink.finished(spec, outcome, reward(experiment.objective, outcome));
+        const r = reward(experiment.objective, outcome);
+        sink.finished(spec, outcome, r);
+        kept.addOutcome(spec.variantId, spec.seq, outcome, r);
         finished++;
         if (outcome.status === 'error') errors++;
       },
     };
-    const scheduler = createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq));
+    const scheduler = await createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq));
     if (experiment.controller) {
+      // Loaded for runs with a controller only.
+      const { startControllerShell } = await import('./controller-shell.js');
       controller = startControllerShell({
         runId, experiment, config: experiment.controller, store, writer: sink, env: options.env ?? process.env, redact: x.redact,
         steerable: experiment.mode !== 'grid',
@@ -254,6 +277,13 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
   const resumable = x.storeFailure() !== null || stopReason === 'interrupted' || stopReason === 'paused';
   const status: RunStatus = resumable ? 'interrupted' : finished > 0 && errors === finished ? 'failed' : 'completed';
   const executorError = x.failure.error ? x.redact(x.failure.error.message) : undefined;
+  if (x.storeFailure() === null && totals) {
+    try {
+      store.saveRunStats(runId, totals.stats());
+    } catch (error) {
+      failStore(error);
+    }
+  }
   if (x.storeFailure() === null) end({ status, stopReason, ...(executorError ? { error: executorError } : {}) });
   if (x.storeFailure() !== null) {
     const failure = asStoreFailure(x.storeFailure(), runId, 'recording trials');
@@ -291,19 +321,14 @@ function redactError(error: unknown, redact: (text: string) => string): unknown 
  * what finished; a continuous run is an adaptive one with no confidence stop that cycles its task
  * source until it is stopped or a budget is spent.
  */
-function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering): Scheduler {
+async function createScheduler(store: Store, runId: string, experiment: Experiment, writer: TrialSink, steering: (seq: number) => Steering): Promise<Scheduler> {
   if (experiment.mode === 'adaptive' || experiment.mode === 'continuous') {
     const control = experiment.controller ? { steering } : undefined;
+    // Loaded for adaptive and continuous runs only: the policies' tables are start-up time a grid does not need.
+    const { adaptiveScheduler } = await import('./adaptive.js');
     return adaptiveScheduler(runId, experiment, store.adaptiveHistory(runId), (snapshot) => writer.event('policy', snapshot), undefined, control);
   }
   const planned = experiment.variants.length * experiment.tasks.length * experiment.repeats;
   const bitmap = store.finishedBitmap(runId, planned);
   return gridScheduler(runId, experiment, (seq) => ((bitmap[seq >> 3] ?? 0) & (1 << (seq & 7))) !== 0);
 }
-
-/** Trials a run will have: the grid's size, or an adaptive or continuous run's trial budget (null when open). */
-export function plannedTrials(experiment: Experiment): number | null {
-  if (experiment.mode !== 'grid') return experiment.budget.trials ?? null;
-  return experiment.variants.length * experiment.tasks.length * experiment.repeats;
-}
-

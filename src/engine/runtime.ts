@@ -12,6 +12,7 @@ import { ConfigError } from '../model/errors.js';
 import type { TrialTokens } from '../model/trial.js';
 import type { WeightedScorer } from '../scoring/combine.js';
 import { findScorer } from '../scoring/registry.js';
+import { compilePrompt, compileTemplate } from '../tasks/template.js';
 import { createLimiter, type Limiter } from './limits.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
 
@@ -25,6 +26,10 @@ export interface VariantRuntime {
   retries: number;
   prompt?: string;
   system?: string;
+  /** The prompt a trial sends: the variant's template (compiled once) rendered with the task input. */
+  render(input: Record<string, unknown>): string;
+  /** The system prompt, when the variant has one. */
+  renderSystem?(input: Record<string, unknown>): string;
   /** Dollars for a call's tokens; null when they cannot be priced (unknown tokens). */
   price(tokens: TrialTokens): number | null;
 }
@@ -80,12 +85,16 @@ function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: Backo
       limiter: createLimiter({ ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}), ...(spec.rateLimit ? { ratePerMinute: spec.rateLimit } : {}) }),
       timeoutMs: spec.timeoutMs ?? experiment.timeoutMs,
       retries: spec.retries ?? experiment.retries,
+      render: compilePrompt(spec.prompt ?? experiment.prompt),
       price: pricer(spec.cost),
     };
     const prompt = spec.prompt ?? experiment.prompt;
     const system = spec.system ?? experiment.system;
     if (prompt !== undefined) runtime.prompt = prompt;
-    if (system !== undefined) runtime.system = system;
+    if (system !== undefined) {
+      runtime.system = system;
+      runtime.renderSystem = compileTemplate(system);
+    }
     variants.set(spec.id, runtime);
   }
   const judges: Adapter[] = [];

@@ -1,5 +1,4 @@
 import { createRandom, hashSeed } from '../model/random.js';
-import type { Task } from '../model/task.js';
 
 /** The task a trial runs: its position in the run's task list and the pass through the list. */
 export interface TaskPick {
@@ -32,7 +31,7 @@ export interface TaskSource {
  * @example
  * cycledTasks(tasks, 42).next(tasks.length); // the first task of the second pass
  */
-export function cycledTasks(tasks: readonly Task[], seed: number): TaskSource {
+export function cycledTasks(tasks: { readonly length: number }, seed: number): TaskSource {
   let pass = -1;
   let perm: Uint32Array = new Uint32Array(0);
   return {
@@ -43,7 +42,7 @@ export function cycledTasks(tasks: readonly Task[], seed: number): TaskSource {
       if (p !== pass) {
         pass = p;
         const rng = createRandom(hashSeed(seed, 'tasks', p));
-        perm = Uint32Array.from(tasks, (_, i) => i);
+        perm = Uint32Array.from({ length: tasks.length }, (_, i) => i);
         for (let i = perm.length - 1; i > 0; i--) {
           const j = rng.int(i + 1);
           [perm[i], perm[j]] = [perm[j]!, perm[i]!];

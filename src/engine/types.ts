@@ -9,8 +9,11 @@ import type { BackoffOptions } from './retry.js';
  */
 export interface Executor {
   readonly name: string;
-  /** Rejects with TrialCancelled when `cancel` aborts before the trial finished. */
-  run(spec: TrialSpec, cancel: AbortSignal): Promise<TrialOutcome>;
+  /**
+   * Rejects with TrialCancelled when `cancel` aborts before the trial finished. May return the outcome
+   * directly when the trial finished in the same tick (see runTrial).
+   */
+  run(spec: TrialSpec, cancel: AbortSignal): TrialOutcome | Promise<TrialOutcome>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { compilePrompt } from '../tasks/template.js';
 import { createLimiter } from './limits.js';
 import { runTrial } from './run-trial.js';
 import type { TrialRuntime, VariantRuntime } from './runtime.js';
@@ -33,6 +34,7 @@ export async function warmRuntime(runtime: TrialRuntime): Promise<void> {
     timeoutMs: 60_000,
     retries: 0,
     prompt: '{{q}}',
+    render: compilePrompt('{{q}}'),
     price: () => 0,
   };
   const dryRuntime: TrialRuntime = {

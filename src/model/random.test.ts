@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom, hashSeed } from './random.js';
+import { createRandom, forkSeed, hashSeed, seedHasher } from './random.js';
 
 describe('createRandom', () => {
   it('is deterministic for a seed and differs between seeds and forks', () => {
@@ -9,6 +9,7 @@ describe('createRandom', () => {
     const root = createRandom(42);
     expect(root.fork('x').next()).toBe(createRandom(42).fork('x').next());
     expect(root.fork('x').next()).not.toBe(root.fork('y').next());
+    expect(createRandom(forkSeed(42, 1)).next()).toBe(root.fork(1).next());
   });
 
   it('draws uniform floats in [0, 1), integers in [0, n) and standard normals', () => {
@@ -35,5 +36,11 @@ describe('createRandom', () => {
     expect(hashSeed('run', 3)).toBe(hashSeed('run', 3));
     expect(hashSeed('ab', 'c')).not.toBe(hashSeed('a', 'bc'));
     expect(hashSeed(1, 2)).not.toBe(hashSeed(2, 1));
+    // Numbers hash as their decimal strings (the fast path for integers must not change a stored seed).
+    for (const n of [0, 7, 10, 99, 123_456, 2 ** 31 - 1, 2 ** 31, -3, 1.5, 1e21]) {
+      expect(hashSeed(42, n)).toBe(hashSeed('42', String(n)));
+      expect(seedHasher(42, 'choose')(n)).toBe(hashSeed(42, 'choose', n));
+    }
+    expect(hashSeed(7, 3)).toBe(3757515217); // the value every existing run's trial 3 was seeded with
   });
 });

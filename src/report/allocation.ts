@@ -1,5 +1,5 @@
 import { createRandom } from '../model/random.js';
-import { sampleBeta } from '../policies/index.js';
+import { sampleBeta } from '../policies/gamma.js';
 
 export interface ArmRewards {
   trials: number;

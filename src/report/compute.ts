@@ -1,12 +1,16 @@
-import { meanInterval, quantile, wilsonInterval } from '../stats/index.js';
-import type { RunData } from '../store/records.js';
-import { VariantAccumulator } from './accumulate.js';
+import type { Experiment } from '../config/experiment.js';
+import { wilsonInterval } from '../stats/intervals.js';
+import type { DecisionRecord, LatencySummary, LeaderCheck, RunData, RunRecord, RunStats, TrialRecord, VariantSums } from '../store/records.js';
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
+import { meanFromSums, pickBest, type BestVariant } from './best.js';
 import { summariseDecisions, type DecisionSummary } from './decisions.js';
-import { leaderCheck, runnerUpOf, type LeaderCheck } from './leader.js';
+import { runnerUpOf } from './leader.js';
 import { ErrorTally, type TopError } from './top-errors.js';
-import { winnerVerdict, type ScoreSums, type WinnerVerdict } from './winner.js';
+import { RunTotals } from './totals.js';
+import { winnerVerdict, type WinnerVerdict } from './winner.js';
 import type { ShownStatus } from './words.js';
+
+export { clampScoreInterval, meanFromSums, pickBest, type BestCandidate } from './best.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -68,7 +72,7 @@ export interface RunReport {
     source: string;
   };
   variants: VariantReport[];
-  best: { id: string; meanScore: number | null; reason: string } | null;
+  best: BestVariant | null;
   /**
    * Anytime-valid check of the lead: best minus runner-up mean score with a 95% confidence sequence,
    * valid however often the run was looked at and under adaptive allocation (unlike the t intervals).
@@ -91,56 +95,58 @@ export interface RunReport {
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 const pair = (low: number, high: number): [number, number] | null => (Number.isFinite(low) && Number.isFinite(high) ? [low, high] : null);
 
-/** Scores live in [0, 1]: a t interval that reaches past either end is clipped to it. */
-export function clampScoreInterval(ci: [number, number] | null): [number, number] | null {
-  return ci ? [Math.max(0, ci[0]), Math.min(1, ci[1])] : null;
+/**
+ * A run's report. From its saved totals when it has them (a run that ended), else from SQL aggregates
+ * (`data.stats`), else (an exported file) by summing its trials: no trial is read twice.
+ *
+ * @example
+ * const report = computeReport(storeRunData(queries, runId));
+ */
+export function computeReport(data: RunData, options: { status?: ShownStatus } = {}): RunReport {
+  const stats = data.stats ? data.stats() : statsOfTrials(data.experiment, data.trials());
+  return reportFromStats(data.run, data.experiment, stats, data.experiment.controller ? (data.decisions?.() ?? []) : [], options);
+}
+
+/** Totals and the lead of trials held in memory (in seq order). */
+export function statsOfTrials(experiment: Pick<Experiment, 'variants'>, trials: Iterable<TrialRecord>): RunStats {
+  const totals = new RunTotals(experiment.variants.map((v) => v.id));
+  for (const t of trials) totals.addRecord(t);
+  return totals.stats();
 }
 
 /**
- * One pass over a run's trials into per-variant statistics and the best variant.
+ * The report of a run from its statistics.
  *
  * @example
- * const report = computeReport(storeRunData(store, runId));
+ * reportFromStats(run, experiment, queries.savedStats(run.id)!);
  */
-export function computeReport(data: RunData, options: { status?: ShownStatus } = {}): RunReport {
-  const accs = new Map(data.experiment.variants.map((v) => [v.id, new VariantAccumulator()]));
-  const errors = new ErrorTally();
-  for (const trial of data.trials()) {
-    let acc = accs.get(trial.variantId);
-    if (!acc) accs.set(trial.variantId, (acc = new VariantAccumulator()));
-    acc.add(trial);
-    if (trial.status === 'error') errors.add(trial.variantId, trial.errorKind ?? 'unknown', trial.error ?? '');
-  }
-  const adapters = new Map(data.experiment.variants.map((v) => [v.id, v.adapter]));
-  const total = [...accs.values()].reduce((n, a) => n + a.finished, 0);
+export function reportFromStats(
+  run: RunRecord, experiment: Omit<Experiment, 'tasks'>, stats: RunStats, decisions: readonly DecisionRecord[] = [], options: { status?: ShownStatus } = {},
+): RunReport {
+  const adapters = new Map(experiment.variants.map((v) => [v.id, v.adapter]));
+  const total = stats.variants.reduce((n, v) => n + v.finished, 0);
+  const arms = stats.variants.map((v) => ({ trials: v.rewarded, rewardSum: v.rewardSum }));
   // P(best) only among variants with a scored trial: one never scored has nothing to be best with.
-  const scoredAccs = [...accs.values()].filter((a) => a.scores.length > 0);
-  const probs = scoredAccs.length ? probabilityOfBest(scoredAccs.map((a) => ({ trials: a.rewarded, rewardSum: a.rewardSum }))) : [];
-  const probBest = new Map(scoredAccs.map((a, i) => [a, probs[i] ?? null]));
-  const arms = [...accs.values()].map((a) => ({ trials: a.rewarded, rewardSum: a.rewardSum }));
-  const variants = [...accs].map(([id, a]) => variantReport(id, adapters.get(id) ?? '?', a, total, probBest.get(a) ?? null));
-  const { run } = data;
+  const scored = stats.variants.map((v, i) => ({ v, i })).filter(({ v }) => v.ns > 0);
+  const probs = scored.length ? probabilityOfBest(scored.map(({ i }) => arms[i]!)) : [];
+  const probBest = new Map(scored.map(({ i }, k) => [i, probs[k] ?? null]));
+  const variants = stats.variants.map((v, i) => variantReport(v, adapters.get(v.variantId) ?? '?', total, probBest.get(i) ?? null, stats.latency[v.variantId]));
   const status = options.status ?? run.status;
   const best = pickBest(variants);
-  const leader = leaderOf(best?.id ?? null, variants, accs);
+  const leader = best && stats.leader?.id === best.id ? stats.leader : null;
   const runnerUp = runnerUpOf(best?.id ?? null, variants);
-  const sums = (id: string | null | undefined): ScoreSums | null => {
-    const v = id ? accs.get(id)?.scores.view() : undefined;
-    if (!v) return null;
-    let s = 0;
-    let s2 = 0;
-    for (const x of v) {
-      s += x;
-      s2 += x * x;
-    }
-    return { n: v.length, s, s2 };
+  const sumsOf = (id: string | null | undefined) => {
+    const v = id ? stats.variants.find((x) => x.variantId === id) : undefined;
+    return v ? { n: v.ns, s: v.s, s2: v.s2 } : null;
   };
   const winner = winnerVerdict({
-    mode: data.experiment.mode, status, stopReason: run.stopReason, bestId: best?.id ?? null, runnerUp, leader,
-    bestSums: sums(best?.id), runnerUpSums: sums(runnerUp), ...(data.experiment.stop ? { stopConfidence: data.experiment.stop.confidence } : {}),
+    mode: experiment.mode, status, stopReason: run.stopReason, bestId: best?.id ?? null, runnerUp, leader,
+    bestSums: sumsOf(best?.id), runnerUpSums: sumsOf(runnerUp), ...(experiment.stop ? { stopConfidence: experiment.stop.confidence } : {}),
   });
-  const allocation = data.experiment.mode !== 'grid'
-    ? { policy: data.experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
+  const errors = new ErrorTally();
+  for (const g of stats.errors ?? []) errors.add(g.variantId, g.kind, g.message, g.count);
+  const allocation = experiment.mode !== 'grid'
+    ? { policy: experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -160,7 +166,7 @@ export function computeReport(data: RunData, options: { status?: ShownStatus } =
     topErrors: errors.top(5),
     otherErrors: errors.others(5),
     allocation,
-    controller: data.experiment.controller ? summariseDecisions(data.decisions?.() ?? []) : null,
+    controller: experiment.controller ? summariseDecisions(decisions) : null,
     intervals: {
       meanScore: 'Student t interval, 95%, fixed sample size (not valid under repeated looks or adaptive allocation)',
       passRate: 'Wilson score interval, 95%',
@@ -169,64 +175,26 @@ export function computeReport(data: RunData, options: { status?: ShownStatus } =
   };
 }
 
-function variantReport(id: string, adapter: string, a: VariantAccumulator, total: number, probBest: number | null): VariantReport {
-  const mi = meanInterval(a.scores.view());
-  const wi = wilsonInterval(a.passes, a.judged);
-  const lat = a.latencies.sorted();
+function variantReport(v: VariantSums, adapter: string, total: number, probBest: number | null, latency: LatencySummary | undefined): VariantReport {
+  const { mean, ci } = meanFromSums(v.ns, v.s, v.s2);
+  const wi = wilsonInterval(v.passes, v.judged);
   return {
-    id, adapter, trials: a.finished, errors: a.errors, errorRate: a.finished ? a.errors / a.finished : 0,
-    errorsByKind: a.errorsByKind,
-    meanScore: a.scores.length ? mi.mean : null,
-    ci95: a.scores.length >= 2 ? clampScoreInterval(pair(mi.low, mi.high)) : null,
-    passRate: a.judged ? wi.estimate : null,
-    passRateCi95: a.judged ? pair(wi.low, wi.high) : null,
-    latencyP50Ms: lat.length ? finite(quantile(lat, 0.5)) : null,
-    latencyP95Ms: lat.length ? finite(quantile(lat, 0.95)) : null,
-    ...knownCost(a.finished, a.costUnknown, a.cost),
-    ...knownTokens(a.finished, a.tokensUnknown, a.tokensIn, a.tokensOut),
-    meanAttempts: a.finished ? a.attempts / a.finished : null,
-    cached: a.cached,
-    share: total ? a.finished / total : 0,
-    meanReward: a.rewarded ? a.rewardSum / a.rewarded : null,
+    id: v.variantId, adapter, trials: v.finished, errors: v.errors, errorRate: v.finished ? v.errors / v.finished : 0,
+    errorsByKind: v.errorsByKind,
+    meanScore: mean,
+    ci95: ci,
+    passRate: v.judged ? wi.estimate : null,
+    passRateCi95: v.judged ? pair(wi.low, wi.high) : null,
+    latencyP50Ms: latency?.n ? finite(latency.p50 ?? NaN) : null,
+    latencyP95Ms: latency?.n ? finite(latency.p95 ?? NaN) : null,
+    ...knownCost(v.finished, v.costUnknown, v.cost),
+    ...knownTokens(v.finished, v.tokensUnknown, v.tokensIn, v.tokensOut),
+    meanAttempts: v.finished ? v.attempts / v.finished : null,
+    cached: v.cached ?? 0,
+    share: total ? v.finished / total : 0,
+    meanReward: v.rewarded ? v.rewardSum / v.rewarded : null,
     probBest,
   };
-}
-
-/** What choosing the best variant reads: the report's and the dashboard's variant rows both have it. */
-export interface BestCandidate {
-  id: string;
-  meanScore: number | null;
-  passRate: number | null;
-  costPerTrial: number | null;
-  ci95: [number, number] | null;
-}
-
-/**
- * Highest mean score; ties go to the higher pass rate, then the cheaper variant. Whether the lead is
- * established is `winnerVerdict`'s answer, the same everywhere.
- *
- * @example
- * pickBest(report.variants)?.id;
- */
-export function pickBest(variants: readonly BestCandidate[]): RunReport['best'] {
-  const scored = variants.filter((v) => v.meanScore !== null);
-  if (scored.length === 0) return null;
-  const best = [...scored].sort(
-    (a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0) || (b.passRate ?? 0) - (a.passRate ?? 0) || (a.costPerTrial ?? 0) - (b.costPerTrial ?? 0),
-  )[0];
-  if (!best) return null;
-  // Whether the lead is established is the winner check's to say (src/report/winner.ts), not this one's.
-  const tied = scored.filter((v) => v !== best && v.meanScore === best.meanScore);
-  const reason = tied.length ? `highest mean score, tied with ${tied.map((v) => v.id).join(', ')} (ties go to the higher pass rate, then the cheaper)` : 'highest mean score';
-  return { id: best.id, meanScore: best.meanScore, reason };
-}
-
-/** The leader against the runner-up by mean score, with an anytime-valid confidence sequence. */
-function leaderOf(bestId: string | null, variants: VariantReport[], accs: Map<string, VariantAccumulator>): RunReport['leader'] {
-  const runnerUp = runnerUpOf(bestId, variants);
-  const a = bestId ? accs.get(bestId)?.scores.view() : undefined;
-  const b = runnerUp ? accs.get(runnerUp)?.scores.view() : undefined;
-  return bestId && runnerUp && a && b ? leaderCheck(bestId, runnerUp, a, b) : null;
 }
 
 /**

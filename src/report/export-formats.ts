@@ -95,7 +95,7 @@ export async function writeCsv(data: RunData, out: Writable): Promise<void> {
 const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
 
 function taskIndex(data: RunData): Map<string, Task> {
-  return new Map(data.tasks().map((t) => [t.id, t]));
+  return new Map(Array.from(data.tasks(), (t) => [t.id, t]));
 }
 
 function cell(value: unknown): string | null {

@@ -3,16 +3,10 @@
  * a 95% confidence sequence for the difference of their mean scores. Shared by `metaorch report`
  * (computeReport) and the dashboard's summary (src/server/leader.ts), so both say the same thing.
  */
-import { differenceConfidenceSequence } from '../stats/index.js';
+import { differenceConfidenceSequence } from '../stats/confidence-sequence.js';
+import type { LeaderCheck } from '../store/records.js';
 
-/** Best minus runner-up mean score with its 95% confidence sequence; established when it excludes 0. */
-export interface LeaderCheck {
-  id: string;
-  runnerUp: string;
-  difference: number;
-  cs95: [number, number];
-  established: boolean;
-}
+export type { LeaderCheck };
 
 /**
  * The runner-up of `bestId`: the other variant with the highest mean score (variants without a score

@@ -7,7 +7,8 @@ import { MetaorchError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { TRIAL_SCHEMA_VERSION } from '../model/trial.js';
 import type { DecisionRecord, RunData, RunRecord, TrialRecord } from '../store/records.js';
-import type { Store } from '../store/store.js';
+import type { RunQueries } from '../store/run-queries.js';
+import { totalsFromQueries } from './totals.js';
 
 export const EXPORT_KIND = 'meta-orchestrator/run';
 
@@ -24,13 +25,24 @@ export interface RunExport {
   decisions?: DecisionRecord[];
 }
 
-/** A run in the store as RunData. */
-export function storeRunData(store: Store, runId: string): RunData {
-  const run = store.getRun(runId);
+/**
+ * A run in the store as RunData: its statistics from the totals saved when it ended, else from
+ * aggregate queries; its tasks and trials streamed.
+ *
+ * @example
+ * computeReport(storeRunData(queries, runId));
+ */
+export function storeRunData(queries: RunQueries, runId: string): RunData {
+  const run = queries.getRun(runId);
   if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${runId}'.`);
+  const experiment = queries.runConfig(runId);
+  const saved = run.status === 'running' ? null : queries.savedStats(runId);
   return {
-    run, experiment: store.loadExperimentConfig(runId), tasks: () => store.loadTasks(runId), trials: () => store.iterateTrials(runId),
-    decisions: () => store.controller.list(runId),
+    run, experiment,
+    tasks: () => queries.tasks(runId),
+    trials: (options) => queries.trials(runId, options),
+    stats: () => saved ?? totalsFromQueries(queries, runId, experiment.variants.map((v) => v.id)).stats(),
+    decisions: () => queries.decisionLog(runId),
   };
 }
 
@@ -38,15 +50,15 @@ export function storeRunData(store: Store, runId: string): RunData {
  * A run reference: an exported JSON file, or a run id / unique prefix / `latest` in the store.
  *
  * @example
- * const data = resolveRunData('run.json', () => store);
+ * const data = resolveRunData('run.json', () => queries);
  */
-export function resolveRunData(ref: string, openStore: () => Store): RunData {
+export function resolveRunData(ref: string, openQueries: () => RunQueries): RunData {
   if (isExportRef(ref)) {
     if (!existsSync(ref)) throw new MetaorchError('RUN_NOT_FOUND', `No exported run file '${ref}'.`);
     return readExport(ref);
   }
-  const store = openStore();
-  return storeRunData(store, store.resolveRunId(ref));
+  const queries = openQueries();
+  return storeRunData(queries, queries.resolveRunId(ref));
 }
 
 /** Whether a run reference names an exported file rather than a run in the store. */
@@ -79,18 +91,18 @@ export function readExport(file: string): RunData {
  * Streams a run as one JSON document, trial by trial, so exporting a large run stays in constant memory.
  *
  * @example
- * await writeExport(storeRunData(store, id), process.stdout);
+ * await writeExport(storeRunData(queries, id), process.stdout);
  */
 export async function writeExport(data: RunData, out: Writable): Promise<void> {
   const decisions = data.decisions?.() ?? [];
   const head = {
     schemaVersion: TRIAL_SCHEMA_VERSION, kind: EXPORT_KIND, exportedAt: new Date().toISOString(), run: data.run,
-    experiment: data.experiment, tasks: data.tasks(), ...(decisions.length ? { decisions } : {}),
+    experiment: data.experiment, tasks: [...data.tasks()], ...(decisions.length ? { decisions } : {}),
   };
   const headJson = JSON.stringify(head, null, 0);
   await write(out, `${headJson.slice(0, -1)},"trials":[`);
   let first = true;
-  for (const trial of data.trials()) {
+  for (const trial of data.trials({ prompts: true })) {
     await write(out, `${first ? '\n' : ',\n'}${JSON.stringify(trial)}`);
     first = false;
   }

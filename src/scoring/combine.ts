@@ -19,6 +19,16 @@ export interface CombinedScore {
  * const combined = scoreAll([{ scorer: equals(), weight: 2 }, { scorer: contains(), weight: 1 }], input);
  */
 export function scoreAll(scorers: readonly WeightedScorer[], input: ScoreInput): CombinedScore | Promise<CombinedScore> {
+  if (scorers.length === 1) {
+    // One scorer (the common case): its score as is, with no arrays to build on the way.
+    const { scorer, weight } = scorers[0]!;
+    const v = scorer.score(input);
+    const one = (x: ScoreValue): CombinedScore => ({
+      score: weight > 0 ? (weight * x.score) / weight : 0, // as combine computes it, to the last bit
+      scores: [{ scorer: scorer.name, score: x.score, weight, reason: x.reason }],
+    });
+    return v instanceof Promise ? v.then(one) : one(v);
+  }
   const values = scorers.map((s) => s.scorer.score(input));
   if (values.some((v) => v instanceof Promise)) return Promise.all(values).then((resolved) => combine(scorers, resolved));
   return combine(scorers, values as ScoreValue[]);

@@ -30,8 +30,8 @@ const rounded = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_
 describe('RunAggregate', () => {
   it('matches computeReport exactly on a small run, errors by kind and percentiles included', async () => {
     const store = SqliteStore.open(db);
-    const { aggregate } = await buildAggregate(store.db, 'small', VARIANTS);
-    const report = computeReport(storeRunData(store, 'small'));
+    const { aggregate } = await buildAggregate(store.queries(), 'small', VARIANTS);
+    const report = computeReport(storeRunData(store.queries(), 'small'));
     const mine = variantStats(aggregate, adapters, null);
     for (const v of report.variants) {
       const m = mine.find((x) => x.id === v.id)!;
@@ -50,8 +50,8 @@ describe('RunAggregate', () => {
     const store = SqliteStore.open(db);
     store.db.prepare("UPDATE trials SET cost = NULL, tokens_in = NULL, tokens_out = NULL WHERE run_id = 'small' AND variant_id = 'variant-b' AND seq % 2 = 0 AND status != 'scheduled'").run();
     store.db.prepare("UPDATE trials SET cost = NULL, tokens_in = NULL, tokens_out = NULL WHERE run_id = 'small' AND variant_id = 'variant-c' AND status != 'scheduled'").run();
-    const { aggregate } = await buildAggregate(store.db, 'small', VARIANTS);
-    const report = computeReport(storeRunData(store, 'small'));
+    const { aggregate } = await buildAggregate(store.queries(), 'small', VARIANTS);
+    const report = computeReport(storeRunData(store.queries(), 'small'));
     const mine = variantStats(aggregate, adapters, null);
     for (const v of report.variants) {
       const m = mine.find((x) => x.id === v.id)!;
@@ -64,15 +64,15 @@ describe('RunAggregate', () => {
     expect(report.variants.find((v) => v.id === 'variant-b')!.costUnknown).toBeGreaterThan(0);
     const seqs = (store.db.prepare("SELECT seq FROM trials WHERE run_id = 'small' AND status != 'scheduled' ORDER BY seq").pluck().all() as number[]);
     const live = new RunAggregate(VARIANTS, 8);
-    for (const g of new TrialReader(store.db).groups('small', seqs)) live.add(g);
+    for (const g of new TrialReader(store.queries()).groups('small', seqs)) live.add(g);
     expect(rounded(variantStats(live, adapters, null).map((v) => [v.costTotal, v.costUnknown, v.tokensIn, v.tokensUnknown]))).toEqual(rounded(mine.map((v) => [v.costTotal, v.costUnknown, v.tokensIn, v.tokensUnknown])));
     store.close();
   });
 
   it('samples the latencies of a large run and keeps the other statistics exact', async () => {
     const store = SqliteStore.open(db);
-    const { aggregate } = await buildAggregate(store.db, 'large', VARIANTS);
-    const report = computeReport(storeRunData(store, 'large'));
+    const { aggregate } = await buildAggregate(store.queries(), 'large', VARIANTS);
+    const report = computeReport(storeRunData(store.queries(), 'large'));
     const mine = variantStats(aggregate, adapters, null);
     for (const v of report.variants) {
       const m = mine.find((x) => x.id === v.id)!;
@@ -91,9 +91,9 @@ describe('RunAggregate', () => {
 
   it('gives the same statistics built cold or fed trial by trial, and through the on-disk cache', async () => {
     const store = SqliteStore.open(db);
-    const { aggregate: cold } = await buildAggregate(store.db, 'small', VARIANTS);
+    const { aggregate: cold } = await buildAggregate(store.queries(), 'small', VARIANTS);
     const live = new RunAggregate(VARIANTS, 1);
-    const reader = new TrialReader(store.db);
+    const reader = new TrialReader(store.queries());
     const seqs = Array.from({ length: 3_000 }, (_, i) => i);
     for (let i = 0; i < seqs.length; i += 137) for (const g of reader.groups('small', seqs.slice(i, i + 137))) live.add(g);
     expect(live.bucketSize).toBeGreaterThan(1);

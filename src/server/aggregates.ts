@@ -3,12 +3,13 @@
  * background, chunk by chunk) and then kept current from the event sequence. Finished runs beyond the
  * most recent few are evicted; their totals (for the Runs page) stay.
  */
-import type { Database } from 'better-sqlite3';
 import { RunNotFoundError } from '../model/errors.js';
+import type { RunQueries } from '../store/run-queries.js';
+import { trialEventSeqs } from '../store/trial-events.js';
 import type { RunAggregate } from './aggregate.js';
 import { buildAggregate, CHUNK, TrialReader } from './aggregate-source.js';
 import { CACHE_FROM_TRIALS, loadCached, saveCached } from './aggregate-cache.js';
-import { displayStatus, getRunRecord, lastRunEventSeq } from './queries.js';
+import { displayStatus } from './queries.js';
 import type { EventItem, PolicyState, VariantStats } from './api-types.js';
 import { pickBest, variantStats } from './summary.js';
 
@@ -42,8 +43,8 @@ export class Aggregates {
   private readonly reader: TrialReader;
 
   /** `cacheDir`: where large finished runs' statistics are kept between server starts (none: no cache). */
-  constructor(private readonly db: Database, private readonly cacheDir: string | null = null) {
-    this.reader = new TrialReader(db);
+  constructor(private readonly queries: RunQueries, private readonly cacheDir: string | null = null) {
+    this.reader = new TrialReader(queries);
   }
 
   /** The aggregate when it is ready, else undefined (and a build starts). */
@@ -61,16 +62,16 @@ export class Aggregates {
       return Promise.resolve(entry.aggregate);
     }
     if (entry?.building) return entry.building;
-    const run = getRunRecord(this.db, runId);
+    const run = this.queries.getRun(runId);
     if (!run) return Promise.reject(new RunNotFoundError(runId, []));
-    const variants = this.db.prepare('SELECT id, adapter FROM variants WHERE run_id = ? ORDER BY idx').all(runId) as { id: string; adapter: string }[];
+    const variants = this.queries.variants(runId);
     entry = {
       aggregate: null, building: null, pending: [], chunkSeen: null, skipUpTo: 0, startSeq: 0, policy: this.latestPolicy(runId),
       adapters: new Map(variants.map((v) => [v.id, v.adapter])), lastUsed: Date.now(),
     };
     this.entries.set(runId, entry);
     const e = entry;
-    const key = `${run.createdAt}:${lastRunEventSeq(this.db, runId)}`;
+    const key = `${run.createdAt}:${this.queries.lastEventSeq(runId)}`;
     const stable = displayStatus(run) !== 'running';
     const cached = stable && this.cacheDir ? loadCached(this.cacheDir, runId, key) : null;
     if (cached) {
@@ -78,7 +79,7 @@ export class Aggregates {
       e.startSeq = cached.seq;
       return Promise.resolve(cached);
     }
-    e.building = buildAggregate(this.db, runId, variants.map((v) => v.id)).then(
+    e.building = buildAggregate(this.queries, runId, variants.map((v) => v.id)).then(
       (built) => {
         if (stable && this.cacheDir && built.aggregate.finished >= CACHE_FROM_TRIALS) saveCached(this.cacheDir, runId, key, built.aggregate);
         e.aggregate = built.aggregate;
@@ -149,7 +150,7 @@ export class Aggregates {
       last = Math.max(last, event.seq);
       if (event.type === 'policy') entry.policy = policyState(event);
       if (event.type !== 'trials') continue;
-      let seqs = (event.data as { seqs?: number[] }).seqs ?? [];
+      let seqs = trialEventSeqs(event.data);
       if (entry.chunkSeen && event.seq <= entry.skipUpTo) {
         const seen = entry.chunkSeen;
         seqs = seqs.filter((seq) => event.seq > (seen.get(Math.floor(seq / CHUNK)) ?? entry.startSeq));
@@ -161,11 +162,8 @@ export class Aggregates {
   }
 
   private latestPolicy(runId: string): PolicyState | null {
-    const row = this.db
-      .prepare("SELECT seq, run_id, ts, type, data FROM events WHERE run_id = ? AND type = 'policy' ORDER BY seq DESC LIMIT 1")
-      .get(runId) as { seq: number; run_id: string; ts: number; type: string; data: string } | undefined;
-    if (!row) return null;
-    return policyState({ seq: row.seq, runId: row.run_id, ts: row.ts, type: row.type, data: JSON.parse(row.data) as unknown });
+    const event = this.queries.latestEvent(runId, 'policy');
+    return event ? policyState(event) : null;
   }
 
   private evict(): void {

@@ -5,9 +5,10 @@ import type { LeaderCheck } from '../report/leader.js';
 import type { TopError } from '../report/top-errors.js';
 import type { WinnerVerdict } from '../report/winner.js';
 import type { RunComparison } from '../compare/types.js';
+import type { TrialBrief, TrialDetail, TrialPage } from '../store/read-records.js';
 import type { DecisionSummary } from '../report/decisions.js';
 
-export type { LeaderCheck, TopError, WinnerVerdict };
+export type { LeaderCheck, TopError, TrialBrief, TrialDetail, TrialPage, WinnerVerdict };
 /**
  * The JSON shapes of the dashboard API, shared by the server and the browser (types only: this file
  * imports nothing, so the dashboard's own tsconfig can check it with DOM libraries).
@@ -104,8 +105,8 @@ export interface RunSummary {
   variants: VariantStats[];
   best: BestVariant | null;
   /**
-   * Null with fewer than two scored variants, or when the two have more than 200,000 scored trials
-   * together (too large to recompute live). While a run is running it may lag by about a second.
+   * Null with fewer than two scored variants. Computed on each variant's first 100,000 scores, as the
+   * report's. While a run is running it may lag by about a second.
    */
   leader: LeaderCheck | null;
   /** Whether the winner is known: the same rule and words as `metaorch report` and `run`'s last line. */
@@ -115,25 +116,6 @@ export interface RunSummary {
   otherErrors: number;
   policy: PolicyState | null;
   intervals: { meanScore: string; passRate: string; latency: string; leader: string };
-}
-
-/** A trial without its large fields: the feed, the trials table, the timeline. */
-export interface TrialBrief {
-  seq: number;
-  variantId: string;
-  taskId: string;
-  status: 'ok' | 'error' | 'scheduled';
-  score: number | null;
-  passed: boolean | null;
-  latencyMs: number | null;
-  /** null: unknown (not reported by the agent). */
-  cost: number | null;
-  attempts: number;
-  errorKind: string | null;
-  /** First 160 characters of the output, as text. */
-  outputPreview: string | null;
-  startedAt: number | null;
-  finishedAt: number | null;
 }
 
 /** A downsampled series over trial order (bucketed by seq), one entry per variant. */
@@ -165,40 +147,6 @@ export interface LiveSnapshot extends RunSummary {
   config: Record<string, unknown>;
   launchedHere: boolean;
   decisions: DecisionsResponse;
-}
-
-export interface TrialPage {
-  trials: TrialBrief[];
-  /** Cursor for the next (older when order=desc) page: pass as `before` (desc) or `after` (asc). */
-  next: number | null;
-  /** Matching trials in all, when cheap to know (no text or score filter); else null. */
-  total: number | null;
-}
-
-export interface TrialDetail {
-  seq: number;
-  variantId: string;
-  status: 'ok' | 'error' | 'scheduled';
-  repeat: number;
-  seed: number;
-  task: { id: string; input: unknown; expected: unknown; metadata: unknown };
-  prompt: string | null;
-  output: string | null;
-  score: number | null;
-  passed: boolean | null;
-  scores: { scorer: string; score: number; weight: number; reason: string }[];
-  attempts: { n: number; latencyMs: number; error?: { kind: string; message: string; status?: number; retryable: boolean } }[];
-  latencyMs: number | null;
-  /** null: not reported by the agent (unknown, not zero). */
-  tokensIn: number | null;
-  tokensOut: number | null;
-  cost: number | null;
-  reward: number | null;
-  errorKind: string | null;
-  error: string | null;
-  scheduledAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
 }
 
 export interface EventItem {

@@ -4,12 +4,12 @@
  * the token (see security.ts).
  */
 import { readFile } from 'node:fs/promises';
-import type { Database } from 'better-sqlite3';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MetaorchError } from '../model/errors.js';
+import type { TrialFilter } from '../store/read-records.js';
 import type { RunRecord } from '../store/records.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { RunQueries } from '../store/run-queries.js';
 import { VERSION } from '../version.js';
 import type { ApiError, EventsResponse, FilesResponse, LogResponse, RunListResponse, RunRow, SessionResponse } from './api-types.js';
 import { compareResponse } from './compare.js';
@@ -19,7 +19,7 @@ import type { ProcessesResponse } from './api-types.js';
 import type { LiveRuns } from './live.js';
 import { prometheusText } from './metrics.js';
 import { listExperimentFiles, resolveProjectFile, writePastedExperiment } from './project-files.js';
-import { allRunRecords, decisions, eventsAfter, getRunRecord, trialDetail, trialPage, type TrialFilter } from './queries.js';
+import { decisions } from './queries.js';
 import { hasToken, hostGuard, requireToken, securityHeaders } from './security.js';
 import { serveDashboard } from './static.js';
 import { streamRoute } from './stream.js';
@@ -27,8 +27,8 @@ import { series } from './summary.js';
 import { workflowRoutes } from './workflows.js';
 
 export interface AppContext {
-  store: SqliteStore;
-  db: Database;
+  /** The store's read side: every API read goes through it. */
+  queries: RunQueries;
   dbPath: string;
   projectDir: string;
   token: string;
@@ -72,7 +72,7 @@ export function createApp(ctx: AppContext): Hono {
 
   const withRun = async (c: Context, f: (run: RunRecord) => Response | Promise<Response>) => {
     const id = c.req.param('id') ?? '';
-    const run = getRunRecord(ctx.db, id);
+    const run = ctx.queries.getRun(id);
     return run ? f(run) : notFound(c, id);
   };
 
@@ -86,7 +86,7 @@ export function createApp(ctx: AppContext): Hono {
   app.get('/api/runs', async (c) => {
     const q = c.req.query();
     let rows: RunRow[] = [];
-    for (const run of allRunRecords(ctx.db)) rows.push(await ctx.live.row(run));
+    for (const run of ctx.queries.runs()) rows.push(await ctx.live.row(run));
     if (q['status']) rows = rows.filter((r) => q['status']!.split(',').includes(r.status));
     if (q['mode']) rows = rows.filter((r) => r.mode === q['mode']);
     if (q['q']) {
@@ -133,13 +133,13 @@ export function createApp(ctx: AppContext): Hono {
         ...(num(q['after']) !== undefined ? { after: num(q['after'])! } : {}),
         order: q['order'] === 'asc' ? 'asc' : 'desc', limit: Math.max(1, Math.min(200, num(q['limit']) ?? 50)),
       };
-      return c.json(trialPage(ctx.db, run.id, filter));
+      return c.json(ctx.queries.trialPage(run.id, filter));
     }),
   );
 
   app.get('/api/runs/:id/trials/:seq', (c) =>
     withRun(c, (run) => {
-      const detail = trialDetail(ctx.db, run.id, Number(c.req.param('seq')));
+      const detail = ctx.queries.trialDetail(run.id, Number(c.req.param('seq')));
       return detail ? c.json(detail) : c.json<ApiError>({ error: { code: 'NOT_FOUND', message: `No trial ${c.req.param('seq')} in run ${run.id}` } }, 404);
     }),
   );
@@ -148,12 +148,12 @@ export function createApp(ctx: AppContext): Hono {
     withRun(c, (run) => {
       const limit = Math.max(1, Math.min(1000, num(c.req.query('limit')) ?? 200));
       const types = (c.req.query('types') ?? '').split(',').filter(Boolean);
-      const events = eventsAfter(ctx.db, num(c.req.query('after')) ?? 0, run.id, limit, Number.MAX_SAFE_INTEGER, types);
+      const events = ctx.queries.eventsAfter(num(c.req.query('after')) ?? 0, { runId: run.id, limit, types });
       return c.json<EventsResponse>({ events, next: events.length === limit ? events[events.length - 1]!.seq : null });
     }),
   );
 
-  app.get('/api/runs/:id/decisions', (c) => withRun(c, (run) => c.json(decisions(ctx.db, run.id))));
+  app.get('/api/runs/:id/decisions', (c) => withRun(c, (run) => c.json(decisions(ctx.queries, run.id))));
 
   app.get('/api/runs/:id/log', (c) =>
     withRun(c, (run) => {
@@ -172,7 +172,7 @@ export function createApp(ctx: AppContext): Hono {
   app.get('/api/stream', streamRoute(ctx.hub));
 
   app.get('/metrics', (c) =>
-    c.body(prometheusText(ctx.db, ctx.store.controller, c.req.query('run') || undefined), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+    c.body(prometheusText(ctx.queries, c.req.query('run') || undefined), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
   );
 
   // Everything below needs the token: it reads project files, runs user code (validation loads

@@ -2,36 +2,34 @@
  * `GET /api/compare?base=A&cand=B&metrics=score,latency`: the same comparison `metaorch compare` makes
  * (compareRuns: per-variant tests, Holm correction, verdicts), plus the tasks whose score changed.
  */
-import type { Database } from 'better-sqlite3';
 import { compareRuns } from '../compare/compare-runs.js';
 import { parseMetrics } from '../compare/metrics.js';
 import { MetaorchError } from '../model/errors.js';
 import { storeRunData } from '../report/run-data.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { RunQueries } from '../store/run-queries.js';
 import type { CompareResponse, TaskChange } from './api-types.js';
 import type { LiveRuns } from './live.js';
-import { getRunRecord } from './queries.js';
 
 /** The dashboard compares runs up to this size in process; larger ones: `metaorch compare`. */
 const MAX_COMPARE_TRIALS = 300_000;
 
 export async function compareResponse(
-  ctx: { db: Database; store: SqliteStore; live: LiveRuns },
+  ctx: { queries: RunQueries; live: LiveRuns },
   baseId: string,
   candId: string,
   metricsParam?: string,
 ): Promise<CompareResponse> {
-  const baseRun = getRunRecord(ctx.db, baseId);
-  const candRun = getRunRecord(ctx.db, candId);
+  const baseRun = ctx.queries.getRun(baseId);
+  const candRun = ctx.queries.getRun(candId);
   if (!baseRun || !candRun) throw new MetaorchError('RUN_NOT_FOUND', `No run '${!baseRun ? baseId : candId}' in the store.`);
   const [base, cand] = [await ctx.live.row(baseRun), await ctx.live.row(candRun)];
-  const tasks = taskChanges(ctx.db, baseId, candId);
+  const tasks = taskChanges(ctx.queries, baseId, candId);
   if (base.finished > MAX_COMPARE_TRIALS || cand.finished > MAX_COMPARE_TRIALS) {
     return { base, cand, comparison: null, tasks, error: `These runs are too large to compare in the dashboard; run: metaorch compare ${baseId} ${candId}` };
   }
   try {
     const metrics = parseMetrics([metricsParam || 'score']);
-    const comparison = compareRuns(storeRunData(ctx.store, baseId), storeRunData(ctx.store, candId), { metrics });
+    const comparison = compareRuns(storeRunData(ctx.queries, baseId), storeRunData(ctx.queries, candId), { metrics });
     return { base, cand, comparison, tasks, error: null };
   } catch (error) {
     if (error instanceof MetaorchError) return { base, cand, comparison: null, tasks, error: error.message };
@@ -40,14 +38,8 @@ export async function compareResponse(
 }
 
 /** Per (variant, task) mean score in both runs: the tasks whose score moved, largest change first. */
-export function taskChanges(db: Database, baseId: string, candId: string): CompareResponse['tasks'] {
-  const perTask = (runId: string) => {
-    const rows = db
-      .prepare(`SELECT t.variant_id AS v, k.id AS task, AVG(t.score) AS score FROM trials t JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx
-                WHERE t.run_id = ? AND t.status = 'ok' AND t.score IS NOT NULL GROUP BY t.variant_id, k.id`)
-      .all(runId) as { v: string; task: string; score: number }[];
-    return new Map(rows.map((r) => [`${r.v}\u0000${r.task}`, r]));
-  };
+export function taskChanges(queries: RunQueries, baseId: string, candId: string): CompareResponse['tasks'] {
+  const perTask = (runId: string) => new Map(queries.taskScores(runId).map((r) => [`${r.variantId}\u0000${r.taskId}`, { v: r.variantId, task: r.taskId, score: r.score }]));
   const b = perTask(baseId);
   const c = perTask(candId);
   const changed: TaskChange[] = [];

@@ -3,10 +3,10 @@
  * wrote the events), keeps the run aggregates current, and fans batches out to live-stream subscribers.
  * One poll = one batch per subscriber at most: that is the coalescing (about 100 ms).
  */
-import type { Database } from 'better-sqlite3';
+import type { RunQueries } from '../store/run-queries.js';
+import { trialEventCount, trialEventSeqs } from '../store/trial-events.js';
 import type { Aggregates } from './aggregates.js';
 import type { EventItem, LogLine, RunSummary, StreamBatch, StreamReset, TrialBrief } from './api-types.js';
-import { briefsBySeqs, eventsAfter } from './queries.js';
 
 /** A reconnecting client further behind than this many events reloads its snapshot instead. */
 export const MAX_REPLAY = 2000;
@@ -29,12 +29,12 @@ export class EventHub {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly db: Database,
+    private readonly queries: RunQueries,
     private readonly aggregates: Aggregates,
     private readonly summaryOf: (runId: string) => RunSummary | null,
     private readonly intervalMs = 100,
   ) {
-    this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get() as number) ?? 0;
+    this.seq = queries.lastEventSeq();
   }
 
   start(): void {
@@ -62,7 +62,7 @@ export class EventHub {
   subscribe(runId: string | null, after: number, send: (batch: StreamBatch) => void): { subscription: Subscription; first: StreamBatch | StreamReset } {
     const sub: Subscriber = { runId, send };
     let first: StreamBatch | StreamReset;
-    const missed = after < this.seq ? eventsAfter(this.db, after, runId, MAX_REPLAY + 1, this.seq) : [];
+    const missed = after < this.seq ? this.eventsAfter(after, runId, MAX_REPLAY + 1, this.seq) : [];
     if (missed.length > MAX_REPLAY) {
       first = { seq: this.seq, reason: `more than ${MAX_REPLAY} events behind: reload the snapshot` };
     } else {
@@ -85,7 +85,7 @@ export class EventHub {
   /** One poll: reads new events, updates aggregates, sends batches. */
   poll(): void {
     for (;;) {
-      const events = eventsAfter(this.db, this.seq, null, PAGE);
+      const events = this.eventsAfter(this.seq, null, PAGE);
       if (events.length === 0) break;
       const byRun = new Map<string, EventItem[]>();
       for (const e of events) {
@@ -99,6 +99,10 @@ export class EventHub {
       if (events.length < PAGE) break;
     }
     this.flushLogs();
+  }
+
+  private eventsAfter(after: number, runId: string | null, limit: number, upTo?: number): EventItem[] {
+    return this.queries.eventsAfter(after, { ...(runId ? { runId } : {}), limit, ...(upTo !== undefined ? { upTo } : {}) });
   }
 
   get subscriberCount(): number {
@@ -147,11 +151,11 @@ export class EventHub {
    */
   private batch(runId: string | null, events: EventItem[], summary: RunSummary | null, log: LogLine[]): StreamBatch {
     if (runId === null) {
-      const slim = events.map((e) => (e.type === 'trials' ? { ...e, data: { count: (e.data as { seqs?: number[] }).seqs?.length ?? 0 } } : e));
+      const slim = events.map((e) => (e.type === 'trials' ? { ...e, data: { count: trialEventCount(e.data) } } : e));
       return { seq: this.seq, events: slim, trials: [], summary: null, log };
     }
-    const seqs = events.filter((e) => e.type === 'trials').flatMap((e) => (e.data as { seqs?: number[] }).seqs ?? []);
-    const trials: TrialBrief[] = briefsBySeqs(this.db, runId, seqs, 50);
+    const seqs = events.filter((e) => e.type === 'trials').flatMap((e) => trialEventSeqs(e.data));
+    const trials: TrialBrief[] = this.queries.trialBriefs(runId, seqs, 50);
     return { seq: this.seq, events, trials, summary, log };
   }
 }

@@ -1,20 +1,15 @@
 /**
  * The anytime-valid lead check of the live summary (`leader`, the same as `metaorch report`'s): unlike
- * the variant table it needs the two variants' score sequences, not sums, so it reads them with one
- * indexed query each and caches the result per run.
- *
- * The query names its index: trials_by_variant is (run_id, variant_id, status) and, the table being
- * WITHOUT ROWID, its entries end with the primary key's seq, so it yields one variant's trials already
- * in seq order. Left to itself SQLite scans the whole run by primary key instead (to avoid the sort),
- * which reads every variant's rows: slower as soon as a run has more than a few variants.
+ * the variant table it needs the two variants' score sequences, not sums: the first LEADER_SCORES of
+ * each in seq order (as the report's, see score-prefix.ts), read by one query each along the primary
+ * key and cached per run.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import { leaderCheck, runnerUpOf } from '../report/leader.js';
+import { LEADER_SCORES } from '../report/score-prefix.js';
+import type { RunQueries } from '../store/run-queries.js';
 import type { RunAggregate } from './aggregate.js';
 import type { BestVariant, LeaderCheck, VariantStats } from './api-types.js';
 
-/** Above this many scored trials in the two variants together the check is skipped (null). */
-export const LEADER_MAX_SCORED = 200_000;
 /** A running run's check is recomputed at most this often (and only when trials finished since). */
 const MIN_INTERVAL_MS = 1000;
 /** Up to this many scored trials (about 3 ms of work) the check is recomputed whenever trials finished. */
@@ -32,13 +27,7 @@ interface Cached {
 
 export class LeaderChecks {
   private readonly cache = new Map<string, Cached>();
-  private readonly scores: Statement<[string, string], number>;
-
-  constructor(db: Database, private readonly now: () => number = Date.now) {
-    this.scores = db
-      .prepare<[string, string], number>("SELECT score FROM trials INDEXED BY trials_by_variant WHERE run_id = ? AND variant_id = ? AND status = 'ok' AND score IS NOT NULL ORDER BY seq")
-      .pluck();
-  }
+  constructor(private readonly queries: RunQueries, private readonly now: () => number = Date.now) {}
 
   /**
    * The lead of `best` over the runner-up by mean score. A finished run's answer is exact; a running
@@ -53,8 +42,7 @@ export class LeaderChecks {
     const bestId = best?.id ?? null;
     const runnerUp = runnerUpOf(bestId, variants);
     if (!bestId || !runnerUp) return null;
-    const scored = (agg.totals.get(bestId)?.ns ?? 0) + (agg.totals.get(runnerUp)?.ns ?? 0);
-    if (scored > LEADER_MAX_SCORED) return null;
+    const scored = Math.min(agg.totals.get(bestId)?.ns ?? 0, LEADER_SCORES) + Math.min(agg.totals.get(runnerUp)?.ns ?? 0, LEADER_SCORES);
     const finished = agg.finished;
     const now = this.now();
     const hit = this.cache.get(runId);
@@ -71,7 +59,7 @@ export class LeaderChecks {
 
   private compute(runId: string, bestId: string, runnerUp: string): LeaderCheck | null {
     try {
-      return leaderCheck(bestId, runnerUp, this.scores.all(runId, bestId), this.scores.all(runId, runnerUp));
+      return leaderCheck(bestId, runnerUp, this.queries.scoreSequence(runId, bestId, LEADER_SCORES), this.queries.scoreSequence(runId, runnerUp, LEADER_SCORES));
     } catch {
       // A score outside [0, 1] (a custom scorer's bug) has no confidence sequence: no check, no failed page.
       return null;

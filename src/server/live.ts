@@ -2,16 +2,16 @@
  * What the Runs and Live pages show about a run: its row, its progress against the budget (rate, ETA),
  * the variant table and the live snapshot, all from the aggregates and a few indexed queries.
  */
-import type { Database } from 'better-sqlite3';
 import type { RunRecord } from '../store/records.js';
+import type { RunQueries } from '../store/run-queries.js';
 import type { RunAggregate } from './aggregate.js';
 import type { Aggregates } from './aggregates.js';
 import type { BudgetLimits, LeaderCheck, LiveSnapshot, RunProgress, RunRow, RunSummary, VariantStats, WinnerVerdict } from './api-types.js';
 import { runnerUpOf } from '../report/leader.js';
 import { winnerVerdict, type ScoreSums } from '../report/winner.js';
-import { LEADER_MAX_SCORED, LeaderChecks } from './leader.js';
+import { LeaderChecks } from './leader.js';
 import { TopErrors } from './top-errors.js';
-import { decisions, displayStatus, getRunRecord, inflightTrials, lastRunEventSeq, recentTrials, trialCounts, trialSpan } from './queries.js';
+import { decisions, displayStatus } from './queries.js';
 import { series } from './summary.js';
 
 /** Runs up to this many trials get their statistics computed before the Runs page answers. */
@@ -28,10 +28,10 @@ export class LiveRuns {
   private readonly launchedHere: (runId: string) => boolean;
   private readonly leaders: LeaderChecks;
   private readonly topErrors: TopErrors;
-  constructor(private readonly db: Database, readonly aggregates: Aggregates, launchedHere: (runId: string) => boolean) {
+  constructor(private readonly queries: RunQueries, readonly aggregates: Aggregates, launchedHere: (runId: string) => boolean) {
     this.launchedHere = launchedHere;
-    this.leaders = new LeaderChecks(db);
-    this.topErrors = new TopErrors(db);
+    this.leaders = new LeaderChecks(queries);
+    this.topErrors = new TopErrors(queries);
   }
 
   /**
@@ -40,9 +40,9 @@ export class LiveRuns {
    */
   async row(run: RunRecord): Promise<RunRow> {
     const base = baseRow(run);
-    const lastSeq = lastRunEventSeq(this.db, run.id);
+    const lastSeq = this.queries.lastEventSeq(run.id);
     let totals = this.aggregates.totals(run.id, lastSeq);
-    if (!totals && trialSpan(this.db, run.id) <= SMALL_RUN) {
+    if (!totals && this.queries.trialSpan(run.id) <= SMALL_RUN) {
       await this.aggregates.ensure(run.id);
       totals = this.aggregates.totals(run.id, lastSeq);
     }
@@ -53,7 +53,8 @@ export class LiveRuns {
       return { ...base, finished: totals.finished, errors: totals.errors, cost: totals.cost, best: totals.best, winner };
     }
     void this.aggregates.ensure(run.id).catch(() => undefined);
-    return { ...base, ...trialCounts(this.db, run.id), statsPending: true };
+    const { finished, errors } = this.queries.runTotals(run.id);
+    return { ...base, finished, errors, statsPending: true };
   }
 
   /** The variant table of a run whose aggregate is ready. */
@@ -81,16 +82,15 @@ export class LiveRuns {
       return t ? { n: t.ns, s: t.s, s2: t.s2 } : null;
     };
     const stop = (this.config(run.id)['stop'] ?? null) as { confidence?: number } | null;
-    const leaderSkipped = leader === null && bestId !== null && runnerUp !== null && (sums(bestId)?.n ?? 0) + (sums(runnerUp)?.n ?? 0) > LEADER_MAX_SCORED;
     return winnerVerdict({
       mode: run.mode, status, stopReason: run.stopReason, bestId, runnerUp, leader, bestSums: sums(bestId), runnerUpSums: sums(runnerUp),
-      ...(typeof stop?.confidence === 'number' ? { stopConfidence: stop.confidence } : {}), leaderSkipped,
+      ...(typeof stop?.confidence === 'number' ? { stopConfidence: stop.confidence } : {}),
     });
   }
 
   /** The summary when the run's aggregate is ready (the live stream never waits for a build). */
   summaryIfReady(runId: string): RunSummary | null {
-    const run = getRunRecord(this.db, runId);
+    const run = this.queries.getRun(runId);
     const agg = this.aggregates.peek(runId);
     return run && agg ? this.summary(run, agg) : null;
   }
@@ -102,18 +102,17 @@ export class LiveRuns {
     return {
       ...summary,
       series: series(agg),
-      inflight: running ? inflightTrials(this.db, run.id, agg.variantOrder) : [],
-      recent: recentTrials(this.db, run.id, 50),
+      inflight: running ? this.queries.inflightTrials(run.id, 200) : [],
+      recent: this.queries.recentTrials(run.id, 50),
       config: this.config(run.id),
       launchedHere: this.launchedHere(run.id),
-      decisions: decisions(this.db, run.id),
+      decisions: decisions(this.queries, run.id),
     };
   }
 
   /** The stored config (validated experiment without its tasks): `${ENV}` references intact. */
   config(runId: string): Record<string, unknown> {
-    const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string | undefined;
-    return row ? (JSON.parse(row) as Record<string, unknown>) : {};
+    return this.queries.getRun(runId) ? (this.queries.runConfig(runId) as unknown as Record<string, unknown>) : {};
   }
 
   private budget(runId: string): BudgetLimits {
@@ -122,7 +121,7 @@ export class LiveRuns {
   }
 
   private inflightCount(runId: string): number {
-    return this.db.prepare("SELECT COUNT(*) FROM trials WHERE run_id = ? AND status = 'scheduled'").pluck().get(runId) as number;
+    return this.queries.inflightCount(runId);
   }
 }
 

@@ -3,10 +3,9 @@
  * from the snapshot each live run's controller saves every second. Runs that are not running drop
  * out, as a scrape target's series should; `?run=ID` asks for one run whatever its status.
  */
-import type { Database } from 'better-sqlite3';
 import type { ControllerMetrics } from '../controller/metrics.js';
-import type { ControllerLog } from '../store/controller-log.js';
-import { displayStatus, getRunRecord } from './queries.js';
+import type { RunQueries } from '../store/run-queries.js';
+import { displayStatus } from './queries.js';
 
 type Labels = Record<string, string>;
 
@@ -40,18 +39,18 @@ function render(families: Family[]): string {
  * The text of `GET /metrics`.
  *
  * @example
- * prometheusText(db, store.controller); // "# HELP metaorch_run_trials ...\n..."
+ * prometheusText(queries); // "# HELP metaorch_run_trials ...\n..."
  */
-export function prometheusText(db: Database, log: ControllerLog, onlyRun?: string): string {
+export function prometheusText(queries: RunQueries, onlyRun?: string): string {
   const families = new Map<string, Family>();
   const add = (name: string, type: Family['type'], help: string, labels: Labels, value: number | null) => {
     let f = families.get(name);
     if (!f) families.set(name, (f = { name, help, type, samples: [] }));
     f.samples.push({ labels, value });
   };
-  for (const { runId, time, snapshot } of log.latestMetrics()) {
+  for (const { runId, time, snapshot } of queries.controllerMetrics()) {
     if (onlyRun !== undefined && runId !== onlyRun) continue;
-    const run = getRunRecord(db, runId);
+    const run = queries.getRun(runId);
     if (!run || (onlyRun === undefined && displayStatus(run) !== 'running')) continue;
     const m = snapshot as ControllerMetrics;
     const r = { run: runId, name: run.name };

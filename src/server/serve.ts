@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { SqliteRunQueries } from '../store/sqlite-run-queries.js';
 import { cacheDirFor } from './aggregate-cache.js';
 import { Aggregates } from './aggregates.js';
 import { createApp } from './app.js';
@@ -52,21 +52,20 @@ export async function startServer(options: ServeOptions): Promise<DashboardServe
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? newToken();
   const projectDir = options.projectDir ?? process.cwd();
-  const store = SqliteStore.open(options.db);
-  store.db.pragma('mmap_size = 268435456');
-  const aggregates = new Aggregates(store.db, options.cache === false ? null : cacheDirFor(store.path));
+  const queries = SqliteRunQueries.open(options.db, { mmap: true });
+  const aggregates = new Aggregates(queries, options.cache === false ? null : cacheDirFor(options.db));
   let hub: EventHub | null = null;
   const launcherOptions = {
-    projectDir, db: store.path, onLog: (runId: string, line: Parameters<EventHub['log']>[1]) => hub?.log(runId, line),
-    runExists: (id: string) => store.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined,
+    projectDir, db: options.db, onLog: (runId: string, line: Parameters<EventHub['log']>[1]) => hub?.log(runId, line),
+    runExists: (id: string) => queries.getRun(id) !== undefined,
   };
   const managed = options.managed ? new ManagedLauncher(launcherOptions, options.managed) : null;
   const launcher: RunLauncher = managed ?? new Launcher(launcherOptions);
-  const live = new LiveRuns(store.db, aggregates, (id) => launcher.isLaunchedHere(id));
-  hub = new EventHub(store.db, aggregates, (id) => live.summaryIfReady(id), options.pollMs ?? 100);
+  const live = new LiveRuns(queries, aggregates, (id) => launcher.isLaunchedHere(id));
+  hub = new EventHub(queries, aggregates, (id) => live.summaryIfReady(id), options.pollMs ?? 100);
   let port = options.port ?? 8080;
   const app = createApp({
-    store, db: store.db, dbPath: store.path, projectDir, token, live, hub, launcher, dashboardDir: dashboardDir(),
+    queries, dbPath: options.db, projectDir, token, live, hub, launcher, dashboardDir: dashboardDir(),
     hosts: () => allowedHosts(host, port),
     ...(managed ? { processes: () => managed.processes() } : {}),
   });
@@ -78,7 +77,7 @@ export async function startServer(options: ServeOptions): Promise<DashboardServe
   let requests = 0;
   server.on('request', () => requests++);
   hub.start();
-  warmUp(store, aggregates, options.warm ?? 5);
+  warmUp(queries, aggregates, options.warm ?? 5);
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
     url: `http://${urlHost}:${port}`,
@@ -92,13 +91,14 @@ export async function startServer(options: ServeOptions): Promise<DashboardServe
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      store.close();
+      queries.close();
     },
   };
 }
 
 /** Computes the statistics of running and recent runs in the background, so their pages open at once. */
-function warmUp(store: SqliteStore, aggregates: Aggregates, count: number): void {
-  const ids = (store.db.prepare("SELECT id FROM runs ORDER BY (status = 'running') DESC, created_at DESC LIMIT ?").pluck().all(count) as string[]);
+function warmUp(queries: SqliteRunQueries, aggregates: Aggregates, count: number): void {
+  const runs = queries.runs();
+  const ids = [...runs.filter((r) => r.status === 'running'), ...runs.filter((r) => r.status !== 'running')].slice(0, count).map((r) => r.id);
   void ids.reduce((chain, id) => chain.then(() => aggregates.ensure(id).then(() => undefined, () => undefined)), Promise.resolve());
 }

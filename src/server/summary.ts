@@ -5,7 +5,9 @@
  * ties to the higher pass rate then the cheaper variant.
  */
 import { clampScoreInterval, knownCost, knownTokens, pickBest } from '../report/compute.js';
-import { quantile, tQuantile, wilsonInterval } from '../stats/index.js';
+import { quantile } from '../stats/descriptive.js';
+import { tQuantile } from '../stats/distributions.js';
+import { wilsonInterval } from '../stats/intervals.js';
 import { CELL, CELL_SIZE, type RunAggregate, type VariantTotals } from './aggregate.js';
 import type { PolicyState, SeriesResponse, VariantStats } from './api-types.js';
 

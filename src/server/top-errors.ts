@@ -1,32 +1,20 @@
 /**
  * The live page's most frequent error messages: one GROUP BY over a run's errored trials (counted in
- * SQLite, so a run of a million errors sends a few rows), kept per run until more trials finish.
+ * SQLite through RunQueries, so a run of a million errors sends a few rows), kept per run until more
+ * trials finish.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import { ErrorTally, type TopError } from '../report/top-errors.js';
+import type { RunQueries } from '../store/run-queries.js';
 
 /** Distinct (variant, kind, message) groups read at most. */
 const MAX_GROUPS = 5000;
 /** Runs whose last answer is kept. */
 const KEEP = 64;
 
-interface Row {
-  variant_id: string;
-  kind: string;
-  message: string | null;
-  n: number;
-}
-
 export class TopErrors {
   private readonly cache = new Map<string, { errors: number; value: { top: TopError[]; others: number } }>();
-  private readonly groups: Statement<[string], Row>;
 
-  constructor(db: Database) {
-    this.groups = db.prepare<[string], Row>(
-      `SELECT variant_id, COALESCE(error_kind, 'unknown') AS kind, json_extract(error, '$.message') AS message, COUNT(*) AS n
-       FROM trials WHERE run_id = ? AND status = 'error' GROUP BY variant_id, kind, message ORDER BY n DESC LIMIT ${MAX_GROUPS}`,
-    );
-  }
+  constructor(private readonly queries: RunQueries) {}
 
   /**
    * The top 5 messages of a run with `errors` errored trials so far (the cache key: nothing changes
@@ -40,7 +28,7 @@ export class TopErrors {
     const hit = this.cache.get(runId);
     if (hit && hit.errors === errors) return hit.value;
     const tally = new ErrorTally();
-    for (const row of this.groups.all(runId)) tally.add(row.variant_id, row.kind, row.message ?? '', row.n);
+    for (const g of this.queries.errorGroups(runId, MAX_GROUPS)) tally.add(g.variantId, g.kind, g.message, g.count);
     const value = { top: tally.top(5), others: tally.others(5) };
     this.cache.delete(runId);
     this.cache.set(runId, { errors, value });

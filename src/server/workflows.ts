@@ -12,7 +12,7 @@ import { loadState, workflowDir } from '../workflows/shell/state-file.js';
 import { workflowView } from '../workflows/view.js';
 import type { ApiError, ApprovalResponse, WorkflowResponse } from './api-types.js';
 import type { AppContext } from './app.js';
-import { getRunRecord, isAlive } from './queries.js';
+import { isAlive } from './queries.js';
 
 /**
  * @example
@@ -21,16 +21,16 @@ import { getRunRecord, isAlive } from './queries.js';
 export function workflowRoutes(app: Hono, ctx: AppContext, guarded: MiddlewareHandler, limit: MiddlewareHandler): void {
   const load = (c: Context) => {
     const id = c.req.param('id') ?? '';
-    const run = getRunRecord(ctx.db, id);
+    const run = ctx.queries.getRun(id);
     if (!run) throw new MetaorchError('RUN_NOT_FOUND', `No run '${id}' in the store.`);
-    const { plan } = loadWorkflowRun(ctx.store, id);
+    const { plan } = loadWorkflowRun(ctx.queries, id);
     const dir = workflowDir(ctx.dbPath, id);
     return { run, plan, dir, state: loadState(dir) };
   };
 
   app.get('/api/workflows/:id', (c) => {
     const { run, plan, state } = load(c);
-    const view = workflowView(plan, state, viewHistory(voteHistory(ctx.store, plan.name, run.id)));
+    const view = workflowView(plan, state, viewHistory(voteHistory(ctx.queries, plan.name, run.id)));
     const live = run.status === 'running' && run.pid !== null && isAlive(run.pid);
     return c.json<WorkflowResponse>({ ...view, runStatus: run.status, processAlive: live, launchedHere: ctx.launcher.isLaunchedHere(run.id) });
   });

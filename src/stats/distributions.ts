@@ -1,14 +1,27 @@
 /**
  * The one place that touches @stdlib's distribution functions, so the rest of the module reads in
- * statistical terms (tails, critical values) and a library swap stays a one-file change.
+ * statistical terms (tails, critical values) and a library swap stays a one-file change. Each is
+ * loaded on first use: they are hundreds of small modules, and a command that computes no quantile
+ * (or not yet: a run computes them once, at its end) should not pay for loading them at start.
  */
-import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
-import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
-import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
-import normalCdfStd from '@stdlib/stats-base-dists-normal-cdf';
-import normalQuantileStd from '@stdlib/stats-base-dists-normal-quantile';
-import tCdfStd from '@stdlib/stats-base-dists-t-cdf';
-import tQuantileStd from '@stdlib/stats-base-dists-t-quantile';
+import { createRequire } from 'node:module';
+import { t975, Z975 } from './t975.js';
+
+const require = createRequire(import.meta.url);
+
+/** A function of an @stdlib package, required the first time it is called. */
+function lazy<F extends (...args: number[]) => number>(name: string): F {
+  let f: F | undefined;
+  return ((...args: number[]) => (f ??= require(name) as F)(...args)) as F;
+}
+
+const betaQuantile = lazy<(p: number, a: number, b: number) => number>('@stdlib/stats-base-dists-beta-quantile');
+const binomialCdf = lazy<(k: number, n: number, p: number) => number>('@stdlib/stats-base-dists-binomial-cdf');
+const chisquareCdf = lazy<(x: number, k: number) => number>('@stdlib/stats-base-dists-chisquare-cdf');
+const normalCdfStd = lazy<(x: number, mu: number, sigma: number) => number>('@stdlib/stats-base-dists-normal-cdf');
+const normalQuantileStd = lazy<(p: number, mu: number, sigma: number) => number>('@stdlib/stats-base-dists-normal-quantile');
+const tCdfStd = lazy<(x: number, v: number) => number>('@stdlib/stats-base-dists-t-cdf');
+const tQuantileStd = lazy<(p: number, v: number) => number>('@stdlib/stats-base-dists-t-quantile');
 
 /**
  * Which tail(s) a test looks at: `two-sided`, or `greater` / `less` meaning the alternative is that the
@@ -26,6 +39,9 @@ export function normalCdf(z: number): number {
 
 /** @example normalQuantile(0.975); // ≈ 1.959964 */
 export function normalQuantile(p: number): number {
+  // The 95% intervals' critical value needs no library (see t975.ts).
+  if (p === 0.975) return Z975;
+  if (p === 0.025) return -Z975;
   return normalQuantileStd(p, 0, 1);
 }
 
@@ -37,7 +53,9 @@ export function tCdf(t: number, df: number): number {
 
 /** @example tQuantile(0.975, 10); // ≈ 2.228 */
 export function tQuantile(p: number, df: number): number {
-  return df === Infinity || df > 1e7 ? normalQuantile(p) : tQuantileStd(p, df);
+  if (df === Infinity || df > 1e7) return normalQuantile(p);
+  if ((p === 0.975 || p === 0.025) && Number.isInteger(df) && df >= 1) return p === 0.975 ? t975(df) : -t975(df);
+  return tQuantileStd(p, df);
 }
 
 /** @example chiSquareSf(3.84, 1); // ≈ 0.05 */

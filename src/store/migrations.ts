@@ -132,7 +132,25 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL
   );
   `,
-  // 5 (issue 12): trials answered from the response cache (1), else NULL. Their latency_ms is NULL, so
+  // 5 (issue 14): the fast write path and finished runs' report totals.
+  // - trials.reason: a compact row's only score reason (its scorer's name and weight are the run's
+  //   trial_format; scores stays NULL). A compact row with one clean attempt has attempts NULL and
+  //   attempt_count 1, and its prompt NULL when it is the variant's template rendered with the task.
+  // - The per-variant index goes: every write paid for it, and reads scan a run by its key instead.
+  //   A partial index of unfinished trials replaces it for in-flight views (finished rows never enter it).
+  // - run_stats: a finished run's totals per variant, written when the run ends, so reports do not
+  //   re-read its trials.
+  `
+  ALTER TABLE trials ADD COLUMN reason TEXT;
+  ALTER TABLE runs ADD COLUMN trial_format TEXT;
+  DROP INDEX IF EXISTS trials_by_variant;
+  CREATE INDEX trials_unfinished ON trials (run_id, seq) WHERE status = 'scheduled';
+  CREATE TABLE run_stats (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    data TEXT NOT NULL
+  );
+  `,
+  // 6 (issue 12): trials answered from the response cache (1), else NULL. Their latency_ms is NULL, so
   // every latency statistic leaves them out.
   `
   ALTER TABLE trials ADD COLUMN cached INTEGER;

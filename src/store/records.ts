@@ -79,10 +79,91 @@ export interface EventRecord {
 export interface RunData {
   run: RunRecord;
   experiment: Omit<Experiment, 'tasks'>;
-  tasks(): Task[];
-  trials(): Iterable<TrialRecord>;
+  tasks(): Iterable<Task>;
+  /** In seq order. `prompts`: render the prompts a store did not keep (exports want them). */
+  trials(options?: { prompts?: boolean }): Iterable<TrialRecord>;
+  /**
+   * The run's statistics without reading every trial: saved when the run ended, else SQL aggregates.
+   * Absent for data that holds its trials in memory (an exported file): reports then sum the trials.
+   */
+  stats?(): RunStats;
   /** The controller's decision log, when the source has one (the store does; old exports do not). */
   decisions?(): DecisionRecord[];
+}
+
+/**
+ * Sums over one variant's finished trials: every statistic of a report and of the dashboard's variant
+ * table but the latency percentiles and the lead comes from these.
+ */
+export interface VariantSums {
+  variantId: string;
+  /** Finished trials, errors included. */
+  finished: number;
+  errors: number;
+  errorsByKind: Record<string, number>;
+  /** Scores of trials that did not error: count, sum and sum of squares. */
+  ns: number;
+  s: number;
+  s2: number;
+  /** Trials with a pass/fail verdict, and those that passed. */
+  judged: number;
+  passes: number;
+  /** Dollars of the trials whose cost is known, and the finished trials whose cost is unknown (not counted as 0). */
+  cost: number;
+  costUnknown: number;
+  /** Tokens of the trials that reported them, and the finished trials that did not. */
+  tokensIn: number;
+  tokensOut: number;
+  tokensUnknown: number;
+  attempts: number;
+  /** Trials with a recorded reward, and the sum of their rewards. */
+  rewarded: number;
+  rewardSum: number;
+  /** Successful trials with a latency, and the sum of their latencies (ms). */
+  latN: number;
+  latSum: number;
+  /** Trials answered from the response cache (no call, no cost, no latency). */
+  cached: number;
+}
+
+/** Errored trials grouped by variant, kind and message (a bounded list: the report shows the top ones). */
+export interface ErrorGroup {
+  variantId: string;
+  kind: string;
+  message: string;
+  count: number;
+}
+
+/** Percentiles of a variant's successful latencies, exact or from the run's fixed pseudo-random sample. */
+export interface LatencySummary {
+  n: number;
+  p50: number | null;
+  p95: number | null;
+}
+
+/** Best minus runner-up mean score with its 95% confidence sequence; established when it excludes 0. */
+export interface LeaderCheck {
+  id: string;
+  runnerUp: string;
+  difference: number;
+  cs95: [number, number];
+  established: boolean;
+}
+
+export const RUN_STATS_VERSION = 3;
+
+/** A run's report inputs: saved when it ends (table run_stats), or computed by SQL aggregates. */
+export interface RunStats {
+  version: number;
+  /** In the experiment's variant order (then any other variant that has trials). */
+  variants: VariantSums[];
+  latency: Record<string, LatencySummary>;
+  /** True when the percentiles come from a sample (large runs). */
+  latencySampled: boolean;
+  /** The anytime-valid check of the lead; null when there is no runner-up or it cannot be computed. */
+  leader: LeaderCheck | null;
+  /** Errored trials by message (the report's most frequent errors come from these). */
+  errors: ErrorGroup[];
 }
 
 /** A finished trial as the policy needs it, in the order it finished. */

@@ -6,11 +6,20 @@ import type { Experiment } from '../config/experiment.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
+import { describeRunQueriesContract } from './run-queries-contract.test-utils.js';
+import { SqliteRunQueries } from './sqlite-run-queries.js';
 import { describeStoreContract } from './store-contract.test-utils.js';
 
 describeStoreContract('SqliteStore', () => {
   const { dir, cleanup } = tempDir();
   return { store: SqliteStore.open(join(dir, 'contract.db')), cleanup };
+});
+
+// The read side on its own connection, as `report` and the dashboard open it.
+describeRunQueriesContract('SqliteRunQueries', () => {
+  const { dir, cleanup } = tempDir();
+  const store = SqliteStore.open(join(dir, 'contract.db'));
+  return { store, queries: SqliteRunQueries.open(join(dir, 'contract.db')), cleanup };
 });
 
 const experiment: Experiment = {
@@ -19,7 +28,7 @@ const experiment: Experiment = {
   variants: [{ id: 'a', adapter: 'mock', options: {} }], scorers: [], tasks: [{ id: 't0', input: { q: 1 } }],
   baseDir: '/tmp', source: '/tmp/exp.yaml',
 };
-const spec: TrialSpec = { runId: 'r1', seq: 2, variantId: 'a', task: experiment.tasks[0]!, taskIdx: 0, repeat: 0, seed: 2 };
+const spec: TrialSpec = { runId: 'r1', seq: 2, variantId: 'a', task: experiment.tasks.at(0)!, taskIdx: 0, repeat: 0, seed: 2 };
 const outcome: TrialOutcome = {
   seq: 2, status: 'ok', prompt: 'p', output: 'late', scores: [], score: 1, passed: true, attempts: [{ n: 1, latencyMs: 3 }],
   latencyMs: 3, tokens: { input: 1, output: 2 }, cost: 0.5, error: null, startedAt: 1, finishedAt: 2,
@@ -89,5 +98,23 @@ describe('SqliteStore (SQLite specifics)', () => {
     expect(reader.prepare("SELECT COUNT(*) AS n FROM trials WHERE status = 'ok'").get()).toEqual({ n: 1 });
     reader.close();
     writer.close();
+  });
+
+  it('keeps a batch whose commit failed (a full disk), tells onError once, and commits it on an explicit flush', async () => {
+    const { store } = open();
+    store.createRun('r1', experiment, 4);
+    const failures: unknown[] = [];
+    const writer = store.trialWriter('r1', { onError: (e) => failures.push(e) });
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages}`);
+    const big = { ...outcome, output: 'x'.repeat(20_000) };
+    writer.finished({ ...spec, seq: 0 }, { ...big, seq: 0 });
+    await new Promise((r) => setTimeout(r, 150)); // the timer's commit fails: nothing is thrown from it
+    writer.finished({ ...spec, seq: 1 }, { ...big, seq: 1 }); // nor into the next write
+    expect(failures.map(String)).toEqual([expect.stringMatching(/full/i)]);
+    expect(() => writer.flush()).toThrow(/full/i);
+    store.db.pragma('max_page_count = 1073741823');
+    writer.close();
+    expect([...store.queries().trials('r1')].map((t) => [t.seq, t.output?.length])).toEqual([[0, 20_000], [1, 20_000]]);
   });
 });

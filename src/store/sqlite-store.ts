@@ -2,19 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Experiment } from '../config/experiment.js';
-import { DiskFullError, isDiskFull, MetaorchError, RunNotFoundError, StoreError } from '../model/errors.js';
+import { DiskFullError, isDiskFull, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
 import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
 import { migrate } from './migrations.js';
-import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunListing, RunRecord, TrialRecord, WorkflowTrial } from './records.js';
-import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
+import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunRecord, RunStats, WorkflowTrial } from './records.js';
+import { SqliteRunQueries } from './sqlite-run-queries.js';
 import type { RunPatch, RunTotals, Store, TrialWriterOptions } from './store.js';
 import { TrialWriter } from './trial-writer.js';
 
 export type { RunPatch } from './store.js';
 
 export const DEFAULT_DB = '.metaorch/metaorch.db';
+/** Tasks per INSERT statement when a run is created. */
+const TASK_ROWS = 64;
 
 /**
  * Switches a database to WAL. The switch needs a moment alone with a new file and SQLite does not wait
@@ -47,10 +49,12 @@ function enableWal(db: Database.Database): void {
  * store.listRuns();
  */
 export class SqliteStore implements Store {
+  private reads: SqliteRunQueries | undefined;
   private log: ControllerLog | undefined;
+
   private constructor(readonly db: Database.Database, readonly path: string) {}
 
-  /** The controller's decision log, commands and replay history (tables from migration 3). */
+  /** The controller's decision log, commands and replay history. */
   get controller(): ControllerLog {
     return (this.log ??= sqliteControllerLog(this.db, (runId, type, data) => this.appendEvent(runId, type, data)));
   }
@@ -89,12 +93,32 @@ export class SqliteStore implements Store {
         .run(id, experiment.name, experiment.mode, experiment.seed, JSON.stringify(config), experiment.source, planned, now, now, owner.pid, owner.token, owner.host, now);
       const insertVariant = this.db.prepare('INSERT INTO variants (run_id, idx, id, adapter, config) VALUES (?, ?, ?, ?, ?)');
       experiment.variants.forEach((v, i) => insertVariant.run(id, i, v.id, v.adapter, JSON.stringify(v)));
-      const insertTask = this.db.prepare('INSERT INTO tasks (run_id, idx, id, input, expected, metadata) VALUES (?, ?, ?, ?, ?, ?)');
-      tasks.forEach((t, i) =>
-        insertTask.run(id, i, t.id, JSON.stringify(t.input), t.expected === undefined ? null : JSON.stringify(t.expected), t.metadata ? JSON.stringify(t.metadata) : null),
-      );
+      this.insertTasks(id, tasks);
       this.appendEvent(id, 'run', { status: 'running', name: experiment.name, planned });
     })();
+  }
+
+  /** The tasks, TASK_ROWS to a statement: a dataset of millions streams through without being held. */
+  private insertTasks(runId: string, tasks: Iterable<Task>): void {
+    const statements = new Map<number, Database.Statement>();
+    const insert = (rows: number) => {
+      let statement = statements.get(rows);
+      if (!statement) {
+        const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
+        statements.set(rows, (statement = this.db.prepare(`INSERT INTO tasks (run_id, idx, id, input, expected, metadata) VALUES ${values}`)));
+      }
+      return statement;
+    };
+    let chunk: unknown[] = [];
+    let idx = 0;
+    for (const t of tasks) {
+      chunk.push(runId, idx++, t.id, JSON.stringify(t.input), t.expected === undefined ? null : JSON.stringify(t.expected), t.metadata ? JSON.stringify(t.metadata) : null);
+      if (chunk.length === TASK_ROWS * 6) {
+        insert(TASK_ROWS).run(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length) insert(chunk.length / 6).run(chunk);
   }
 
   /**
@@ -151,85 +175,29 @@ export class SqliteStore implements Store {
   }
 
   getRun(id: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
-    return row ? rowToRun(row) : undefined;
+    return this.queries().getRun(id);
   }
 
   /** A run id from an exact id, a unique prefix, or `latest`. */
   resolveRunId(ref: string): string {
-    if (ref === 'latest' || ref === 'last') {
-      const row = this.db.prepare('SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as { id: string } | undefined;
-      if (row) return row.id;
-    } else {
-      if (this.getRun(ref)) return ref;
-      const rows = this.db
-        .prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, rowid DESC LIMIT 11")
-        .all(`${ref.replace(/[\\%_]/g, '\\$&')}%`) as { id: string }[];
-      if (rows.length === 1 && rows[0]) return rows[0].id;
-      if (rows.length > 1) {
-        throw new MetaorchError('USAGE', `'${ref}' matches several runs (${rows.slice(0, 10).map((r) => r.id).join(', ')}); give more of the id.`);
-      }
-    }
-    const known = (this.db.prepare('SELECT id FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 11').all() as { id: string }[]).map((r) => r.id);
-    throw new RunNotFoundError(ref, known);
+    return this.queries().resolveRunId(ref);
   }
 
-  listRuns(): RunListing[] {
-    const rows = this.db
-      .prepare(`SELECT r.*,
-                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id) AS trials,
-                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status != 'scheduled') AS finished,
-                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'error') AS errors,
-                  (SELECT COALESCE(SUM(cost), 0) FROM trials t WHERE t.run_id = r.id) AS cost,
-                  (SELECT COUNT(*) FROM trials t WHERE t.run_id = r.id AND t.status != 'scheduled' AND t.cost IS NULL) AS costUnknown
-                FROM runs r ORDER BY r.created_at DESC, r.rowid DESC`)
-      .all() as (RunRow & { trials: number; finished: number; errors: number; cost: number; costUnknown: number })[];
-    return rows.map((r) => ({ ...rowToRun(r), trials: r.trials, finished: r.finished, errors: r.errors, cost: r.cost, costUnknown: r.costUnknown }));
+  /** The read side over this store's connection. */
+  queries(): SqliteRunQueries {
+    return (this.reads ??= new SqliteRunQueries(this.db));
   }
 
-  /**
-   * Each run's best variant by mean score (ties: the higher pass rate), in one aggregate query, so
-   * listing runs stays fast however many trials they hold. The full report uses the same rule.
-   */
-  bestVariants(): Map<string, { variantId: string; meanScore: number }> {
-    const rows = this.db
-      .prepare(`SELECT run_id AS runId, variant_id AS variantId, AVG(score) AS meanScore, AVG(passed) AS passRate
-                FROM trials WHERE status = 'ok' AND score IS NOT NULL GROUP BY run_id, variant_id`)
-      .all() as { runId: string; variantId: string; meanScore: number; passRate: number | null }[];
-    const best = new Map<string, { variantId: string; meanScore: number; passRate: number }>();
-    for (const r of rows) {
-      const current = best.get(r.runId);
-      const passRate = r.passRate ?? 0;
-      if (!current || r.meanScore > current.meanScore || (r.meanScore === current.meanScore && passRate > current.passRate)) {
-        best.set(r.runId, { variantId: r.variantId, meanScore: r.meanScore, passRate });
-      }
-    }
-    return best;
+  /** Saves a run's final totals (null: forgets them, when the run resumes). */
+  saveRunStats(runId: string, stats: RunStats | null): void {
+    if (stats === null) this.db.prepare('DELETE FROM run_stats WHERE run_id = ?').run(runId);
+    else this.db.prepare('INSERT OR REPLACE INTO run_stats (run_id, data) VALUES (?, ?)').run(runId, JSON.stringify(stats));
   }
 
-  /** The experiment as it was validated when the run was created (not re-read from its file). */
+  /** The experiment as it was validated when the run was created (not re-read from its file); its tasks are read as needed. */
   loadExperiment(id: string): Experiment {
-    return { ...this.loadExperimentConfig(id), tasks: this.loadTasks(id) };
-  }
-
-  /** The stored experiment without its tasks (which may be many). */
-  loadExperimentConfig(id: string): Omit<Experiment, 'tasks'> {
-    const row = this.db.prepare('SELECT config FROM runs WHERE id = ?').get(id) as { config: string } | undefined;
-    if (!row) throw new RunNotFoundError(id, []);
-    const defaults = { objective: { score: 1, error: 0 }, snapshotEvery: 100 };
-    return { ...defaults, ...(JSON.parse(row.config) as Omit<Experiment, 'tasks'>) };
-  }
-
-  loadTasks(id: string): Task[] {
-    const rows = this.db.prepare('SELECT id, input, expected, metadata FROM tasks WHERE run_id = ? ORDER BY idx').all(id) as {
-      id: string; input: string; expected: string | null; metadata: string | null;
-    }[];
-    return rows.map((r) => {
-      const task: Task = { id: r.id, input: JSON.parse(r.input) as Record<string, unknown> };
-      if (r.expected !== null) task.expected = JSON.parse(r.expected);
-      if (r.metadata !== null) task.metadata = JSON.parse(r.metadata) as Record<string, unknown>;
-      return task;
-    });
+    const queries = this.queries();
+    return { ...queries.runConfig(id), tasks: queries.tasks(id) };
   }
 
   /** One bit per seq: set when that trial's result is recorded. */
@@ -260,21 +228,6 @@ export class SqliteStore implements Store {
       .get(id) as RunTotals;
   }
 
-  /** Trials scheduled before a stop or crash whose result was never recorded. */
-  unfinishedTrials(id: string): TrialRecord[] {
-    return this.queryTrials("WHERE t.run_id = ? AND t.status = 'scheduled' ORDER BY t.seq", [id]);
-  }
-
-  *iterateTrials(id: string, where = '', params: unknown[] = []): Generator<TrialRecord> {
-    const sql = `SELECT t.*, k.id AS task_id FROM trials t JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx
-                 WHERE t.run_id = ? ${where} ORDER BY t.seq`;
-    for (const row of this.db.prepare(sql).iterate(id, ...params) as Iterable<TrialRow>) yield rowToTrial(row);
-  }
-
-  getTrial(id: string, seq: number): TrialRecord | undefined {
-    return this.queryTrials('WHERE t.run_id = ? AND t.seq = ?', [id, seq])[0];
-  }
-
   appendEvent(runId: string, type: string, data: unknown): number {
     const info = this.db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)').run(runId, Date.now(), type, JSON.stringify(data));
     return Number(info.lastInsertRowid);
@@ -297,20 +250,7 @@ export class SqliteStore implements Store {
   }
 
   workflowEvents(name: string, type: string, exceptRun: string): EventRecord[] {
-    const rows = this.db
-      .prepare(`SELECT e.* FROM runs r JOIN events e ON e.run_id = r.id
-                WHERE r.mode = 'workflow' AND r.name = ? AND r.id != ? AND e.type = ? ORDER BY e.seq`)
-      .all(name, exceptRun, type) as { seq: number; run_id: string; ts: number; type: string; data: string }[];
-    return rows.map((r) => ({ seq: r.seq, runId: r.run_id, ts: r.ts, type: r.type, data: JSON.parse(r.data) as unknown }));
-  }
-
-  eventsSince(afterSeq: number, runId?: string, limit = 1000): EventRecord[] {
-    const rows = (runId
-      ? this.db.prepare('SELECT * FROM events WHERE seq > ? AND run_id = ? ORDER BY seq LIMIT ?').all(afterSeq, runId, limit)
-      : this.db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit)) as {
-      seq: number; run_id: string; ts: number; type: string; data: string;
-    }[];
-    return rows.map((r) => ({ seq: r.seq, runId: r.run_id, ts: r.ts, type: r.type, data: JSON.parse(r.data) as unknown }));
+    return this.queries().workflowEvents(name, type, exceptRun);
   }
 
   trialWriter(runId: string, options: TrialWriterOptions | ((seqs: number[]) => void) = {}): TrialWriter {
@@ -319,10 +259,5 @@ export class SqliteStore implements Store {
 
   integrityCheck(): string {
     return this.db.pragma('integrity_check', { simple: true }) as string;
-  }
-
-  private queryTrials(where: string, params: unknown[]): TrialRecord[] {
-    const sql = `SELECT t.*, k.id AS task_id FROM trials t JOIN tasks k ON k.run_id = t.run_id AND k.idx = t.task_idx ${where}`;
-    return (this.db.prepare(sql).all(...params) as TrialRow[]).map(rowToTrial);
   }
 }

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Experiment } from '../config/experiment.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { ClaimOptions, RunOwner, Store } from './store.js';
+import { RUN_STATS_VERSION } from './records.js';
+import { trialEventSeqs } from './trial-events.js';
 
 /**
  * The behaviour every Store must have, run against each implementation (like evalite's storage
@@ -18,7 +20,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
     scorers: [], tasks: [{ id: 't0', input: { q: 1 }, expected: 'x' }, { id: 't1', input: { q: 2 }, metadata: { lang: 'fr' } }],
     baseDir: '/tmp', source: '/tmp/exp.yaml',
   };
-  const spec = (seq: number, variantId = 'a'): TrialSpec => ({ runId: 'r1', seq, variantId, task: experiment.tasks[seq % 2]!, taskIdx: seq % 2, repeat: 0, seed: seq });
+  const spec = (seq: number, variantId = 'a'): TrialSpec => ({ runId: 'r1', seq, variantId, task: experiment.tasks.at(seq % 2)!, taskIdx: seq % 2, repeat: 0, seed: seq });
   const outcome = (seq: number, output: string, status: TrialOutcome['status'] = 'ok', score = 1): TrialOutcome => ({
     seq, status, prompt: 'p', output, scores: [], score: status === 'ok' ? score : null, passed: status === 'ok' ? score >= 0.5 : null,
     attempts: [{ n: 1, latencyMs: 3 }], latencyMs: 3, tokens: { input: 1, output: 2 }, cost: 0.5,
@@ -40,9 +42,12 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
     it('round-trips the experiment with env references intact and tasks in order', () => {
       const store = fresh();
       store.createRun('r1', experiment, 4);
-      expect(store.loadExperiment('r1')).toEqual(experiment);
-      const { tasks: _tasks, ...config } = experiment;
-      expect(store.loadExperimentConfig('r1')).toEqual(config);
+      const { tasks, ...config } = store.loadExperiment('r1');
+      const { tasks: written, ...expected } = experiment;
+      expect(config).toEqual(expected);
+      expect([...tasks]).toEqual(written);
+      expect([tasks.length, tasks.at(1)?.id, tasks.at(0)?.id, tasks.at(2)]).toEqual([2, 't1', 't0', undefined]);
+      expect(store.queries().runConfig('r1')).toEqual(expected);
       expect(store.getRun('r1')).toMatchObject({ status: 'running', seed: 3, planned: 4, name: 'contract' });
     });
 
@@ -57,10 +62,9 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       writer.finished(spec(0), outcome(0, 'second'), 0.1);
       writer.scheduled(spec(0));
       writer.close();
-      const trials = [...store.iterateTrials('r1')];
+      const trials = [...store.queries().trials('r1')];
       expect(trials.map((t) => [t.seq, t.status, t.output, t.reward ?? null])).toEqual([[0, 'ok', 'first', 0.9], [1, 'scheduled', null, null]]);
-      expect(store.unfinishedTrials('r1').map((t) => t.seq)).toEqual([1]);
-      expect(store.getTrial('r1', 0)?.taskId).toBe('t0');
+      expect(store.queries().trial('r1', 0)?.taskId).toBe('t0');
       const bits = store.finishedBitmap('r1', 4);
       expect([0, 1, 2, 3].map((s) => ((bits[s >> 3] ?? 0) >> (s & 7)) & 1)).toEqual([1, 0, 0, 0]);
     });
@@ -75,8 +79,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       writer.scheduled(spec(3));
       writer.close();
       expect(store.runTotals('r1')).toEqual({ finished: 3, errors: 1, cost: 1.5 });
-      expect(store.listRuns()[0]).toMatchObject({ id: 'r1', trials: 4, finished: 3, errors: 1, cost: 1.5 });
-      expect(store.bestVariants().get('r1')?.variantId).toBe('a');
+      expect(store.queries().listRuns()[0]).toMatchObject({ id: 'r1', trials: 4, finished: 3, errors: 1, cost: 1.5 });
       const history = store.adaptiveHistory('r1');
       expect([...history.finished].map((t) => [t.seq, t.variantId, t.status, t.reward])).toEqual([[0, 'a', 'ok', 1], [1, 'b', 'ok', 0], [2, 'b', 'error', 0]]);
       expect(history.unfinished).toEqual([{ seq: 3, variantId: 'a', taskIdx: 1, repeat: 0 }]);
@@ -87,19 +90,92 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       const store = fresh();
       store.createRun('r1', experiment, 4);
       const flushed: number[][] = [];
-      const writer = store.trialWriter('r1', (seqs) => flushed.push(seqs));
+      const writer = store.trialWriter('r1', { onFlush: (seqs) => flushed.push(seqs) });
       writer.finished(spec(0), outcome(0, 'x'));
       writer.finished(spec(1, 'b'), outcome(1, 'y'));
       writer.event('policy', { n: 2 });
       writer.close();
       store.updateRun('r1', { status: 'completed', stopReason: 'done' });
-      const events = store.eventsSince(0, 'r1');
+      const events = store.queries().eventsAfter(0, { runId: 'r1' });
       expect(events.map((e) => e.type)).toEqual(['run', 'trials', 'policy', 'run']);
-      expect(events[1]?.data).toEqual({ seqs: [0, 1] });
+      expect(events[1]?.data).toEqual({ n: 2, ranges: [[0, 1]] });
       expect(flushed).toEqual([[0, 1]]);
       expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
-      expect(store.eventsSince(events[1]!.seq, 'r1').map((e) => e.type)).toEqual(['policy', 'run']);
+      expect(store.queries().eventsAfter(events[1]!.seq, { runId: 'r1' }).map((e) => e.type)).toEqual(['policy', 'run']);
       expect(store.getRun('r1')).toMatchObject({ status: 'completed', stopReason: 'done' });
+    });
+
+    it('gives back every outcome as written: compact (one scorer, one clean attempt) or in full', () => {
+      const store = fresh();
+      store.createRun('r1', { ...experiment, prompt: 'Q{{q}}?' }, 4);
+      const writer = store.trialWriter('r1', { derivedPrompts: true });
+      const one = { ...outcome(0, 'x'), prompt: 'Q1?', scores: [{ scorer: 'equals', score: 1, weight: 2, reason: 'equals expected' }] };
+      const two = { ...outcome(1, 'y', 'ok', 0.5), prompt: 'Q2?', scores: [{ scorer: 'equals', score: 0, weight: 1, reason: 'no' }, { scorer: 'contains', score: 1, weight: 1, reason: 'yes' }] };
+      const retried = { ...outcome(2, 'z'), prompt: 'Q1?', attempts: [{ n: 1, latencyMs: 9, error: { kind: 'server' as const, message: '503', retryable: true } }, { n: 2, latencyMs: 3 }] };
+      const failed = { ...outcome(3, 'w', 'error'), prompt: 'Q2?', output: null, attempts: [{ n: 1, latencyMs: 3, error: { kind: 'server' as const, message: 'boom', retryable: true } }] };
+      [one, two, retried, failed].forEach((o, seq) => writer.finished(spec(seq), o, 0.5));
+      writer.close();
+      const back = [...store.queries().trials('r1', { prompts: true })];
+      expect(back.map((t) => [t.prompt, t.output, t.scores, t.attempts, t.score, t.errorKind])).toEqual(
+        [one, two, retried, failed].map((o) => [o.prompt, o.output, o.scores, o.attempts, o.score, o.error?.kind ?? null]),
+      );
+      // Without asking, a prompt that was not stored stays null (reports and comparisons do not need it).
+      expect([...store.queries().trials('r1')].map((t) => t.prompt)).toEqual([null, null, null, null]);
+      expect(store.queries().trial('r1', 1)?.prompt).toBe('Q2?');
+    });
+
+    it('writes a scheduled row for trials still running at a commit: every one, or with lingering only those running a commit interval', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const scheduled = () => [...store.queries().trials('r1')].filter((t) => t.status === 'scheduled').map((t) => t.seq);
+      const all = store.trialWriter('r1');
+      all.scheduled(spec(0));
+      all.flush();
+      expect(scheduled()).toEqual([0]);
+      all.finished(spec(0), outcome(0, 'x'));
+      all.close();
+      expect(scheduled()).toEqual([]);
+
+      const lingering = store.trialWriter('r1', { scheduledRows: 'lingering' });
+      lingering.scheduled(spec(1));
+      lingering.scheduled(spec(2));
+      lingering.flush();
+      expect(scheduled()).toEqual([]); // started since the last commit: not yet
+      lingering.finished(spec(1), outcome(1, 'y'));
+      lingering.flush();
+      expect(scheduled()).toEqual([2]); // still running a whole interval later
+      lingering.finished(spec(2), outcome(2, 'z'));
+      lingering.close();
+      expect(scheduled()).toEqual([]);
+      expect(store.queries().trial('r1', 2)).toMatchObject({ startedAt: 1, finishedAt: 2 }); // the outcome's times, not the scheduled row's
+      expect([...store.queries().trials('r1')].map((t) => [t.seq, t.status])).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok']]);
+    });
+
+    it('commits the first result at once when asked, then batches', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      const writer = store.trialWriter('r1', { firstAtOnce: true });
+      writer.finished(spec(0), outcome(0, 'x'));
+      writer.finished(spec(1), outcome(1, 'y'));
+      writer.finished(spec(2), outcome(2, 'z'));
+      expect([...store.queries().trials('r1')].map((t) => t.seq)).toEqual([0]);
+      writer.close();
+      expect(store.queries().eventsAfter(0, { runId: 'r1', types: ['trials'] }).map((e) => e.data)).toEqual([{ n: 1, ranges: [[0, 0]] }, { n: 2, ranges: [[1, 2]] }]);
+    });
+
+    it('saves a run\'s final totals for reports, and forgets them when asked (a resume)', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, 4);
+      expect(store.queries().savedStats('r1')).toBeNull();
+      const stats = {
+        version: RUN_STATS_VERSION, latencySampled: false, leader: null, latency: { a: { n: 1, p50: 3, p95: 3 } },
+        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, costUnknown: 0, tokensIn: 1, tokensOut: 2, tokensUnknown: 0, attempts: 1, rewarded: 1, rewardSum: 1, latN: 1, latSum: 3, cached: 0 }],
+        errors: [{ variantId: 'a', kind: 'server', message: 'HTTP 500', count: 2 }],
+      };
+      store.saveRunStats('r1', stats);
+      expect(store.queries().savedStats('r1')).toEqual(stats);
+      store.saveRunStats('r1', null);
+      expect(store.queries().savedStats('r1')).toBeNull();
     });
 
     const alice: RunOwner = { token: 'alice', pid: 1001, host: 'h1' };
@@ -157,8 +233,8 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       writer.finished(spec(1), outcome(1, 'lost'));
       writer.event('policy', { n: 1 });
       expect(() => writer.flush()).toThrow(/no longer owned/);
-      expect([...store.iterateTrials('r1')].map((t) => t.output)).toEqual(['kept']);
-      expect(store.eventsSince(0, 'r1').map((e) => e.type)).toEqual(['run', 'trials', 'run']);
+      expect([...store.queries().trials('r1')].map((t) => t.output)).toEqual(['kept']);
+      expect(store.queries().eventsAfter(0, { runId: 'r1' }).map((e) => e.type)).toEqual(['run', 'trials', 'run']);
     });
 
     it('never announces a trial twice: a result already written is left out of the next trials event', () => {
@@ -173,9 +249,9 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       second.flush();
       first.close();
       second.close();
-      const seqs = store.eventsSince(0, 'r1').filter((e) => e.type === 'trials').flatMap((e) => (e.data as { seqs: number[] }).seqs);
+      const seqs = store.queries().eventsAfter(0, { runId: 'r1' }).filter((e) => e.type === 'trials').flatMap((e) => trialEventSeqs(e.data));
       expect(seqs).toEqual([0, 1]);
-      expect(store.getTrial('r1', 0)?.output).toBe('one');
+      expect(store.queries().trial('r1', 0)?.output).toBe('one');
     });
 
     it('reports a batch that fails on its own to onError instead of throwing into the caller', async () => {
@@ -208,7 +284,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
         writer.close();
       }
       store.createRun('other', experiment, 4);
-      expect(store.loadTasks('w1').map((t) => t.id)).toEqual(['draft', 'pick']);
+      expect([...store.queries().tasks('w1')].map((t) => t.id)).toEqual(['draft', 'pick']);
       expect(store.workflowHistory('wf', 'w2')).toEqual([
         { runId: 'w1', taskId: 'draft', kind: 'generate', variantId: 'a', status: 'ok', score: 0.8, reward: 0.8 },
         { runId: 'w1', taskId: 'pick', kind: 'vote', variantId: 'b', status: 'ok', score: 1, reward: 1 },
@@ -240,7 +316,7 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect(list.map((d) => [d.id, d.kind, d.undoneBy])).toEqual([[1, 'quarantine', 2], [2, 'escalate', null]]);
       expect(list[0]).toMatchObject({ evidence: { statistic: 17.2 }, delivery: { status: 'sent', attempts: 1 }, escalate: true, atTrial: 2, time: 9, fromSeq: 3 });
       expect(store.controller.get('r1', 1)?.validation).toEqual({ status: 'not-applicable' });
-      expect(store.eventsSince(0, 'r1').filter((e) => e.type === 'controller').map((e) => (e.data as { action: string }).action)).toEqual(['decision', 'update', 'decision']);
+      expect(store.queries().eventsAfter(0, { runId: 'r1' }).filter((e) => e.type === 'controller').map((e) => (e.data as { action: string }).action)).toEqual(['decision', 'update', 'decision']);
       const history = [...store.controller.history('r1')];
       expect(history.map((t) => [t.seq, t.variantId, t.status, t.errorKind, t.attempts, t.finishedAt, t.reward])).toEqual([
         [1, 'b', 'error', 'server', 2, 5, 0],

@@ -1,9 +1,10 @@
 import type { Experiment } from '../config/experiment.js';
-import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { Task } from '../model/task.js';
 import type { ClaimOptions, ClaimResult, RunOwner } from './claim.js';
 import type { ControllerLog } from './controller-log.js';
-import type { AdaptiveHistory, EventRecord, RunListing, RunRecord, RunStatus, TrialRecord, WorkflowTrial } from './records.js';
+import type { AdaptiveHistory, EventRecord, RunRecord, RunStats, RunStatus, WorkflowTrial } from './records.js';
+import type { RunQueries } from './run-queries.js';
 
 export type { ClaimOptions, ClaimResult, RunHolder, RunOwner } from './claim.js';
 
@@ -19,16 +20,6 @@ export interface RunPatch {
   planned?: number | null;
 }
 
-/** Where a run's trials are written: batched, results written once. */
-export interface TrialSink {
-  scheduled(spec: TrialSpec): void;
-  finished(spec: TrialSpec, outcome: TrialOutcome, reward?: number | null): void;
-  /** Queues an event to be committed after the trials written before it. */
-  event(type: string, data: unknown): void;
-  flush(): void;
-  close(): void;
-}
-
 /** How a run's trials are written. */
 export interface TrialWriterOptions {
   /** The owner token of the run's claim: each batch commits only while this owner still holds it. */
@@ -37,6 +28,30 @@ export interface TrialWriterOptions {
   onFlush?(seqs: number[]): void;
   /** Told, once, when a batch committed on its own (timer, size) fails, e.g. on a full disk. */
   onError?(error: unknown): void;
+  /**
+   * Which running trials get a `scheduled` row at a commit. 'all' (default): every one, so a resume
+   * finds every dispatched trial (adaptive runs need this to redispatch them). 'lingering': only those
+   * still running a whole commit interval after they started; enough when resume recomputes the plan
+   * (grid), and instant trials then write one row each.
+   */
+  scheduledRows?: 'all' | 'lingering';
+  /**
+   * True when every outcome's prompt is the variant's template rendered with the task's input (the
+   * engine's runs): it is then not stored, and readers render it again when they need it.
+   */
+  derivedPrompts?: boolean;
+  /** Commit the first result as soon as it is written (someone watching sees the run start), then batch. */
+  firstAtOnce?: boolean;
+}
+
+/** Where a run's trials are written: batched, results written once. */
+export interface TrialSink {
+  scheduled(spec: TrialSpec): void;
+  finished(spec: TrialSpec, outcome: TrialOutcome, reward?: number | null): void;
+  /** Queues an event to be committed after the trials written before it. */
+  event(type: string, data: unknown): void;
+  flush(): void;
+  close(): void;
 }
 
 /** Totals of a run's finished trials, for budgets and resume. */
@@ -70,18 +85,12 @@ export interface Store {
   getRun(id: string): RunRecord | undefined;
   /** A run id from an exact id, a unique prefix, or `latest`; throws listing known runs otherwise. */
   resolveRunId(ref: string): string;
-  listRuns(): RunListing[];
-  bestVariants(): Map<string, { variantId: string; meanScore: number }>;
+  /** The experiment as validated when the run was created; its tasks are read from the store as needed. */
   loadExperiment(id: string): Experiment;
-  loadExperimentConfig(id: string): Omit<Experiment, 'tasks'>;
-  loadTasks(id: string): Task[];
   /** One bit per seq: set when that trial's result is recorded. */
   finishedBitmap(id: string, size: number): Uint8Array;
   adaptiveHistory(id: string): AdaptiveHistory;
-  unfinishedTrials(id: string): TrialRecord[];
   runTotals(id: string): RunTotals;
-  iterateTrials(id: string): Iterable<TrialRecord>;
-  getTrial(id: string, seq: number): TrialRecord | undefined;
   appendEvent(runId: string, type: string, data: unknown): number;
   /**
    * Records (or replaces) the task at `idx` of a run: a workflow adds a task per step instance as it
@@ -92,9 +101,12 @@ export interface Store {
   workflowHistory(name: string, exceptRun: string): WorkflowTrial[];
   /** Events of one type from every workflow run named `name` except `exceptRun`, oldest first. */
   workflowEvents(name: string, type: string, exceptRun: string): EventRecord[];
-  eventsSince(afterSeq: number, runId?: string, limit?: number): EventRecord[];
   /** A batched writer of the run's trials; a function is taken as `onFlush` (older callers). */
   trialWriter(runId: string, options?: TrialWriterOptions | ((seqs: number[]) => void)): TrialSink;
+  /** Saves a run's final totals when it ends, so reports need not read its trials; null forgets them. */
+  saveRunStats(runId: string, stats: RunStats | null): void;
+  /** The read side over the same store (reports, resume totals, one trial, events). */
+  queries(): RunQueries;
   /** The controller's decision log, commands and replay history. */
   readonly controller: ControllerLog;
   close(): void;

@@ -2,102 +2,182 @@ import type { Database, Statement } from 'better-sqlite3';
 import { RunBusyError } from '../model/errors.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { TrialSink, TrialWriterOptions } from './store.js';
+import { seqRanges } from './trial-events.js';
+import { parseTrialFormat, type TrialFormat } from './trial-format.js';
 
 /** Flush at least this often, so no finished result waits long uncommitted. */
 export const FLUSH_INTERVAL_MS = 50;
 const MAX_BATCH = 4096;
+/** Rows per multi-row INSERT: one statement call binds this many rows. */
+const CHUNK_ROWS = 64;
 
 /**
- * Writes trials in batched transactions: one row when a trial is scheduled, its result when it
- * finishes (written once: a second result for the same seq is ignored, and only results actually
- * written are announced in the `trials` event). A batch is committed when it is large, when it is
- * older than FLUSH_INTERVAL_MS (checked on every write, because a busy run of instant trials can
- * starve timers), and on a timer otherwise.
+ * Columns of a compact row (one scorer or none, one clean attempt, no error) and what each binds: a
+ * parameter (`?`), the run id bound once per statement (`@run`), or a constant. Its started_at is
+ * left NULL: it is the scheduled_at (readers take that).
+ */
+const COMPACT: readonly (readonly [string, string])[] = [
+  ['run_id', '@run'], ['seq', '?'], ['variant_id', '?'], ['task_idx', '?'], ['repeat', '?'], ['seed', '?'], ['status', "'ok'"],
+  ['prompt', '?'], ['output', '?'], ['score', '?'], ['passed', '?'], ['reason', '?'], ['attempt_count', '1'], ['latency_ms', '?'],
+  ['tokens_in', '?'], ['tokens_out', '?'], ['cost', '?'], ['scheduled_at', '?'], ['finished_at', '?'], ['reward', '?'],
+];
+/** Parameters of a compact row. */
+const C = COMPACT.filter(([, value]) => value === '?').length;
+/** Columns of a full row: scores, attempts and the error as JSON; every value a parameter. */
+const FULL: readonly (readonly [string, string])[] = [
+  ...['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'status', 'prompt', 'output', 'score', 'passed', 'reason', 'attempt_count',
+    'latency_ms', 'tokens_in', 'tokens_out', 'cost', 'scheduled_at', 'started_at', 'finished_at', 'reward', 'scores', 'attempts', 'error_kind', 'error',
+    'cached'].map((c) => [c, '?'] as const),
+];
+const KEYS = new Set(['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'scheduled_at']);
+/** The numeric columns of a compact row, in the writer's Float64Array. */
+const NUMBERS = 12;
+/** Thrown inside a batch's transaction to roll it back and commit it again carefully (see `commit`). */
+const RECHECK = new Error('some results were already written');
+
+/**
+ * One upsert of `rows` rows: a result is written once. It replaces a `scheduled` row of the same trial
+ * and is ignored when the trial already has a result.
+ */
+function upsertSql(columns: readonly (readonly [string, string])[], rows: number): string {
+  const values = `(${columns.map(([, value]) => value).join(', ')})`;
+  const set = columns.filter(([c]) => !KEYS.has(c)).map(([c]) => `${c} = excluded.${c}`);
+  // A compact row's start is its scheduled_at; a scheduled row it replaces keeps its own and takes this start.
+  if (!columns.some(([c]) => c === 'started_at')) set.push('started_at = excluded.scheduled_at');
+  return `INSERT INTO trials (${columns.map(([c]) => c).join(', ')}) VALUES ${Array.from({ length: rows }, () => values).join(', ')}
+          ON CONFLICT (run_id, seq) DO UPDATE SET ${set.join(', ')} WHERE trials.status = 'scheduled'`;
+}
+
+/**
+ * Writes a run's trials in batched transactions. A result is written once (a second result for the
+ * same seq is ignored). A batch is committed when it holds MAX_BATCH results, when it is older than
+ * FLUSH_INTERVAL_MS (checked on every result, because a busy run of instant trials can starve timers),
+ * and on a timer otherwise.
  *
- * With an owner token, each batch first renews the run's claim in the same transaction and commits
- * nothing if another process took the run over. A batch that fails to commit on its own (timer, size:
- * a full disk) never throws into the caller: `onError` is told once and later batches wait for an
- * explicit `flush()` or `close()`, which throw.
+ * Fast path: results go out CHUNK_ROWS at a time through one multi-row statement, as compact rows
+ * (see trial-format.ts) when they have one scorer and one clean attempt. A trial gets a `scheduled`
+ * row only if it is still running when a batch is committed: with `scheduledRows: 'lingering'` (the
+ * plan can be recomputed on resume) only once it has been running across a whole commit interval, so
+ * instant trials write one row each.
+ *
+ * Only results actually written are announced in the `trials` event and to `onFlush` (a result already
+ * written is left out). With an owner token, each batch first renews the run's claim in the same
+ * transaction and commits nothing if another process took the run over. A batch that fails to commit
+ * on its own (timer, size: a full disk) never throws into the caller and keeps its rows: `onError` is
+ * told once and later batches wait for an explicit `flush()` or `close()`, which throw.
  *
  * @example
  * const writer = store.trialWriter(runId, { owner: token, onError: (e) => stopTheRun(e) });
  * writer.scheduled(spec); writer.finished(spec, outcome); writer.close();
  */
 export class TrialWriter implements TrialSink {
-  private scheduledRows: unknown[][] = [];
-  private finishedRows: unknown[][] = [];
-  private finishedSeqs: number[] = [];
+  /**
+   * The batch's compact rows, by column: numbers in one Float64Array (NaN for null: SQLite stores NaN
+   * as NULL), text in arrays. A batch lives across young-generation collections, and numbers kept in
+   * JS arrays would be boxed and copied at each; here only the strings are.
+   */
+  private readonly numbers = new Float64Array(MAX_BATCH * NUMBERS);
+  private readonly rewards = new Float64Array(MAX_BATCH);
+  private variants: string[] = [];
+  private outputs: (string | null)[] = [];
+  private reasons: (string | null)[] = [];
+  private prompts: (string | null)[] = [];
+  private rows = 0;
+  private fullRows: unknown[][] = [];
+  private seqs: number[] = [];
   private events: [string, string][] = [];
+  /** Trials running, without a row yet: started since the last commit, and before it. */
+  private young = new Map<number, TrialSpec>();
+  private old = new Map<number, TrialSpec>();
   private oldest = 0;
+  private format: TrialFormat;
+  private formatDirty = false;
+  private failure: unknown = null;
+  private closed = false;
   private readonly timer: NodeJS.Timeout;
   private readonly insertScheduled: Statement;
-  private readonly writeResult: Statement;
+  private readonly writeChunk: Statement;
+  private readonly writeCompact: Statement;
+  /** With `firstAtOnce`, until a result is committed: the first one is committed at once. */
+  private first: boolean;
+  private readonly writeFull: Statement;
   private readonly insertEvent: Statement;
+  private readonly saveFormat: Statement;
   private readonly renewClaim: Statement | null;
-  private readonly flushTx: () => number[];
-  private closed = false;
-  /** The first failure of a batch committed on its own; later ones wait for flush() or close(). */
-  private failure: unknown = null;
+  private readonly finishedIn: Statement;
+  private readonly flushTx: (scheduled: TrialSpec[], careful: boolean) => number[];
+  private readonly derivedPrompts: boolean;
+  private readonly allScheduled: boolean;
 
   constructor(
     private readonly db: Database,
     private readonly runId: string,
     private readonly options: TrialWriterOptions = {},
   ) {
+    this.derivedPrompts = options.derivedPrompts ?? false;
+    this.first = options.firstAtOnce ?? false;
+    this.allScheduled = (options.scheduledRows ?? 'all') === 'all';
     this.insertScheduled = db.prepare(
       `INSERT OR IGNORE INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, scheduled_at)
        VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?)`,
     );
-    this.writeResult = db.prepare(
-      `INSERT INTO trials (run_id, seq, variant_id, task_idx, repeat, seed, status, prompt, output, score, passed, scores,
-         attempts, attempt_count, latency_ms, tokens_in, tokens_out, cost, error_kind, error, scheduled_at, started_at, finished_at, reward, cached)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, seq) DO UPDATE SET status = excluded.status, prompt = excluded.prompt, output = excluded.output,
-         score = excluded.score, passed = excluded.passed, scores = excluded.scores, attempts = excluded.attempts,
-         attempt_count = excluded.attempt_count, latency_ms = excluded.latency_ms, tokens_in = excluded.tokens_in,
-         tokens_out = excluded.tokens_out, cost = excluded.cost, error_kind = excluded.error_kind, error = excluded.error,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, reward = excluded.reward, cached = excluded.cached
-       WHERE trials.status = 'scheduled'`,
-    );
+    this.writeFull = db.prepare(upsertSql(FULL, 1));
+    this.writeChunk = db.prepare(upsertSql(COMPACT, CHUNK_ROWS));
+    this.writeCompact = db.prepare(upsertSql(COMPACT, 1));
     this.insertEvent = db.prepare('INSERT INTO events (run_id, ts, type, data) VALUES (?, ?, ?, ?)');
+    this.saveFormat = db.prepare('UPDATE runs SET trial_format = ? WHERE id = ?');
+    const stored = db.prepare('SELECT trial_format FROM runs WHERE id = ?').pluck().get(runId) as string | null | undefined;
+    this.format = parseTrialFormat(stored);
     this.renewClaim = options.owner === undefined
       ? null
       : db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'");
-    this.flushTx = db.transaction(() => this.writeBatch());
-    this.timer = setInterval(() => this.flushOnItsOwn(), FLUSH_INTERVAL_MS);
+    this.finishedIn = db.prepare("SELECT seq FROM trials WHERE run_id = ? AND seq BETWEEN ? AND ? AND status != 'scheduled'").pluck();
+    this.flushTx = db.transaction((scheduled: TrialSpec[], careful: boolean) => this.writeBatch(scheduled, careful));
+    this.timer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
   scheduled(spec: TrialSpec): void {
-    this.touch();
-    this.scheduledRows.push([this.runId, spec.seq, spec.variantId, spec.taskIdx, spec.repeat, spec.seed, Date.now()]);
-    this.maybeFlush();
+    this.young.set(spec.seq, spec);
   }
 
   finished(spec: TrialSpec, o: TrialOutcome, reward: number | null = null): void {
-    this.touch();
-    this.finishedRows.push([
-      this.runId, spec.seq, spec.variantId, spec.taskIdx, spec.repeat, spec.seed, o.status, o.prompt, o.output,
-      o.score, o.passed === null ? null : o.passed ? 1 : 0, JSON.stringify(o.scores), JSON.stringify(o.attempts),
-      o.attempts.length, o.cached ? null : o.latencyMs, o.tokens.input, o.tokens.output, o.cost, o.error?.kind ?? null,
-      o.error ? JSON.stringify(o.error) : null, o.startedAt, o.startedAt, o.finishedAt, reward, o.cached ? 1 : null,
-    ]);
-    this.finishedSeqs.push(spec.seq);
-    this.maybeFlush();
+    if (!this.young.delete(spec.seq)) this.old.delete(spec.seq);
+    if (this.seqs.length === 0 && this.events.length === 0) this.oldest = performance.now();
+    this.seqs.push(spec.seq);
+    if (this.isCompact(o)) this.pushCompact(spec, o, reward);
+    else this.pushFull(spec, o, reward);
+    if (this.first || this.seqs.length >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flushOnItsOwn();
   }
 
   /** Queues an event to be committed after the trials written before it. */
   event(type: string, data: unknown): void {
-    this.touch();
+    if (this.seqs.length === 0 && this.events.length === 0) this.oldest = performance.now();
     this.events.push([type, JSON.stringify(data)]);
-    this.maybeFlush();
   }
 
-  /** Commits everything queued; throws when it cannot (nothing of the batch is then written). */
+  /** Commits everything queued, and a row for each trial still running; throws when it cannot (the batch stays queued). */
   flush(): void {
-    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0 && this.events.length === 0) return;
-    const written = this.flushTx();
+    const scheduled = this.scheduledToWrite();
+    if (this.seqs.length === 0 && this.events.length === 0 && scheduled.length === 0) {
+      if (!this.allScheduled) this.age();
+      return;
+    }
+    const written = this.commit(scheduled);
     this.failure = null;
+    // Committed: only now is the batch let go (a failed commit keeps it for the next attempt).
+    this.rows = 0;
+    this.variants = [];
+    this.outputs = [];
+    this.reasons = [];
+    this.prompts = [];
+    this.fullRows = [];
+    this.seqs = [];
+    this.events = [];
+    this.formatDirty = false;
+    if (written.length) this.first = false;
+    for (const spec of scheduled) if (!this.old.delete(spec.seq)) this.young.delete(spec.seq);
+    if (!this.allScheduled) this.age();
     if (written.length) this.options.onFlush?.(written);
   }
 
@@ -109,13 +189,8 @@ export class TrialWriter implements TrialSink {
     this.flush();
   }
 
-  private touch(): void {
-    if (this.scheduledRows.length === 0 && this.finishedRows.length === 0 && this.events.length === 0) this.oldest = performance.now();
-  }
-
-  private maybeFlush(): void {
-    const size = this.scheduledRows.length + this.finishedRows.length + this.events.length;
-    if (size >= MAX_BATCH || performance.now() - this.oldest >= FLUSH_INTERVAL_MS) this.flushOnItsOwn();
+  private tick(): void {
+    this.flushOnItsOwn();
   }
 
   /** A batch nobody asked for: a failure goes to onError (once), never to whoever was writing. */
@@ -129,23 +204,143 @@ export class TrialWriter implements TrialSink {
     }
   }
 
-  /** One transaction; returns the seqs whose result it wrote (a result already written is skipped). */
-  private writeBatch(): number[] {
-    const now = Date.now();
-    if (this.renewClaim && this.renewClaim.run(now, this.runId, this.options.owner).changes === 0) {
+  /**
+   * One transaction. The common case learns from the statements' change counts that every result was
+   * written; when some were not (another writer recorded them first), it is rolled back and done again
+   * carefully, reading which of the batch's trials already had a result, so they are not announced.
+   */
+  private commit(scheduled: TrialSpec[]): number[] {
+    try {
+      return this.flushTx(scheduled, false);
+    } catch (error) {
+      if (error !== RECHECK) throw error;
+      return this.flushTx(scheduled, true);
+    }
+  }
+
+  /** What gets a scheduled row at this commit: every running trial, or those running since before the last commit. */
+  private scheduledToWrite(): TrialSpec[] {
+    const out = [...this.old.values()];
+    if (this.allScheduled) for (const spec of this.young.values()) out.push(spec);
+    return out;
+  }
+
+  /** Lingering mode: trials started since the last commit become old. */
+  private age(): void {
+    for (const [seq, spec] of this.young) this.old.set(seq, spec);
+    this.young = new Map();
+  }
+
+  private isCompact(o: TrialOutcome): boolean {
+    // An answer from the response cache is written in full: it is marked, and has no latency.
+    if (o.status !== 'ok' || o.error !== null || o.attempts.length !== 1 || o.cached) return false;
+    const attempt = o.attempts[0]!;
+    if (attempt.error !== undefined || attempt.n !== 1 || attempt.latencyMs !== o.latencyMs) return false;
+    if (o.scores.length === 0) return true;
+    if (o.scores.length !== 1) return false;
+    const s = o.scores[0]!;
+    if (s.score !== o.score) return false;
+    if (!this.format.scorer) {
+      this.format = { ...this.format, scorer: { name: s.scorer, weight: s.weight } };
+      this.formatDirty = true;
+    }
+    return this.format.scorer!.name === s.scorer && this.format.scorer!.weight === s.weight;
+  }
+
+  private pushCompact(spec: TrialSpec, o: TrialOutcome, reward: number | null): void {
+    const r = this.rows++;
+    const n = this.numbers;
+    let i = r * NUMBERS;
+    n[i++] = spec.seq;
+    n[i++] = spec.taskIdx;
+    n[i++] = spec.repeat;
+    n[i++] = spec.seed;
+    n[i++] = o.score ?? NaN;
+    n[i++] = o.passed === null ? NaN : o.passed ? 1 : 0;
+    n[i++] = o.latencyMs;
+    n[i++] = o.tokens.input ?? NaN;
+    n[i++] = o.tokens.output ?? NaN;
+    n[i++] = o.cost ?? NaN;
+    n[i++] = o.startedAt;
+    n[i] = o.finishedAt;
+    this.variants[r] = spec.variantId;
+    this.outputs[r] = o.output;
+    this.reasons[r] = o.scores.length ? o.scores[0]!.reason : null;
+    this.prompts[r] = this.derivedPrompts ? null : o.prompt;
+    this.rewards[r] = reward ?? NaN;
+  }
+
+  /** Compact rows `from` to `to` as one statement's parameters, in COMPACT's column order. */
+  private params(from: number, to: number): unknown[] {
+    const out = new Array<unknown>((to - from) * C);
+    const n = this.numbers;
+    let k = 0;
+    for (let r = from; r < to; r++) {
+      const i = r * NUMBERS;
+      out[k++] = n[i];
+      out[k++] = this.variants[r];
+      out[k++] = n[i + 1];
+      out[k++] = n[i + 2];
+      out[k++] = n[i + 3];
+      out[k++] = this.prompts[r];
+      out[k++] = this.outputs[r];
+      out[k++] = n[i + 4];
+      out[k++] = n[i + 5];
+      out[k++] = this.reasons[r];
+      out[k++] = n[i + 6];
+      out[k++] = n[i + 7];
+      out[k++] = n[i + 8];
+      out[k++] = n[i + 9];
+      out[k++] = n[i + 10];
+      out[k++] = n[i + 11];
+      out[k++] = this.rewards[r];
+    }
+    return out;
+  }
+
+  private pushFull(spec: TrialSpec, o: TrialOutcome, reward: number | null): void {
+    this.fullRows.push([
+      this.runId, spec.seq, spec.variantId, spec.taskIdx, spec.repeat, spec.seed, o.status, this.derivedPrompts ? null : o.prompt, o.output,
+      o.score, o.passed === null ? null : o.passed ? 1 : 0, null, o.attempts.length, o.cached ? null : o.latencyMs, o.tokens.input, o.tokens.output, o.cost,
+      o.startedAt, o.startedAt, o.finishedAt, reward, JSON.stringify(o.scores), JSON.stringify(o.attempts), o.error?.kind ?? null,
+      o.error ? JSON.stringify(o.error) : null, o.cached ? 1 : null,
+    ]);
+  }
+
+  private writeBatch(scheduled: TrialSpec[], careful: boolean): number[] {
+    if (this.renewClaim && this.renewClaim.run(Date.now(), this.runId, this.options.owner).changes === 0) {
       throw new RunBusyError(`Run ${this.runId} is no longer owned by this process (another process took it over); nothing more is written.`);
     }
-    // A trial that finished within the batch it was scheduled in needs only its result row.
-    const done = this.finishedSeqs.length ? new Set(this.finishedSeqs) : null;
-    for (const row of this.scheduledRows) if (!done?.has(row[1] as number)) this.insertScheduled.run(row);
-    const written: number[] = [];
-    for (const row of this.finishedRows) if (this.writeResult.run(row).changes > 0) written.push(row[1] as number);
-    if (written.length) this.insertEvent.run(this.runId, now, 'trials', JSON.stringify({ seqs: written }));
+    const before = careful ? this.alreadyFinished() : null;
+    if (this.formatDirty) this.saveFormat.run(JSON.stringify(this.format), this.runId);
+    const now = Date.now();
+    for (const s of scheduled) this.insertScheduled.run(this.runId, s.seq, s.variantId, s.taskIdx, s.repeat, s.seed, now);
+    let r = 0;
+    let changes = 0;
+    const named = { run: this.runId };
+    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) changes += this.writeChunk.run(this.params(r, r + CHUNK_ROWS), named).changes;
+    // The last, partial chunk row by row: one statement per size would be compiled again and again.
+    for (; r < this.rows; r++) changes += this.writeCompact.run(this.params(r, r + 1), named).changes;
+    for (const row of this.fullRows) changes += this.writeFull.run(row).changes;
+    if (!careful && changes !== this.seqs.length) throw RECHECK;
+    const written = before ? this.seqs.filter((seq) => !before.has(seq)) : [...this.seqs];
+    if (written.length) {
+      this.insertEvent.run(this.runId, now, 'trials', JSON.stringify({ n: written.length, ranges: seqRanges([...written]) }));
+    }
     for (const [type, data] of this.events) this.insertEvent.run(this.runId, now, type, data);
-    this.events = [];
-    this.scheduledRows = [];
-    this.finishedRows = [];
-    this.finishedSeqs = [];
     return written;
+  }
+
+  /** The batch's seqs that already have a result (read before writing, in the careful pass). */
+  private alreadyFinished(): Set<number> {
+    if (this.seqs.length === 0) return new Set();
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const seq of this.seqs) {
+      if (seq < lo) lo = seq;
+      if (seq > hi) hi = seq;
+    }
+    const mine = new Set(this.seqs);
+    return new Set((this.finishedIn.all(this.runId, lo, hi) as number[]).filter((seq) => mine.has(seq)));
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import type { Task } from '../model/task.js';
+import { IdSet } from './id-set.js';
 
 const RESERVED = new Set(['id', 'input', 'expected', 'metadata', 'scorers']);
 
@@ -18,6 +19,9 @@ export interface TaskScorerEntries {
   entries: unknown[];
 }
 
+/** A shaped record: the task, and its own scorer entries when it carries some. */
+export type Shaped = { task: Task; scorers?: unknown[] } | { issue: TaskIssue };
+
 /**
  * Turns raw records into tasks. A record is either `{id?, input: {...}, expected?, metadata?,
  * scorers?}` or flat fields (everything but id/expected/metadata/scorers is input). Ids missing from
@@ -31,60 +35,86 @@ export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; is
   const tasks: Task[] = [];
   const issues: TaskIssue[] = [];
   const scorers = new Map<string, TaskScorerEntries>();
-  const seen = new Map<string, number>();
+  const normaliser = new TaskNormaliser();
   records.forEach((record, index) => {
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      issues.push({ index, path: '', message: `expected an object, got ${describe(record)}` });
-      return;
-    }
-    if (tooDeep(record) !== null) {
-      issues.push({ index, path: '', message: `nested more than ${MAX_NESTING} levels deep` });
-      return;
-    }
-    const r = record as Record<string, unknown>;
-    let input: Record<string, unknown>;
-    if ('input' in r) {
-      if (r['input'] === null || typeof r['input'] !== 'object' || Array.isArray(r['input'])) {
-        issues.push({ index, path: 'input', message: `expected an object of input fields, got ${describe(r['input'])}` });
-        return;
-      }
-      input = r['input'] as Record<string, unknown>;
-    } else {
-      input = Object.fromEntries(Object.entries(r).filter(([k]) => !RESERVED.has(k)));
-    }
-    if (r['metadata'] !== undefined && (typeof r['metadata'] !== 'object' || r['metadata'] === null || Array.isArray(r['metadata']))) {
-      issues.push({ index, path: 'metadata', message: `expected an object, got ${describe(r['metadata'])}` });
-      return;
-    }
-    if (r['scorers'] !== undefined && !Array.isArray(r['scorers'])) {
-      issues.push({ index, path: 'scorers', message: `expected a list of scorers (added to the experiment's for this task), got ${describe(r['scorers'])}` });
-      return;
-    }
-    if (r['id'] !== undefined && typeof r['id'] !== 'string' && typeof r['id'] !== 'number') {
-      issues.push({ index, path: 'id', message: `expected a string or number, got ${describe(r['id'])}` });
-      return;
-    }
-    const given = r['id'] !== undefined ? String(r['id']) : undefined;
-    let id = given ?? `t-${contentHash(input, r['expected'])}`;
-    const previous = seen.get(id);
-    if (previous !== undefined) {
-      if (given !== undefined) {
-        issues.push({ index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous + 1})` });
-        return;
-      }
-      // Identical content without an id: keep both, numbered by occurrence so the id stays stable.
-      let n = 2;
-      while (seen.has(`${id}-${n}`)) n++;
-      id = `${id}-${n}`;
-    }
-    seen.set(id, index);
-    const task: Task = { id, input };
-    if (r['expected'] !== undefined) task.expected = r['expected'];
-    if (r['metadata'] !== undefined) task.metadata = r['metadata'] as Record<string, unknown>;
-    if (Array.isArray(r['scorers']) && r['scorers'].length > 0) scorers.set(id, { index, entries: r['scorers'] as unknown[] });
-    tasks.push(task);
+    const r = normaliser.next(record, index);
+    if ('task' in r) {
+      tasks.push(r.task);
+      if (r.scorers) scorers.set(r.task.id, { index, entries: r.scorers });
+    } else issues.push(r.issue);
   });
   return { tasks, issues, scorers };
+}
+
+/**
+ * normaliseTasks one record at a time, for datasets that stream past: it remembers every id (to
+ * report duplicates) in a few bytes each, and nothing else.
+ *
+ * @example
+ * const n = new TaskNormaliser();
+ * for (const [i, record] of records.entries()) { const r = n.next(record, i); ... }
+ */
+export class TaskNormaliser {
+  private readonly seen = new IdSet();
+
+  /**
+   * `givenIds: false` leaves ids given in the data to the caller (a large dataset checks them with
+   * IdDigests) and keeps only derived ids, which it must number.
+   */
+  constructor(private readonly options: { givenIds?: boolean } = {}) {}
+
+  /** One record on its own: no duplicate check (for records already validated with their ids). */
+  static one(record: unknown, index: number): Shaped {
+    return shape(record, index, null, false);
+  }
+
+  next(record: unknown, index: number): Shaped {
+    return shape(record, index, this.seen, this.options.givenIds ?? true);
+  }
+}
+
+/** Shapes one record into a task; with `seen`, also checks its id against the ids before it. */
+function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boolean): Shaped {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    return { issue: { index, path: '', message: `expected an object, got ${describe(record)}` } };
+  }
+  if (tooDeep(record) !== null) return { issue: { index, path: '', message: `nested more than ${MAX_NESTING} levels deep` } };
+  const r = record as Record<string, unknown>;
+  let input: Record<string, unknown>;
+  if ('input' in r) {
+    if (r['input'] === null || typeof r['input'] !== 'object' || Array.isArray(r['input'])) {
+      return { issue: { index, path: 'input', message: `expected an object of input fields, got ${describe(r['input'])}` } };
+    }
+    input = r['input'] as Record<string, unknown>;
+  } else {
+    input = {};
+    for (const key in r) if (!RESERVED.has(key)) input[key] = r[key];
+  }
+  if (r['metadata'] !== undefined && (typeof r['metadata'] !== 'object' || r['metadata'] === null || Array.isArray(r['metadata']))) {
+    return { issue: { index, path: 'metadata', message: `expected an object, got ${describe(r['metadata'])}` } };
+  }
+  if (r['scorers'] !== undefined && !Array.isArray(r['scorers'])) {
+    return { issue: { index, path: 'scorers', message: `expected a list of scorers (added to the experiment's for this task), got ${describe(r['scorers'])}` } };
+  }
+  if (r['id'] !== undefined && typeof r['id'] !== 'string' && typeof r['id'] !== 'number') {
+    return { issue: { index, path: 'id', message: `expected a string or number, got ${describe(r['id'])}` } };
+  }
+  const given = r['id'] !== undefined ? String(r['id']) : undefined;
+  let id = given ?? `t-${contentHash(input, r['expected'])}`;
+  const tracked = seen && (given === undefined || givenIds) ? seen : null;
+  const previous = tracked ? tracked.add(id, index) : -1;
+  if (tracked && previous >= 0) {
+    if (given !== undefined) return { issue: { index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous + 1})` } };
+    // Identical content without an id: keep both, numbered by occurrence so the id stays stable.
+    let n = 2;
+    while (tracked.get(`${id}-${n}`) >= 0) n++;
+    id = `${id}-${n}`;
+    tracked.add(id, index);
+  }
+  const task: Task = { id, input };
+  if (r['expected'] !== undefined) task.expected = r['expected'];
+  if (r['metadata'] !== undefined) task.metadata = r['metadata'] as Record<string, unknown>;
+  return Array.isArray(r['scorers']) && r['scorers'].length > 0 ? { task, scorers: r['scorers'] as unknown[] } : { task };
 }
 
 function contentHash(input: unknown, expected: unknown): string {
@@ -104,6 +134,5 @@ export function stableJson(value: unknown): string {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  // Never the value itself: a mistyped path may point at a file of secrets.
-  return typeof value === 'string' ? `a string (${value.length} characters)` : typeof value;
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : typeof value;
 }

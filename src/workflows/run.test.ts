@@ -107,7 +107,7 @@ Write the code.
     const code = state.instances['code']!;
     expect(code.context?.knowledge.included.map((k) => k.heading)).toEqual(['Small functions', 'Test first']);
     expect(code.context?.knowledge.excluded.map((k) => k.heading)).toEqual(['A very long section']);
-    const prompt = store.getTrial(state.runId, 0)!.prompt!;
+    const prompt = store.queries().trial(state.runId, 0)!.prompt!;
     expect(prompt).toContain('## Knowledge\n\n### Small functions\n\nKeep functions under twenty lines.\n\n### Test first\n\nWrite the failing test before the code.');
     expect(prompt).not.toContain('Long words');
     expect(code.context?.tokens).toBe(Math.ceil(prompt.length / 4));
@@ -299,7 +299,7 @@ defaults:
     const resumed = await resumeWorkflow(first.runId, { store, dbPath: db, ...quiet });
     expect(resumed.state.status).toBe('completed');
     for (const id of doneBefore) expect(resumed.state.instances[id]!.attempts).toBe(1);
-    const trials = [...store.iterateTrials(first.runId)];
+    const trials = [...store.queries().trials(first.runId)];
     expect(trials.map((t) => t.status)).toEqual(['ok', 'ok', 'ok']);
     expect(existsSync(join(workflowDir(db, first.runId), 'state.json'))).toBe(true);
     expect(loadState(workflowDir(db, first.runId)).status).toBe('completed');

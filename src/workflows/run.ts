@@ -9,6 +9,7 @@ import type { Experiment } from '../config/experiment.js';
 import { newRunId } from '../engine/run-id.js';
 import { MetaorchError } from '../model/errors.js';
 import type { Store } from '../store/store.js';
+import type { RunQueries } from '../store/run-queries.js';
 import type { EscalationHook } from './escalation.js';
 import { initialState } from './machine/index.js';
 import type { WorkflowPlan } from './model.js';
@@ -75,8 +76,9 @@ export async function resumeWorkflow(runId: string, o: WorkflowRunOptions & { fo
 }
 
 /** The plan and experiment stored with a workflow run. */
-export function loadWorkflowRun(store: Store, runId: string): { plan: WorkflowPlan; experiment: WorkflowExperiment } {
-  const config = store.loadExperimentConfig(runId) as Partial<WorkflowExperiment>;
+export function loadWorkflowRun(reads: { queries(): Pick<RunQueries, 'runConfig'> } | Pick<RunQueries, 'runConfig'>, runId: string): { plan: WorkflowPlan; experiment: WorkflowExperiment } {
+  const queries = 'queries' in reads ? reads.queries() : reads;
+  const config = queries.runConfig(runId) as Partial<WorkflowExperiment>;
   if (config.mode !== 'workflow' || !config.workflow) throw new MetaorchError('USAGE', `Run ${runId} is not a workflow run (it is a ${config.mode ?? 'grid'} run): use metaorch resume ${runId}`);
   return { plan: config.workflow, experiment: { ...(config as WorkflowExperiment), tasks: [] } };
 }

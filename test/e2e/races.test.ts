@@ -8,6 +8,7 @@ import { startRun } from '../../src/engine/run.js';
 import type { RunObserver } from '../../src/engine/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { collect, REPO, runCli, startCli, tempDir, type CliResult } from '../support/cli.js';
+import { trialEventSeqs } from '../../src/store/trial-events.js';
 
 /**
  * Races between processes on one store: two `metaorch resume` of the same run started together (only
@@ -93,7 +94,7 @@ describe('two resumes of one run started together', () => {
         expect(trials, `round ${round}`).toEqual({ n: PLANNED, scheduled: 0 });
         expect(store.prepare('SELECT status FROM runs WHERE id = ?').get(runId)).toEqual({ status: 'completed' });
         const announced = (store.prepare("SELECT data FROM events WHERE run_id = ? AND type = 'trials'").all(runId) as { data: string }[])
-          .flatMap((e) => (JSON.parse(e.data) as { seqs: number[] }).seqs);
+          .flatMap((e) => trialEventSeqs(JSON.parse(e.data)));
         expect(announced.length, `round ${round}: a trial announced twice in the events`).toBe(new Set(announced).size);
         expect(announced.length).toBe(PLANNED);
       } finally {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import { trialEventSeqs } from '../../src/store/trial-events.js';
 
 /** mulberry32: a test's own seeded source, so a failing kill schedule replays with the same seed. */
 export function seeded(seed: number): () => number {
@@ -40,7 +41,7 @@ export function expectRunComplete(dbFile: string, runId: string, planned: number
     expect({ rows: agg.rows, seqs: agg.seqs, lo: agg.lo, hi: agg.hi, scheduled: agg.scheduled }).toEqual({ rows: planned, seqs: planned, lo: 0, hi: planned - 1, scheduled: 0 });
     // One 'trials' event per committed batch: every finished seq is announced exactly once.
     const announced = (db.prepare("SELECT data FROM events WHERE run_id = ? AND type = 'trials'").pluck().all(runId) as string[])
-      .flatMap((d) => (JSON.parse(d) as { seqs: number[] }).seqs);
+      .flatMap((d) => trialEventSeqs(JSON.parse(d)));
     expect(announced.length).toBe(new Set(announced).size);
     if (summaryJson) {
       const report = JSON.parse(readFileSync(summaryJson, 'utf8')) as { run: { planned: number; finished: number; errors: number }; variants: { trials: number }[] };

@@ -1,10 +1,6 @@
 import { Command, Option } from 'commander';
-import { compareRuns, parseCompareFlags } from '../../compare/index.js';
 import type { CompareFlags } from '../../compare/index.js';
-import { compareMarkdown } from '../../report/compare-markdown.js';
-import { compareTable } from '../../report/compare-table.js';
-import { resolveRunData } from '../../report/run-data.js';
-import { dbPath, lazyStore } from '../context.js';
+import { dbPath, lazyQueries } from '../context.js';
 
 /** A repeatable option collected into an array; `shownDefault` is what --help says. */
 const repeatable = (flags: string, description: string, shownDefault: string) =>
@@ -26,9 +22,12 @@ export function compareCommand(): Command {
     .addOption(repeatable('--pair <base=cand>', 'compare variant BASE of the base run with variant CAND of the candidate (repeatable)', 'the same variant ids'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'md', 'json']).default('table'))
     .option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)')
-    .action((baseRef: string, candRef: string, flags: CompareFlags & { db?: string; format: 'table' | 'md' | 'json' }) => {
+    .action(async (baseRef: string, candRef: string, flags: CompareFlags & { db?: string; format: 'table' | 'md' | 'json' }) => {
+      const [{ compareRuns, parseCompareFlags }, { compareMarkdown }, { compareTable }, { resolveRunData }] = await Promise.all([
+        import('../../compare/index.js'), import('../../report/compare-markdown.js'), import('../../report/compare-table.js'), import('../../report/run-data.js'),
+      ]);
       const options = parseCompareFlags(flags);
-      const store = lazyStore(dbPath(flags.db));
+      const store = await lazyQueries(dbPath(flags.db));
       try {
         const result = compareRuns(resolveRunData(baseRef, store.get), resolveRunData(candRef, store.get), options);
         const out = flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : flags.format === 'md' ? compareMarkdown(result) : compareTable(result);

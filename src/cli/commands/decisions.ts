@@ -1,11 +1,10 @@
 import { Command, Option } from 'commander';
 import { summariseDecisions, type DecisionSummary } from '../../report/decisions.js';
-import { undoDecision } from '../../engine/controller-commands.js';
 import { UsageError } from '../../model/errors.js';
 import { fmt } from '../../report/format.js';
 import { table } from '../../report/table.js';
 import type { DecisionRecord } from '../../store/records.js';
-import { dbPath, lazyStore } from '../context.js';
+import { dbPath, lazyQueries } from '../context.js';
 
 /** Version of `metaorch decisions --format json`. */
 export const DECISIONS_SCHEMA_VERSION = 1;
@@ -51,12 +50,12 @@ export function decisionsCommand(): Command {
     .argument('<run>', 'run id, unique prefix, or "latest"')
     .option('--db <path>', 'SQLite store (default: $METAORCH_DB or .metaorch/metaorch.db)')
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'))
-    .action((ref: string, flags: { db?: string; format: 'table' | 'json' }) => {
-      const store = lazyStore(dbPath(flags.db));
+    .action(async (ref: string, flags: { db?: string; format: 'table' | 'json' }) => {
+      const store = await lazyQueries(dbPath(flags.db));
       try {
         const runId = store.get().resolveRunId(ref);
         const run = store.get().getRun(runId)!;
-        const decisions = store.get().controller.list(runId);
+        const decisions = store.get().decisionLog(runId);
         const summary = summariseDecisions(decisions);
         if (flags.format === 'json') {
           const doc = {
@@ -67,7 +66,7 @@ export function decisionsCommand(): Command {
           return;
         }
         if (decisions.length === 0) {
-          const controlled = store.get().loadExperimentConfig(runId).controller !== undefined;
+          const controlled = store.get().runConfig(runId).controller !== undefined;
           console.log(controlled ? `Run ${runId}: the controller has taken no decision.` : `Run ${runId} has no controller (add controller: {} to the experiment).`);
           return;
         }
@@ -101,12 +100,13 @@ export function undoCommand(): Command {
     .action(async (ref: string, idText: string, flags: { db?: string; reason: string }) => {
       const id = Number(idText);
       if (!Number.isInteger(id) || id < 1) throw new UsageError(`decision: expected a decision id (a whole number from 1), got '${idText}'`);
-      const store = lazyStore(dbPath(flags.db));
+      const [{ SqliteStore }, { undoDecision }] = await Promise.all([import('../../store/sqlite-store.js'), import('../../engine/controller-commands.js')]);
+      const store = SqliteStore.open(dbPath(flags.db));
       try {
-        const runId = store.get().resolveRunId(ref);
-        const run = store.get().getRun(runId)!;
+        const runId = store.resolveRunId(ref);
+        const run = store.getRun(runId)!;
         const live = run.status === 'running' && run.pid !== null && isAlive(run.pid);
-        const result = await undoDecision(store.get(), runId, id, flags.reason, { live });
+        const result = await undoDecision(store, runId, id, flags.reason, { live });
         if (result.status === 'requested') {
           console.log(`Undo of decision ${id} requested (command ${result.command}); the running run applies it at its next check.`);
           return;

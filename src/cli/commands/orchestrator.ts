@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { defaultPoolWorkers, validateExecutor, type PoolExecutorConfig } from '../../config/executor.js';
-import { loadExperiment } from '../../config/load.js';
+import type { defaultPoolWorkers, PoolExecutorConfig, validateExecutor } from '../../config/executor.js';
 import { UsageError } from '../../model/errors.js';
 import { reportTable } from '../../report/console.js';
-import { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress } from '../progress.js';
-import { relativePath, summaryLine, writeReports } from './run.js';
+import { relativePath, summaryLine } from './run.js';
 
 interface OrchestratorFlags {
   producers: string;
@@ -47,7 +45,11 @@ export function orchestratorCommand(): Command {
     .addOption(new Option('--out <dir>', "where EXP's summary.md and summary.json go (default: .metaorch/runs/RUN/)"))
     .option('--no-progress', 'no live progress view for EXP')
     .action(async (file: string | undefined, flags: OrchestratorFlags) => {
-      const pool = poolConfig(flags);
+      // What the orchestrator needs, loaded when it runs (`metaorch --help` lists it without loading this).
+      const [executors, { loadExperiment }, { SqliteStore }, { writeReports }] = await Promise.all([
+        import('../../config/executor.js'), import('../../config/load.js'), import('../../store/sqlite-store.js'), import('../reports.js'),
+      ]);
+      const pool = poolConfig(flags, executors);
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, got '${flags.port}'`);
       const graceSeconds = Number(flags.grace);
@@ -113,10 +115,13 @@ export function orchestratorCommand(): Command {
     });
 }
 
-function poolConfig(flags: OrchestratorFlags): PoolExecutorConfig & { workers: number } {
-  const workers = flags.producers === undefined ? defaultPoolWorkers() : Number(flags.producers);
+function poolConfig(
+  flags: OrchestratorFlags,
+  executors: { defaultPoolWorkers: typeof defaultPoolWorkers; validateExecutor: typeof validateExecutor },
+): PoolExecutorConfig & { workers: number } {
+  const workers = flags.producers === undefined ? executors.defaultPoolWorkers() : Number(flags.producers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`-n/--producers: expected a number of processes from 1 to 256, got '${flags.producers}'`);
-  const { config, issues } = validateExecutor({ type: 'pool', workers, heartbeat: flags.heartbeat });
+  const { config, issues } = executors.validateExecutor({ type: 'pool', workers, heartbeat: flags.heartbeat });
   if (!config || config.type !== 'pool') throw new UsageError(`--heartbeat: ${issues.map((i) => i.message).join('; ')}`);
   return { ...config, workers };
 }

@@ -1,11 +1,5 @@
 import { Command, Option } from 'commander';
-import { computeReport } from '../../report/compute.js';
-import { writeCsv, writeJsonLines } from '../../report/export-formats.js';
-import { reportHtml, scoreSeries } from '../../report/html.js';
-import { reportMarkdown } from '../../report/markdown.js';
-import { isExportRef, resolveRunData, writeExport } from '../../report/run-data.js';
-import { shownStatus } from '../../report/status.js';
-import { dbPath, lazyStore } from '../context.js';
+import { dbPath, lazyQueries } from '../context.js';
 
 type ReportFormat = 'md' | 'json' | 'html';
 type ExportFormat = 'json' | 'jsonl' | 'csv';
@@ -16,14 +10,19 @@ export function reportCommand(): Command {
     .argument('<run>', 'run id, unique prefix, "latest", or exported run .json')
     .option('--db <path>', 'SQLite store')
     .addOption(new Option('--format <format>', 'output format: md, json, or html (one standalone file with its charts: report --format html > report.html)').choices(['md', 'json', 'html']).default('md'))
-    .action((ref: string, flags: { db?: string; format: ReportFormat }) => {
-      const store = lazyStore(dbPath(flags.db));
+    .action(async (ref: string, flags: { db?: string; format: ReportFormat }) => {
+      const [{ computeReport }, { reportMarkdown }, { isExportRef, resolveRunData }, { shownStatus }] = await Promise.all([
+        import('../../report/compute.js'), import('../../report/markdown.js'), import('../../report/run-data.js'), import('../../report/status.js'),
+      ]);
+      const store = await lazyQueries(dbPath(flags.db));
       try {
         const data = resolveRunData(ref, store.get);
         // A run in the store reads as every face shows it (killed, not running); an export as recorded.
         const report = computeReport(data, isExportRef(ref) ? {} : { status: shownStatus(data.run) });
-        if (flags.format === 'html') process.stdout.write(reportHtml(report, scoreSeries(data.trials(), report.variants.map((v) => v.id))));
-        else process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
+        if (flags.format === 'html') {
+          const { reportHtml, scoreSeries } = await import('../../report/html.js');
+          process.stdout.write(reportHtml(report, scoreSeries(data.trials(), report.variants.map((v) => v.id))));
+        } else process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
       } finally {
         store.close();
       }
@@ -37,7 +36,8 @@ export function exportCommand(): Command {
     .option('--db <path>', 'SQLite store')
     .addOption(new Option('--format <format>', 'json: the whole run, re-readable by report and compare; jsonl: one trial per line; csv: one row per trial').choices(['json', 'jsonl', 'csv']).default('json'))
     .action(async (ref: string, flags: { db?: string; format: ExportFormat }) => {
-      const store = lazyStore(dbPath(flags.db));
+      const [{ resolveRunData, writeExport }, { writeCsv, writeJsonLines }] = await Promise.all([import('../../report/run-data.js'), import('../../report/export-formats.js')]);
+      const store = await lazyQueries(dbPath(flags.db));
       try {
         const data = resolveRunData(ref, store.get);
         const write = flags.format === 'csv' ? writeCsv : flags.format === 'jsonl' ? writeJsonLines : writeExport;

@@ -1,30 +1,23 @@
-import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { describeExecutor, parseExecutorFlag, validateExecutor, type ExecutorConfig } from '../../config/executor.js';
-import { UsageError } from '../../model/errors.js';
-import { plannedTrials, resumeRun, startRun, type RunResult } from '../../engine/run.js';
+import type { ExecutorConfig } from '../../config/executor.js';
+import type { RunOptions, RunResult } from '../../engine/run.js';
 import type { ExecutorFactory } from '../../engine/types.js';
-import { createExecutor } from '../../executors/registry.js';
-import { newRunId } from '../../engine/run-id.js';
-import { computeReport } from '../../report/compute.js';
-import { fmt } from '../../report/format.js';
-import { reportMarkdown } from '../../report/markdown.js';
+import { DiskFullError, UsageError } from '../../model/errors.js';
 import { reportTable } from '../../report/console.js';
-import { errorsText } from '../../report/errors-text.js';
-import type { WinnerVerdict } from '../../report/winner.js';
-import { storeRunData } from '../../report/run-data.js';
-import { DiskFullError, isDiskFull } from '../../model/errors.js';
-import { writeFileAtomic } from '../../model/files.js';
-import { summariseDecisions } from '../../report/decisions.js';
-import { summaryText } from './decisions.js';
-import { SqliteStore } from '../../store/sqlite-store.js';
+import { fmt } from '../../report/format.js';
+import type { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
 import { consoleProgress, type ConsoleProgress } from '../progress.js';
-import { readEnvFile } from '../../config/env-file.js';
 import { cacheOptions, envFileOption, prepareExperiment, responseCache, selectionOptions, type ExperimentFlags } from '../run-options.js';
 import { requireStore } from '../store-check.js';
 import { interruptSignals, type InterruptNotices } from '../signals.js';
+import type { WinnerVerdict } from '../../report/winner.js';
+
+/** What a run needs, loaded when one starts: `metaorch --version`, `--help` and other commands never load it. */
+const engine = () => Promise.all([
+  import('../../engine/run.js'), import('../../engine/run-id.js'), import('../../store/sqlite-store.js'), import('../../config/executor.js'), import('../../config/env-file.js'),
+]).then(([run, id, store, executor, envFile]) => ({ ...run, ...id, ...store, ...executor, ...envFile }));
 
 /** Exit statuses of a run: 0 success, 1 finished but failed, paused by the controller, or its executor failed; 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
@@ -58,10 +51,11 @@ export function runCommand(): Command {
     .addOption(executorOption());
   return cacheOptions(selectionOptions(envFileOption(command)))
     .action(async (file: string, flags: RunFlags) => {
+      const { parseExecutorFlag, plannedTrials, startRun, newRunId, SqliteStore, describeExecutor } = await engine();
       const { experiment: loaded } = await prepareExperiment(file, flags, flags.executor !== undefined ? { executor: parseExecutorFlag(flags.executor) } : {});
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
-      const cache = responseCache(flags, loaded, db, loaded.executor);
+      const cache = await responseCache(flags, loaded, db, loaded.executor);
       // What the run did is stored with it: resume uses the cache as this run did.
       const experiment = cache ? { ...loaded, cache: true } : loaded.cache ? { ...loaded, cache: false } : loaded;
       const runId = newRunId();
@@ -91,7 +85,8 @@ export function resumeCommand(): Command {
     .addOption(executorOption());
   return cacheOptions(envFileOption(command))
     .action(async (ref: string, flags: RunFlags) => {
-      const override = flags.executor !== undefined ? executorOverride(flags.executor) : undefined;
+      const { resumeRun, SqliteStore, describeExecutor, readEnvFile } = await engine();
+      const override = flags.executor !== undefined ? await executorOverride(flags.executor) : undefined;
       const db = dbPath(flags.db);
       requireStore(db);
       const store = SqliteStore.open(db);
@@ -103,16 +98,16 @@ export function resumeCommand(): Command {
       }
       if (run && (run.status === 'completed' || run.status === 'failed')) {
         console.log(`Run ${runId} already ${run.status}; nothing to resume.`);
-        writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
+        (await import('../reports.js')).writeReports(store, runId, flags.out ?? defaultOutDir(db, runId));
         process.exitCode = run.status === 'failed' ? 1 : 0;
         store.close();
         return;
       }
       // The experiment's .env (or --env-file), as when the run started: variables already set win.
       if (run) for (const [name, value] of Object.entries(readEnvFile(run.source, flags.envFile, process.env).env)) process.env[name] ??= value;
-      const stored = store.loadExperimentConfig(runId);
+      const stored = store.queries().runConfig(runId);
       const executor = override?.config ?? stored.executor;
-      const cache = responseCache(flags, { cache: stored.cache === true }, db, executor);
+      const cache = await responseCache(flags, { cache: stored.cache === true }, db, executor);
       const where = executor && executor.type !== 'inline' ? ` on executor ${describeExecutor(executor)}` : '';
       console.log(`Resuming run ${runId}${where}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
       try {
@@ -124,7 +119,8 @@ export function resumeCommand(): Command {
 }
 
 /** `--executor` on resume: the run continues on another executor than the one it was started with. */
-function executorOverride(flag: string): { config: ExecutorConfig; factory: ExecutorFactory } {
+async function executorOverride(flag: string): Promise<{ config: ExecutorConfig; factory: ExecutorFactory }> {
+  const [{ validateExecutor, parseExecutorFlag }, { createExecutor }] = await Promise.all([import('../../config/executor.js'), import('../../executors/registry.js')]);
   const { config, issues } = validateExecutor(parseExecutorFlag(flag));
   if (!config) throw new UsageError(`--executor: ${issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
   return { config, factory: (ctx) => createExecutor({ ...ctx, experiment: { ...ctx.experiment, executor: config } }) };
@@ -134,7 +130,7 @@ async function execute(
   store: SqliteStore,
   db: string,
   flags: RunFlags,
-  go: (options: Parameters<typeof startRun>[1]) => Promise<RunResult>,
+  go: (options: RunOptions) => Promise<RunResult>,
 ): Promise<number> {
   const graceSeconds = Number(flags.grace);
   // The view counts what is in flight even without a bar (--no-progress): Ctrl-C says how many.
@@ -151,13 +147,18 @@ async function execute(
       throw error;
     }
     const dir = flags.out ?? defaultOutDir(db, result.runId);
+    const { writeReports } = await import('../reports.js');
     const report = writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
+    const { errorsText } = await import('../../report/errors-text.js');
     const errors = errorsText(report.topErrors, report.otherErrors);
     if (errors) console.log(errors);
     console.log(summaryLine(result, report.winner, report.variants.reduce((n, v) => n + v.cached, 0)));
     if (result.error) console.log(`The run stopped because of its executor: ${result.error}`);
-    if (store.loadExperimentConfig(result.runId).controller) console.log(`${summaryText(summariseDecisions(store.controller.list(result.runId)))} See: metaorch decisions ${result.runId}`);
+    if (store.queries().runConfig(result.runId).controller) {
+      const [{ summaryText }, { summariseDecisions }] = await Promise.all([import('./decisions.js'), import('../../report/decisions.js')]);
+      console.log(`${summaryText(summariseDecisions(store.controller.list(result.runId)))} See: metaorch decisions ${result.runId}`);
+    }
     console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
     if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
     return exitStatusOf(result);
@@ -165,6 +166,18 @@ async function execute(
     signals.dispose();
     store.close();
   }
+}
+
+/** What a run stopped by a full disk prints: how much is safe, where, and how to go on. */
+function diskFull(store: SqliteStore, db: string, runId: string, cause: unknown): DiskFullError {
+  let safe = 'its finished trials are';
+  try {
+    const n = store.runTotals(runId).finished;
+    safe = `${fmt.int(n)} trial${n === 1 ? ' is' : 's are'}`;
+  } catch {
+    // a store that cannot even be read: say it without the count
+  }
+  return new DiskFullError(`disk full: ${safe} safe in ${relativePath(db)}; free space and run \`metaorch resume ${runId}\``, runId, { cause });
 }
 
 /** The Ctrl-C lines, printed above the progress bar so they stay on screen until the command exits. */
@@ -180,39 +193,6 @@ function interruptNotices(progress: ConsoleProgress): InterruptNotices {
       progress.notice(`${why === 'signal' ? signal : 'grace period over'}: cancelling ${what}; \`metaorch resume\` runs ${n === 1 ? 'it' : 'them'} again`);
     },
   };
-}
-
-/** What a run stopped by a full disk prints: how much is safe, where, and how to go on. */
-function diskFull(store: SqliteStore, db: string, runId: string, cause: unknown): DiskFullError {
-  let safe = 'its finished trials are';
-  try {
-    const n = store.runTotals(runId).finished;
-    safe = `${fmt.int(n)} trial${n === 1 ? ' is' : 's are'}`;
-  } catch {
-    // a store that cannot even be read: say it without the count
-  }
-  return new DiskFullError(`disk full: ${safe} safe in ${relativePath(db)}; free space and run \`metaorch resume ${runId}\``, runId, { cause });
-}
-
-/**
- * Writes summary.md and summary.json for a run, each atomically (a full disk leaves the previous
- * file or none, never an empty or partial one); returns the report.
- */
-export function writeReports(store: SqliteStore, runId: string, dir: string) {
-  const report = computeReport(storeRunData(store, runId));
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileAtomic(join(dir, 'summary.md'), reportMarkdown(report));
-  } catch (error) {
-    if (!isDiskFull(error)) throw error;
-    throw new DiskFullError(
-      `disk full: cannot write the report to ${relativePath(dir)}; run ${runId} is safe in the store: free space and run \`metaorch resume ${runId} --out ${relativePath(dir)}\` to write it`,
-      undefined,
-      { cause: error },
-    );
-  }
-  return report;
 }
 
 /** The last line: how the run ended and the one answer to "who won" (the report's, word for word). */

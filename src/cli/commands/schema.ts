@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { experimentJsonSchema } from '../../config/json-schema.js';
 
 export function schemaCommand(): Command {
   return new Command('schema')
     .description('print the JSON Schema of experiment files (for editor autocompletion)')
-    .action(() => {
+    .action(async () => {
+      const { experimentJsonSchema } = await import('../../config/json-schema.js');
       console.log(JSON.stringify(experimentJsonSchema(), null, 2));
     });
 }

@@ -1,8 +1,5 @@
 import { Command } from 'commander';
 import { envFileOption, prepareExperiment, selectionOptions, type ExperimentFlags } from '../run-options.js';
-import { plannedTrials } from '../../engine/run.js';
-import { fmt } from '../../report/format.js';
-import { describeExecutor } from '../../config/executor.js';
 
 export function validateCommand(): Command {
   const command = new Command('validate')
@@ -10,6 +7,9 @@ export function validateCommand(): Command {
     .argument('<experiment>', 'experiment file (YAML or JSON)');
   return selectionOptions(envFileOption(command))
     .action(async (file: string, flags: ExperimentFlags) => {
+      const [{ plannedTrials }, { fmt }, { describeExecutor }] = await Promise.all([
+        import('../../engine/planned.js'), import('../../report/format.js'), import('../../config/executor.js'),
+      ]);
       const { experiment: e } = await prepareExperiment(file, flags);
       const planned = plannedTrials(e);
       console.log(

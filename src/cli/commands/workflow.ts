@@ -1,20 +1,22 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { newRunId } from '../../engine/run-id.js';
 import { UsageError } from '../../model/errors.js';
-import { SqliteStore } from '../../store/sqlite-store.js';
-import { answerApproval } from '../../workflows/approvals.js';
-import { compileWorkflow } from '../../workflows/compile.js';
-import { workflowJsonSchema } from '../../workflows/front-matter.js';
-import { loadWorkflowRun, resumeWorkflow, startWorkflow, type WorkflowResult, type WorkflowRunOptions } from '../../workflows/run.js';
+import type { SqliteStore } from '../../store/sqlite-store.js';
+import type { WorkflowResult, WorkflowRunOptions } from '../../workflows/run.js';
 import type { WorkflowObserver } from '../../workflows/shell/runner.js';
-import { viewHistory, voteHistory } from '../../workflows/shell/sources.js';
-import { loadState, workflowDir } from '../../workflows/shell/state-file.js';
 import type { WorkflowState } from '../../workflows/state.js';
-import { workflowView } from '../../workflows/view.js';
 import { dbPath } from '../context.js';
 import { interruptSignals } from '../signals.js';
 import { renderWorkflowStatus } from '../workflow-status.js';
+
+/** What the workflow commands use, loaded when one runs (`metaorch --help` lists them without it). */
+const load = () => Promise.all([
+  import('../../engine/run-id.js'), import('../../store/sqlite-store.js'), import('../../workflows/approvals.js'), import('../../workflows/compile.js'),
+  import('../../workflows/front-matter.js'), import('../../workflows/run.js'), import('../../workflows/shell/sources.js'),
+  import('../../workflows/shell/state-file.js'), import('../../workflows/view.js'),
+]).then((modules) => Object.assign({}, ...modules) as UnionOf<typeof modules>);
+
+type UnionOf<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R] ? H & UnionOf<R> : unknown;
 
 /** Exit status of a workflow that paused at approval gates (neither done nor failed). */
 export const EXIT_AWAITING_APPROVAL = 3;
@@ -73,7 +75,8 @@ export function workflowCommand(): Command {
     .argument('<file>', 'the workflow (Markdown with YAML front matter)')
     .option('--input <name=value>', 'an input value (repeatable)', collect)
     .addOption(dbOption().hideHelp())
-    .action((file: string, flags: { input?: string[] }) => {
+    .action(async (file: string, flags: { input?: string[] }) => {
+      const { compileWorkflow } = await load();
       const plan = compileWorkflow(file, { inputs: parseInputs(flags.input) });
       const steps = Object.values(plan.steps);
       const kinds = new Map<string, number>();
@@ -95,6 +98,7 @@ export function workflowCommand(): Command {
     .addOption(graceOption())
     .option('--no-progress', 'no progress lines')
     .action(async (file: string, flags: RunFlags) => {
+      const { compileWorkflow, SqliteStore, newRunId, startWorkflow } = await load();
       const plan = compileWorkflow(file, { inputs: parseInputs(flags.input) });
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
@@ -112,6 +116,7 @@ export function workflowCommand(): Command {
     .addOption(graceOption())
     .option('--no-progress', 'no progress lines')
     .action(async (ref: string, flags: RunFlags) => {
+      const { SqliteStore, loadState, workflowDir, loadWorkflowRun, workflowView, resumeWorkflow } = await load();
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
@@ -133,7 +138,8 @@ export function workflowCommand(): Command {
     .addOption(dbOption())
     .option('--json', 'print the view as JSON')
     .option('--notes', 'show the review notes of each round')
-    .action((ref: string, flags: { db?: string; json?: boolean; notes?: boolean }) => {
+    .action(async (ref: string, flags: { db?: string; json?: boolean; notes?: boolean }) => {
+      const { SqliteStore, loadWorkflowRun, workflowView, loadState, workflowDir, viewHistory, voteHistory } = await load();
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
       try {
@@ -157,6 +163,7 @@ export function workflowCommand(): Command {
       .addOption(graceOption())
       .option('--no-progress', 'no progress lines')
       .action(async (ref: string, step: string, flags: RunFlags & { note?: string; resume?: boolean }) => {
+        const { SqliteStore, loadWorkflowRun, workflowDir, answerApproval, loadState, resumeWorkflow } = await load();
         const db = dbPath(flags.db);
         const store = SqliteStore.open(db);
         const runId = store.resolveRunId(ref);
@@ -183,7 +190,7 @@ export function workflowCommand(): Command {
   cmd.command('schema')
     .description('print the JSON Schema of the workflow front matter')
     .addOption(dbOption().hideHelp())
-    .action(() => console.log(JSON.stringify(workflowJsonSchema(), null, 2)));
+    .action(async () => console.log(JSON.stringify((await load()).workflowJsonSchema(), null, 2)));
 
   return cmd;
 }
@@ -208,6 +215,7 @@ async function execute(
     },
     onApprovalRequested: (instance, title) => process.stderr.write(`${time()} approval needed: ${instance} (${title})\n`),
   };
+  const { loadWorkflowRun, workflowView } = await load();
   try {
     const result = await go({ store, dbPath: db, observer, stop: signals.stop, cancel: signals.cancel, ...(flags.wait ? { wait: true } : {}) });
     const { plan } = loadWorkflowRun(store, result.runId);

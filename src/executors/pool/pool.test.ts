@@ -41,7 +41,7 @@ variants:
 `;
 
 function trialsOf(store: SqliteStore, runId: string) {
-  return [...store.iterateTrials(runId)].map((t) => ({ seq: t.seq, variant: t.variantId, status: t.status, output: t.output, score: t.score, attempts: t.attempts.length, kind: t.errorKind }));
+  return [...store.queries().trials(runId)].map((t) => ({ seq: t.seq, variant: t.variantId, status: t.status, output: t.output, score: t.score, attempts: t.attempts.length, kind: t.errorKind }));
 }
 
 describe('pool executor', () => {
@@ -81,7 +81,7 @@ variants:
       const bad = trials.filter((t) => t.status === 'error');
       // Tasks 7 and 27 of the crashy variant, three deaths each (retries: 2), nothing else.
       expect(bad.map((t) => `${t.variant}:${t.kind}:${t.attempts}`)).toEqual(Array(2).fill('crashy:process:3'));
-      const one = store.getTrial(result.runId, bad[0]!.seq);
+      const one = store.queries().trial(result.runId, bad[0]!.seq);
       expect(one?.error).toContain('the producer process died while running this trial alone, 3 times (exit code 1)');
       expect(trials.filter((t) => t.status === 'ok')).toHaveLength(78);
     } finally {
@@ -105,7 +105,7 @@ variants:
       expect(result).toMatchObject({ status: 'completed', finished: 80, errors: 1 });
       const bad = trialsOf(store, result.runId).filter((t) => t.status === 'error');
       expect(bad.map((t) => `${t.variant}:${t.kind}`)).toEqual(['spin:process']);
-      expect(store.getTrial(result.runId, bad[0]!.seq)?.error).toMatch(/killed: no heartbeat for 0\.\ds \(stopped, or blocked by a busy loop\)/);
+      expect(store.queries().trial(result.runId, bad[0]!.seq)?.error).toMatch(/killed: no heartbeat for 0\.\ds \(stopped, or blocked by a busy loop\)/);
     } finally {
       store.close();
     }
@@ -142,7 +142,7 @@ variants:
       expect(error).toBeInstanceOf(MetaorchError);
       expect((error as MetaorchError).code).toBe('EXECUTOR');
       expect((error as Error).message).toMatch(/producer crash loop: 3 deaths in 60s without a trial to blame \(limit 2\); last: producer-\d \(producer, pid \d+\) before it was ready, exit code 1: Error: Cannot find module '.*missing\.cjs'/);
-      expect(store.listRuns()).toEqual([]);
+      expect(store.queries().listRuns()).toEqual([]);
     } finally {
       store.close();
     }

@@ -251,7 +251,7 @@ export class WorkflowShell {
   }
 
   private async call(a: Extract<MachineAction, { type: 'dispatch' }>): Promise<void> {
-    const stored = this.o.store.getTrial(this.state.runId, a.seq);
+    const stored = this.o.store.queries().trial(this.state.runId, a.seq);
     if (stored && stored.status !== 'scheduled') {
       this.push({ type: 'call-finished', seq: a.seq, outcome: fromRecord(stored), now: Date.now() });
       return;

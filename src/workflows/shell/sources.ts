@@ -35,7 +35,7 @@ export interface VoteRecord {
  * @example
  * const votes = voteHistory(store, plan.name, runId);
  */
-export function voteHistory(store: Store, name: string, exceptRun: string): VoteRecord[] {
+export function voteHistory(store: Pick<Store, 'workflowEvents'>, name: string, exceptRun: string): VoteRecord[] {
   return store.workflowEvents(name, 'vote', exceptRun).map((e) => e.data as VoteRecord);
 }
 

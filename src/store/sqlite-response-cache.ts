@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CachedResponse, ResponseCache } from './response-cache.js';
+import type { CachedResponse, ResponseCache } from '../cache/response-cache.js';
 
 /**
  * The response cache as one SQLite file (`cache.db` beside the store): kept apart from the store, so

@@ -1,0 +1,265 @@
+/**
+ * The CLI benchmark: what users run (`metaorch run`, `report`, `--version` as real processes, with the
+ * CLI's own V8 flags), each case printed as a ratio to a bare reference loop measured in the same
+ * invocation (bench/reference-loop.mjs: async provider + equals check + batched better-sqlite3 appends
+ * in WAL). Ratios are the stable figures on a shared machine; absolute numbers drift.
+ *
+ *   npx tsc -p tsconfig.build.json
+ *   npx tsx bench/cli.bench.ts [--baseline DIR] [--long] [--quick] [--only case,case]
+ *
+ * --baseline DIR  also runs the same cases with DIR/dist/cli/main.js (another build: "before")
+ * --long          adds the 10,000,000-trial memory case (3 variants x 3,333,334 tasks; minutes)
+ * --quick         smaller sizes, for a smoke test (floors are not checked)
+ * --only          cases by key: reference, million, report, small, version, first, long
+ *
+ * Prints a table, writes bench/results/cli.json, exits 1 when a floor is missed.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { firstRecordedMs, median, recordedTrials, type Build } from './cli-measure.js';
+import { measureNode, type Measured } from './core-rss.js';
+import { writeGrid, type GridSpec } from './core-setup.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const value = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = flag('--quick');
+const long = flag('--long');
+const only = value('--only')?.split(',');
+const wanted = (key: string) => (only ? only.includes(key) : key !== 'long' || long);
+
+const builds: Build[] = [{ name: 'this build', cli: join(REPO, 'dist/cli/main.js') }];
+const baselineDir = value('--baseline');
+if (baselineDir) builds.push({ name: `baseline (${baselineDir})`, cli: join(resolve(baselineDir), 'dist/cli/main.js') });
+
+interface Row {
+  case: string;
+  build: string;
+  wallMs: number | null;
+  trials: number | null;
+  cpuUsPerTrial: number | null;
+  peakRssMb: number | null;
+  /** This row against the reference (throughput, or time) as the column header says. */
+  ratio: string;
+  floor: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+delete env['METAORCH_DB'];
+
+const MILLION_TASKS = quick ? 33_334 : 333_334;
+const LONG_TASKS = quick ? 333_334 : 3_333_334;
+const SMALL_TASKS = 5_000;
+
+async function run(cli: string, dir: string, spec: GridSpec): Promise<{ m: Measured; runId: string | undefined; db: string; planned: number }> {
+  const file = writeGrid(join(dir, spec.name), spec);
+  const db = join(dir, spec.name, 'store.db');
+  const m = await measureNode([cli, 'run', file, '--db', db, '--no-progress', '--out', join(dir, spec.name, 'out')], { cwd: dir, env });
+  return { m, runId: /Run (\S+)/.exec(m.stdout)?.[1], db, planned: spec.variants * spec.tasks * spec.repeats };
+}
+
+function failure(m: Measured): string {
+  return `exit ${m.code}: ${(m.stderr || m.stdout).trim().split('\n').slice(-3).join(' | ')}`;
+}
+
+/** The bare loop: the reference every other row is a ratio to. */
+async function reference(dir: string): Promise<{ trialsPerSec: number; cpuUs: number; m: Measured }> {
+  const db = join(dir, 'reference.db');
+  const m = await measureNode([join(REPO, 'bench/reference-loop.mjs'), db, String(MILLION_TASKS), '3'], { cwd: dir, env });
+  if (m.code !== 0) throw new Error(`reference loop failed: ${failure(m)}`);
+  const trials = MILLION_TASKS * 3;
+  const result = { trialsPerSec: trials / (m.wallMs / 1000), cpuUs: ((m.cpuSec ?? NaN) * 1e6) / trials, m };
+  rows.push({
+    case: `reference: bare loop, ${fmtInt(trials)} trials`, build: 'node + better-sqlite3', wallMs: m.wallMs, trials,
+    cpuUsPerTrial: result.cpuUs, peakRssMb: m.peakRssMb, ratio: `${fmtInt(result.trialsPerSec)} trials/s = 1`, floor: '-', pass: null,
+  });
+  return result;
+}
+
+async function million(dir: string, ref: { trialsPerSec: number } | null): Promise<Map<string, { db: string; runId: string }>> {
+  const made = new Map<string, { db: string; runId: string }>();
+  for (const [i, build] of builds.entries()) {
+    const spec: GridSpec = { name: `million-${i}`, variants: 3, tasks: MILLION_TASKS, repeats: 1, latencyMs: 0, concurrency: 50 };
+    const r = await run(build.cli, dir, spec);
+    const label = `run: ${fmtInt(r.planned)} instant trials (3 x ${fmtInt(MILLION_TASKS)}, conc 50)`;
+    if (r.m.code !== 0 || !r.runId) {
+      rows.push({ case: label, build: build.name, wallMs: null, trials: null, cpuUsPerTrial: null, peakRssMb: null, ratio: '-', floor: '-', pass: false, note: failure(r.m) });
+      continue;
+    }
+    made.set(build.cli, { db: r.db, runId: r.runId });
+    const recorded = await recordedTrials(r.db, r.runId);
+    const rate = r.planned / (r.m.wallMs / 1000);
+    const cpuUs = ((r.m.cpuSec ?? NaN) * 1e6) / r.planned;
+    const share = ref ? rate / ref.trialsPerSec : null;
+    const mine = i === 0;
+    rows.push({
+      case: label, build: build.name, wallMs: r.m.wallMs, trials: recorded, cpuUsPerTrial: cpuUs, peakRssMb: r.m.peakRssMb,
+      ratio: share === null ? '-' : `${fmtInt(rate)} trials/s = ${share.toFixed(3)}`,
+      floor: mine ? '>= 0.333 of reference, <= 12 µs CPU/trial' : '-',
+      pass: mine && !quick && share !== null ? recorded === r.planned && share >= 1 / 3 && cpuUs <= 12 : recorded === r.planned ? null : false,
+      note: `whole process: start, validation, ${fmtInt(MILLION_TASKS)} tasks stored, trials, report written; ${fmtInt(recorded)} trials recorded`,
+    });
+  }
+  return made;
+}
+
+async function report(dir: string, runs: Map<string, { db: string; runId: string }>): Promise<void> {
+  for (const build of builds) {
+    const made = runs.get(build.cli);
+    if (!made) continue;
+    const times: number[] = [];
+    let last: Measured | null = null;
+    for (let k = 0; k < 3; k++) {
+      last = await measureNode([build.cli, 'report', made.runId, '--db', made.db], { cwd: dir, env });
+      if (last.code !== 0) break;
+      times.push(last.wallMs);
+    }
+    const mine = build === builds[0];
+    const wall = times.length ? median(times) : null;
+    rows.push({
+      case: `report on the ${fmtInt(MILLION_TASKS * 3)}-trial run`, build: build.name, wallMs: wall, trials: MILLION_TASKS * 3, cpuUsPerTrial: null,
+      peakRssMb: last?.peakRssMb ?? null, ratio: '-', floor: mine ? '< 0.5 s' : '-',
+      pass: wall === null ? false : mine && !quick ? wall < 500 : null, note: wall === null && last ? failure(last) : `median of ${times.length}, whole process`,
+    });
+  }
+}
+
+async function small(dir: string, ref: { trialsPerSec: number } | null): Promise<void> {
+  const walls = new Map<string, number>();
+  for (const [i, build] of builds.entries()) {
+    const times: number[] = [];
+    let cpu: number[] = [];
+    let rss = 0;
+    let note = '';
+    for (let k = 0; k < 3; k++) {
+      const r = await run(build.cli, dir, { name: `small-${i}-${k}`, variants: 3, tasks: SMALL_TASKS, repeats: 1, latencyMs: 0, concurrency: 50 });
+      if (r.m.code !== 0 || !r.runId) {
+        note = failure(r.m);
+        break;
+      }
+      times.push(r.m.wallMs);
+      cpu = [...cpu, r.m.cpuSec ?? NaN];
+      rss = Math.max(rss, r.m.peakRssMb);
+    }
+    const wall = times.length === 3 ? median(times) : null;
+    if (wall !== null) walls.set(build.cli, wall);
+    const trials = SMALL_TASKS * 3;
+    const vsRef = wall !== null && ref ? trials / (wall / 1000) / ref.trialsPerSec : null;
+    rows.push({
+      case: `run: 3 x ${fmtInt(SMALL_TASKS)}, start to exit, report written`, build: build.name, wallMs: wall, trials,
+      cpuUsPerTrial: cpu.length ? (median(cpu) * 1e6) / trials : null, peakRssMb: rss || null,
+      ratio: vsRef === null ? '-' : `${vsRef.toFixed(3)} of reference throughput`, floor: '-', pass: wall === null ? false : null,
+      note: note || 'median of 3',
+    });
+  }
+  const mine = walls.get(builds[0]!.cli);
+  const before = builds[1] ? walls.get(builds[1].cli) : undefined;
+  if (mine !== undefined && before !== undefined) {
+    const speedup = before / mine;
+    rows.push({
+      case: `run: 3 x ${fmtInt(SMALL_TASKS)}, this build against the baseline`, build: 'ratio', wallMs: null, trials: null, cpuUsPerTrial: null,
+      peakRssMb: null, ratio: `${speedup.toFixed(2)}x faster`, floor: '>= 3x faster', pass: quick ? null : speedup >= 3,
+    });
+  }
+}
+
+async function version(dir: string): Promise<void> {
+  const node: number[] = [];
+  for (let k = 0; k < 10; k++) node.push((await measureNode(['-e', '0'], { cwd: dir, env })).wallMs);
+  const nodeMs = median(node);
+  rows.push({ case: '`node -e 0` (process start alone)', build: 'node', wallMs: nodeMs, trials: null, cpuUsPerTrial: null, peakRssMb: null, ratio: '1', floor: '-', pass: null });
+  for (const build of builds) {
+    const times: number[] = [];
+    for (let k = 0; k < 10; k++) times.push((await measureNode([build.cli, '--version'], { cwd: dir, env })).wallMs);
+    const wall = median(times);
+    const mine = build === builds[0];
+    rows.push({
+      case: '`metaorch --version`', build: build.name, wallMs: wall, trials: null, cpuUsPerTrial: null, peakRssMb: null,
+      ratio: `${(wall / nodeMs).toFixed(2)}x node start`, floor: mine ? '< 0.12 s' : '-', pass: mine && !quick ? wall < 120 : null, note: 'median of 10',
+    });
+  }
+}
+
+async function first(dir: string): Promise<void> {
+  for (const [i, build] of builds.entries()) {
+    const times: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const file = writeGrid(join(dir, `first-${i}-${k}`), { name: `first-${i}-${k}`, variants: 3, tasks: SMALL_TASKS, repeats: 1, latencyMs: 0, concurrency: 50 });
+      const ms = await firstRecordedMs(build.cli, file, join(dir, `first-${i}-${k}`, 'store.db'), dir, env);
+      if (ms !== null) times.push(ms);
+    }
+    const wall = times.length ? median(times) : null;
+    const mine = build === builds[0];
+    rows.push({
+      case: 'run: spawn to first trial committed', build: build.name, wallMs: wall, trials: null, cpuUsPerTrial: null, peakRssMb: null, ratio: '-',
+      floor: mine ? '< 0.25 s' : '-', pass: wall === null ? false : mine && !quick ? wall < 250 : null,
+      note: 'median of 3; a reader polls the store every 2 ms for a committed result',
+    });
+  }
+}
+
+async function longCase(dir: string): Promise<void> {
+  const build = builds[0]!;
+  const r = await run(build.cli, dir, { name: 'long', variants: 3, tasks: LONG_TASKS, repeats: 1, latencyMs: 0, concurrency: 50 });
+  const label = `memory: ${fmtInt(LONG_TASKS * 3)} trials (3 x ${fmtInt(LONG_TASKS)} tasks)`;
+  if (r.m.code !== 0 || !r.runId) {
+    rows.push({ case: label, build: build.name, wallMs: null, trials: null, cpuUsPerTrial: null, peakRssMb: null, ratio: '-', floor: '< 250 MB', pass: false, note: failure(r.m) });
+    return;
+  }
+  const recorded = await recordedTrials(r.db, r.runId);
+  rows.push({
+    case: label, build: build.name, wallMs: r.m.wallMs, trials: recorded, cpuUsPerTrial: ((r.m.cpuSec ?? NaN) * 1e6) / r.planned, peakRssMb: r.m.peakRssMb,
+    ratio: `${fmtInt(r.planned / (r.m.wallMs / 1000))} trials/s`, floor: '< 250 MB peak RSS', pass: quick ? null : recorded === r.planned && r.m.peakRssMb < 250,
+    note: `peak RSS via ${r.m.rssSource}`,
+  });
+}
+
+function table(): string {
+  const n = (x: number | null, digits = 0) => (x === null || !Number.isFinite(x) ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  const head = ['case', 'build', 'wall', 'trials', 'CPU µs/trial', 'peak RSS', 'ratio', 'floor', 'result'];
+  const body = rows.map((r) => [
+    r.case, r.build, r.wallMs === null ? '-' : r.wallMs < 1000 ? `${n(r.wallMs)} ms` : `${n(r.wallMs / 1000, 2)} s`, n(r.trials), n(r.cpuUsPerTrial, 1),
+    r.peakRssMb === null ? '-' : `${n(r.peakRssMb)} MB`, r.ratio, r.floor, r.pass === null ? '-' : r.pass ? 'PASS' : 'FAIL',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const notes = rows.filter((r) => r.note).map((r) => `- ${r.case} (${r.build}): ${r.note}`);
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '', ...notes].join('\n');
+}
+
+async function main(): Promise<void> {
+  for (const b of builds) if (!existsSync(b.cli)) throw new Error(`${b.cli} missing: build it first (npx tsc -p tsconfig.build.json)`);
+  const dir = mkdtempSync(join(tmpdir(), 'metaorch-cli-bench-'));
+  const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+  try {
+    const ref = wanted('reference') || wanted('million') || wanted('small') ? await reference(dir) : null;
+    const made = wanted('million') || wanted('report') ? await million(dir, ref) : new Map();
+    if (wanted('report')) await report(dir, made);
+    if (wanted('small')) await small(dir, ref);
+    if (wanted('version')) await version(dir);
+    if (wanted('first')) await first(dir);
+    if (wanted('long')) await longCase(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`meta-orchestrator CLI benchmark${quick ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, ` +
+    `load average ${load} before / ${loadAfter} after, ${new Date().toISOString()}\n`);
+  console.log(table());
+  const out = join(REPO, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'cli.json'), `${JSON.stringify({ quick, long, node: process.version, cpus: cpus().length, loadavg: { before: load, after: loadAfter }, at: new Date().toISOString(), rows }, null, 2)}\n`);
+  console.log(`\nJSON: ${join(out, 'cli.json')}`);
+  if (rows.some((r) => r.pass === false)) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cliEnv, collect, REPO, tempDir } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+
+/**
+ * What starting a command costs is mostly what it loads. `--version` loads nothing of ours, and a
+ * command loads its own dependencies only (timing floors are in bench/cli.bench.ts; this checks the
+ * cause, deterministically).
+ */
+
+let dir: string;
+let cleanup: () => void;
+beforeAll(() => ({ dir, cleanup } = tempDir('metaorch-startup-')));
+afterAll(() => cleanup());
+
+async function loaded(args: string[]): Promise<string[]> {
+  const log = join(dir, `modules-${args[0]}.log`);
+  writeFileSync(log, '');
+  const child = spawn(process.execPath, ['--import', join(REPO, 'test/support/module-log.mjs'), CLI, ...args], {
+    cwd: dir, env: cliEnv({ METAORCH_MODULE_LOG: log }), stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const result = await collect(child);
+  expect(result.code, result.stderr).toBe(0);
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}
+
+const heavy = ['better-sqlite3', 'zod', 'yaml', '@stdlib', 'ajv', 'hono', 'openai', '@anthropic-ai', 'tsx'];
+const uses = (modules: string[], name: string) => modules.some((m) => m.includes(`node_modules/${name}`) || m === `cjs:${name}` || m.startsWith(`cjs:${name}/`));
+
+describe('start-up', () => {
+  it('--version loads nothing but the entry point', async () => {
+    const modules = await loaded(['--version']);
+    expect(modules.filter((m) => m.includes('/dist/'))).toEqual([expect.stringMatching(/dist\/cli\/main\.js$/)]);
+    expect(heavy.filter((h) => uses(modules, h))).toEqual([]);
+  });
+
+  it('--help loads the command definitions, not what the commands use', async () => {
+    const modules = await loaded(['--help']);
+    expect(heavy.filter((h) => uses(modules, h))).toEqual([]);
+  });
+
+  it('a grid run loads neither the statistics library, the policies (but the Beta sampler of P(best)), the JSON Schema validator nor the server', async () => {
+    writeFileSync(join(dir, 'exp.yaml'), 'tasks: [{ q: a, expected: a }, { q: b, expected: b }]\nvariants: [{ id: v, adapter: mock }]\n');
+    const modules = await loaded(['run', 'exp.yaml', '--db', join(dir, 'store.db'), '--no-progress']);
+    expect(['@stdlib', 'ajv', 'hono', 'openai', '@anthropic-ai', 'tsx'].filter((h) => uses(modules, h))).toEqual([]);
+    expect(modules.filter((m) => /dist\/(policies|server|simulate|compare)\//.test(m) && !/policies\/(gamma|ziggurat)\.js$/.test(m))).toEqual([]);
+  });
+});
