@@ -160,14 +160,15 @@ variants:
     const bad = good.replace(line(10), line(3)).replace(line(11), JSON.stringify({ id: 't11', other: 1, metadata: { pad } })).replace(line(12), '{oops');
     writeFileSync(join(dir, 'big.jsonl'), bad);
     const issues = await issuesOf(join(dir, 'exp.yaml'));
+    // The experiment's own problems first, then the dataset's, each in order.
     expect(issues.map((i) => i.message)).toEqual([
-      expect.stringMatching(/^invalid JSON/),
-      "duplicate task id 't3' (first used by task 3)",
-      'equals compares with the expected answer, but 1 task(s) have none (e.g. t11)',
+      'equals compares with the expected answer, but 1 task(s) have none (e.g. t11); give them an expected field, or use another scorer',
       'template variable {{q}} is missing from 1 of 19999 task(s) (e.g. t11)',
+      "duplicate task id 't3' (first used by task 4)",
+      expect.stringMatching(/^invalid JSON/),
     ]);
-    expect(issues[0]).toMatchObject({ file: join(dir, 'big.jsonl'), line: 13 });
-    expect(issues[1]).toMatchObject({ file: join(dir, 'big.jsonl'), path: 'task 11.id' });
+    expect(issues[3]).toMatchObject({ file: join(dir, 'big.jsonl'), line: 13 });
+    expect(issues[2]).toMatchObject({ file: join(dir, 'big.jsonl'), path: 'task 11.id' });
 
     writeFileSync(join(dir, 'exp.yaml'), 'tasks: { file: ./big.jsonl, limit: 10 }\nprompt: "{{q}}"\nvariants: [{ id: a, adapter: mock }]\n');
     const limited = await loadExperiment(join(dir, 'exp.yaml'), {});
