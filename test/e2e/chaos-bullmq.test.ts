@@ -78,6 +78,13 @@ function callCounts(s: Setup): Map<string, number> {
   return counts;
 }
 
+/** How many calls the process with this pid made (the agent tags each logged call with its pid). */
+function callsBy(s: Setup, pid: number): number {
+  const file = s.env['CRASH_LOG'] as string;
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith(`${pid} `)).length;
+}
+
 /** The workers stop on request; then no process of the case (workers, orchestrators) is left. */
 async function noneLeft(): Promise<void> {
   await Promise.all(workers.splice(0).map(stopWorker));
@@ -146,7 +153,9 @@ describe('bullmq chaos', () => {
     let out = '';
     o.child.stdout?.on('data', (d: Buffer) => (out += String(d)));
     const runId = await started(s, () => out);
-    await sleep(500);
+    // Paused only once it is working (a loaded machine can start it late): it then holds trials in flight.
+    for (let i = 0; i < 600 && callsBy(s, paused.pid) < 5; i++) await sleep(50);
+    expect(callsBy(s, paused.pid)).toBeGreaterThanOrEqual(5);
     paused.child.kill('SIGSTOP');
     for (let i = 0; i < 40 && processState(paused.pid) !== 'T'; i++) await sleep(5);
     expect(processState(paused.pid)).toBe('T');
@@ -188,13 +197,15 @@ describe('bullmq chaos', () => {
   }, 180_000);
 
   it('resumes after the orchestrator is killed with SIGKILL, adopting its jobs; their late results count once', async () => {
-    const s = await setup('chaos-orch', 300, [20, 60], 32);
+    const s = await setup('chaos-orch', 300, [60, 120], 32);
     const both = [worker(s, ['--lock', '20s']), worker(s, ['--lock', '20s'])];
     const first = orchestrate(s, ['run', s.file, '--db', s.db, '--no-progress']);
     let out = '';
     first.child.stdout?.on('data', (d: Buffer) => (out += String(d)));
     const runId = await started(s, () => out);
-    await sleep(1200);
+    // Mid-run (by what is recorded, not by the clock: a loaded machine is slow to say it started).
+    for (let i = 0; i < 600 && finishedTrials(s.db, runId) < 60; i++) await sleep(50);
+    expect(finishedTrials(s.db, runId)).toBeLessThan(600);
     // Workers paused, orchestrator killed: its jobs stay queued or half-run in Redis.
     for (const w of both) w.child.kill('SIGSTOP');
     first.child.kill('SIGKILL');

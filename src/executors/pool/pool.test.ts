@@ -92,7 +92,7 @@ variants:
   it('kills a producer stuck in a busy loop after the heartbeat timeout and blames the trial', async () => {
     const file = setup(
       `${MOCKS.replace(/variants:[\s\S]*/, '')}
-executor: { type: pool, workers: 2, heartbeat: 600ms }
+executor: { type: pool, workers: 2, heartbeat: 2s }
 variants:
   - { id: ok, adapter: mock, accuracy: 1, latencyMs: 1 }
   - { id: spin, adapter: module, file: ./spin.js, retries: 0 }
@@ -105,7 +105,7 @@ variants:
       expect(result).toMatchObject({ status: 'completed', finished: 80, errors: 1 });
       const bad = trialsOf(store, result.runId).filter((t) => t.status === 'error');
       expect(bad.map((t) => `${t.variant}:${t.kind}`)).toEqual(['spin:process']);
-      expect(store.queries().trial(result.runId, bad[0]!.seq)?.error).toMatch(/killed: no heartbeat for 0\.\ds \(stopped, or blocked by a busy loop\)/);
+      expect(store.queries().trial(result.runId, bad[0]!.seq)?.error).toMatch(/killed: no heartbeat for 2s \(stopped, or blocked by a busy loop\)/);
     } finally {
       store.close();
     }
