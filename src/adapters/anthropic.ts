@@ -1,10 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
+import { createRandom } from '../model/random.js';
 import { AdapterError } from './errors.js';
 import { parseAnthropicMessage } from './provider-anthropic-response.js';
 import { toAdapterError } from './provider-errors.js';
 import type { ProviderErrorContext } from './provider-errors.js';
-import { endpointOf, NO_KEY, NO_KEY_HEADERS, raceAbort, SDK_TIMEOUT_MS, secretsOf } from './provider-shared.js';
+import { endpointOf, NO_KEY, NO_KEY_HEADERS, raceAbort, SDK_TIMEOUT_MS, secretsOf, warmOverLoopback } from './provider-shared.js';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResponse } from './types.js';
 
 const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -22,7 +23,7 @@ const NO_CREDENTIALS =
 export const anthropicOptionsSchema = z.strictObject({
   model: z.string().min(1).describe('Model name, e.g. claude-sonnet-4-5.'),
   baseURL: z
-    .url()
+    .url({ protocol: /^https?$/ })
     .optional()
     .describe('Base URL of an Anthropic-compatible server, without /v1 (the SDK adds /v1/messages). Default: https://api.anthropic.com.'),
   apiKey: z
@@ -80,6 +81,15 @@ export function createAnthropicAdapter(options: AnthropicOptions, _ctx: AdapterC
 
   return {
     kind: 'anthropic',
+    async warm() {
+      await (ready ??= load());
+      const { default: SDK } = await import('@anthropic-ai/sdk');
+      const request: AdapterRequest = { prompt: 'warm-up', task: { id: 'warm-up', input: {} }, signal: new AbortController().signal, rng: createRandom(0), attempt: 1 };
+      await warmOverLoopback(WARM_REPLY, async (origin) => {
+        const client = createClient(SDK, { ...opts, apiKey: 'warm-up', baseURL: origin, headers: undefined });
+        parseAnthropicMessage(await client.messages.create(buildBody(opts, request)));
+      });
+    },
     async call(request: AdapterRequest): Promise<AdapterResponse> {
       request.signal.throwIfAborted();
       const { client, errorContext } = await (ready ??= load());
@@ -98,6 +108,12 @@ export function createAnthropicAdapter(options: AnthropicOptions, _ctx: AdapterC
     },
   };
 }
+
+/** What the loopback server of `warm` answers: a minimal message. */
+const WARM_REPLY = {
+  id: 'warm-up', type: 'message', role: 'assistant', model: 'warm-up', content: [{ type: 'text', text: 'ok' }],
+  stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 },
+};
 
 function createClient(SDK: typeof Anthropic, opts: z.output<typeof anthropicOptionsSchema>): Anthropic {
   // A custom server gets nothing from the environment: ANTHROPIC_API_KEY is for api.anthropic.com.

@@ -120,12 +120,13 @@ export function createModuleAdapter(options: ModuleOptions, ctx: AdapterContext)
     return result instanceof Promise ? result.then(toResponse) : toResponse(result);
   };
   // Once loaded, a synchronous function's answer comes back at once (the trial finishes in the same tick).
+  const load = () => (loading ??= loadModuleFunction(file, options.export).then((f) => (loaded = f)));
   const answer = (request: AdapterRequest): AdapterResponse | Promise<AdapterResponse> => {
     if (loaded) return call(loaded, request);
-    loading ??= loadModuleFunction(file, options.export).then((f) => (loaded = f));
-    return loading.then((f) => call(f, request));
+    return load().then((f) => call(f, request));
   };
-  return { kind: 'module', answer, call: async (request) => answer(request) };
+  // Warm-up loads the module (and tsx for TypeScript) before any trial is timed.
+  return { kind: 'module', answer, call: async (request) => answer(request), warm: async () => void (await load()) };
 }
 
 /** The context a module function receives; `signal` is read through, so it is created only if used. */

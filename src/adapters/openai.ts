@@ -1,10 +1,11 @@
 import type OpenAI from 'openai';
 import { z } from 'zod';
+import { createRandom } from '../model/random.js';
 import { AdapterError } from './errors.js';
 import { toAdapterError } from './provider-errors.js';
 import { parseChatCompletion } from './provider-openai-response.js';
 import type { ProviderErrorContext } from './provider-errors.js';
-import { endpointOf, NO_KEY, NO_KEY_HEADERS, raceAbort, SDK_TIMEOUT_MS, secretsOf } from './provider-shared.js';
+import { endpointOf, NO_KEY, NO_KEY_HEADERS, raceAbort, SDK_TIMEOUT_MS, secretsOf, warmOverLoopback } from './provider-shared.js';
 import type { Adapter, AdapterContext, AdapterRequest, AdapterResponse } from './types.js';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -19,7 +20,7 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const openaiOptionsSchema = z.strictObject({
   model: z.string().min(1).describe('Model name as the server knows it, e.g. gpt-4o-mini or llama3.1:8b.'),
   baseURL: z
-    .url()
+    .url({ protocol: /^https?$/ })
     .optional()
     .describe(
       'Base URL of an OpenAI-compatible server, including the /v1 prefix (e.g. http://localhost:11434/v1). Default: https://api.openai.com/v1.',
@@ -88,6 +89,15 @@ export function createOpenAIAdapter(options: OpenAIOptions, _ctx: AdapterContext
 
   return {
     kind: 'openai',
+    async warm() {
+      await (ready ??= load());
+      const { default: SDK } = await import('openai');
+      const request: AdapterRequest = { prompt: 'warm-up', task: { id: 'warm-up', input: {} }, signal: new AbortController().signal, rng: createRandom(0), attempt: 1 };
+      await warmOverLoopback(WARM_REPLY, async (origin) => {
+        const client = createClient(SDK, { ...opts, apiKey: 'warm-up', headers: undefined }, `${origin}/v1`, false);
+        parseChatCompletion(await client.chat.completions.create(buildBody(opts, request, false)));
+      });
+    },
     async call(request: AdapterRequest): Promise<AdapterResponse> {
       request.signal.throwIfAborted();
       const { client, errorContext } = await (ready ??= load());
@@ -104,6 +114,13 @@ export function createOpenAIAdapter(options: OpenAIOptions, _ctx: AdapterContext
     },
   };
 }
+
+/** What the loopback server of `warm` answers: a minimal chat completion. */
+const WARM_REPLY = {
+  id: 'warm-up', object: 'chat.completion', created: 0, model: 'warm-up',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop', logprobs: null }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+};
 
 const MISSING_KEY = 'openai: no API key for api.openai.com: set `apiKey: ${OPENAI_API_KEY}` in the variant or export OPENAI_API_KEY';
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeIssues } from '../model/issue-text.js';
 import { invalidOutput } from './provider-errors.js';
 
 /**
@@ -14,9 +15,9 @@ export function parseBody<S extends z.ZodType>(provider: string, schema: S, raw:
     throw invalidOutput(provider, `the response body is not JSON (${raw.length} characters of text)`);
   }
   if (raw === undefined || raw === null) throw invalidOutput(provider, 'the response body is empty');
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
-  throw invalidOutput(provider, `unexpected response shape at ${where}: ${issue?.message ?? 'invalid'}`);
+  const problem = describeIssues(parsed.error.issues, { hideValues: true })[0];
+  const where = problem && problem.path.length > 0 ? problem.path.join('.') : 'body';
+  throw invalidOutput(provider, `unexpected response shape at ${where}: ${problem?.message ?? 'invalid'}`);
 }

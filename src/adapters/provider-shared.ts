@@ -1,3 +1,33 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Requests made against the loopback server: the SDK's first ones are the slow ones. */
+const WARM_CALLS = 3;
+
+/**
+ * Runs an SDK's request path against a server of our own on 127.0.0.1 that answers `reply`, so what a
+ * first request loads (fetch's HTTP client and its parser, the SDK's request and response code) is
+ * loaded before any trial is timed, without calling the provider. `call` gets the loopback origin.
+ *
+ * @example
+ * await warmOverLoopback(completion, (origin) => client(origin).chat.completions.create(body));
+ */
+export async function warmOverLoopback(reply: unknown, call: (origin: string) => Promise<unknown>): Promise<void> {
+  const body = JSON.stringify(reply);
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(body));
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  try {
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (let i = 0; i < WARM_CALLS; i++) await call(origin);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 /**
  * The SDK's own per-request timeout, set far beyond any trial timeout: the trial runner owns timing
  * through `request.signal`. Kept under 2^31 ms, where Node's setTimeout would overflow to 1 ms.

@@ -34,6 +34,12 @@ export interface Adapter {
   readonly kind: string;
   call(request: AdapterRequest): Promise<AdapterResponse>;
   /**
+   * Loads what the first call would (an SDK, a user's module) without calling anything that costs:
+   * the engine awaits it before the first trial's clock starts, so no trial's latency includes it.
+   * A failure is left for the first call to report.
+   */
+  warm?(): Promise<void>;
+  /**
    * Optional, what the trial runner calls when present: the same as `call`, but the response of an
    * answer that is ready at once (an instant mock, a synchronous module function) comes back directly,
    * so the trial finishes in the same tick, without timers or promises.

@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --`: Node 20 reads `--env-file` anywhere on the command line and exits when the file is
+// missing, before this program runs; after `--` the flag is this program's (metaorch run --env-file).
 /**
  * The `metaorch` executable. It loads as little as it can before knowing what was asked:
  * `--version` is answered from package.json alone, and the program (cli/program.ts) loads only the
@@ -16,6 +18,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // a long run's peak memory near its live set (bench/cli.bench.ts: under 250 MB at 10,000,000
   // trials) for a few percent of CPU. V8 reads this flag at every collection, so setting it here works.
   setFlagsFromString('--heap-growing-percent=50');
+  // `metaorch export RUN | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const { main } = await import('./program.js');
   const code = await main(argv);
   process.exitCode = code;

@@ -6,6 +6,7 @@ type CommandLoader = () => Promise<Command[]>;
 
 /** Each command's module, by the names it defines: only the one asked for is loaded. */
 const COMMANDS: readonly [readonly string[], CommandLoader][] = [
+  [['init'], async () => [(await import('./commands/init.js')).initCommand()]],
   [['run', 'resume'], async () => { const m = await import('./commands/run.js'); return [m.runCommand(), m.resumeCommand()]; }],
   [['validate'], async () => [(await import('./commands/validate.js')).validateCommand()]],
   [['runs'], async () => [(await import('./commands/runs.js')).runsCommand()]],

@@ -9,18 +9,32 @@ export interface InterruptSignals {
   dispose(): void;
 }
 
-export function interruptSignals(graceMs: number, log: (line: string) => void): InterruptSignals {
+/** What the user is told at each step; the CLI prints these where the progress bar cannot overwrite them. */
+export interface InterruptNotices {
+  stopping(signal: NodeJS.Signals, graceMs: number): void;
+  cancelling(signal: NodeJS.Signals, why: 'signal' | 'grace period over'): void;
+}
+
+/**
+ * @example
+ * const signals = interruptSignals(10_000, { stopping: () => progress.notice('stopping...'), cancelling: () => {} });
+ * await startRun(experiment, { store, stop: signals.stop, cancel: signals.cancel });
+ */
+export function interruptSignals(graceMs: number, notices: InterruptNotices): InterruptSignals {
   const stop = new AbortController();
   const cancel = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stop.signal.aborted) {
-      log(`\n${signal}: stopping; in-flight trials have ${Math.round(graceMs / 1000)}s to finish (press Ctrl-C again to cancel them now).`);
+      notices.stopping(signal, graceMs);
       stop.abort(signal);
-      graceTimer = setTimeout(() => cancel.abort('grace period over'), graceMs);
+      graceTimer = setTimeout(() => {
+        notices.cancelling(signal, 'grace period over');
+        cancel.abort('grace period over');
+      }, graceMs);
       graceTimer.unref();
     } else if (!cancel.signal.aborted) {
-      log(`${signal}: cancelling in-flight trials.`);
+      notices.cancelling(signal, 'signal');
       cancel.abort(signal);
     }
   };

@@ -35,17 +35,17 @@ describe('executor config', () => {
 
   it('lists the known types for an unknown one, and names bad options', async () => {
     expect(await issuesOf(experimentFile('executor: { type: kubernetes }\n'))).toEqual([
-      "5 executor.type: unknown executor type 'kubernetes'; known executor types: inline, pool, bullmq",
+      "5 executor.type: unknown executor type 'kubernetes' (known executor types: inline, pool, bullmq)",
     ]);
     expect(await issuesOf(experimentFile('executor: threads\n'))).toEqual([
-      "5 executor: unknown executor type 'threads'; known executor types: inline, pool, bullmq",
+      "5 executor: unknown executor type 'threads' (known executor types: inline, pool, bullmq)",
     ]);
     expect(await issuesOf(experimentFile('executor: { type: pool, workers: 0, wrkers: 2 }\n'))).toEqual([
-      '5 executor.workers: Too small: expected number to be >=1',
-      "5 executor: unknown field(s) 'wrkers' for executor 'pool'",
+      '5 executor.workers: expected at least 1, got 0',
+      "5 executor.wrkers: unknown field 'wrkers' for executor 'pool'; did you mean 'workers'?",
     ]);
     expect(await issuesOf(experimentFile('executor: { type: bullmq, queue: "a b" }\n'))).toEqual([
-      '5 executor.redis: Invalid input: expected string, received undefined',
+      '5 executor.redis: missing: expected text',
       '5 executor.queue: expected a queue name of letters, digits, . _ -',
     ]);
   });
@@ -53,7 +53,7 @@ describe('executor config', () => {
   it('takes --executor over the file, with the flag named in errors', async () => {
     const file = experimentFile('executor: pool\n');
     expect((await loadExperiment(file, {}, { executor: parseExecutorFlag('inline') })).executor).toEqual({ type: 'inline' });
-    expect(await issuesOf(file, {}, parseExecutorFlag('pool,workers=x'))).toEqual(['- workers: Invalid input: expected number, received string']);
+    expect(await issuesOf(file, {}, parseExecutorFlag('pool,workers=x'))).toEqual(["- workers: expected a number, got 'x'"]);
   });
 
   it('parses the flag: TYPE[,key=value...], URLs with commas included', () => {
@@ -64,13 +64,13 @@ describe('executor config', () => {
   it('with bullmq, needs only the executor secrets on this machine: variant secrets are the workers\'', async () => {
     const variant = '{ id: a, adapter: openai, model: m, apiKey: "${OPENAI_API_KEY}", baseURL: "${LLM_URL}" }';
     const remote = experimentFile('executor: { type: bullmq, redis: "${REDIS_URL}" }\n', variant);
-    expect(await issuesOf(remote, {})).toEqual(['1 : environment variable REDIS_URL is referenced as ${REDIS_URL} but not set']);
+    expect(await issuesOf(remote, {})).toEqual(['5 executor.redis: environment variable REDIS_URL is not set (referenced as ${REDIS_URL}); set it in the environment or in a .env file beside the experiment']);
     const loaded = await loadExperiment(remote, { REDIS_URL: 'redis://localhost:6379' });
     // References stay references: nothing resolved (or stood in) reaches the stored config.
     expect(loaded.variants[0]?.options).toEqual({ model: 'm', apiKey: '${OPENAI_API_KEY}', baseURL: '${LLM_URL}' });
     expect(loaded.executor).toMatchObject({ type: 'bullmq', redis: '${REDIS_URL}' });
     // Inline, the same variant needs its secrets here.
     const local = experimentFile('', variant);
-    expect(await issuesOf(local, {})).toContain('1 : environment variable OPENAI_API_KEY is referenced as ${OPENAI_API_KEY} but not set');
+    expect(await issuesOf(local, {})).toEqual(['4 variants[0].apiKey: environment variable OPENAI_API_KEY is not set (referenced as ${OPENAI_API_KEY}); set it in the environment or in a .env file beside the experiment', '4 variants[0].baseURL: environment variable LLM_URL is not set (referenced as ${LLM_URL}); set it in the environment or in a .env file beside the experiment']);
   });
 });

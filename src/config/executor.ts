@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { describeIssues, describeValue } from '../model/issue-text.js';
+import { didYouMean } from '../model/suggest.js';
 import { durationSchema } from './schema.js';
+import { fieldsAt } from './schema-keys.js';
 
 /**
  * Where trials execute, as written in an experiment's `executor:` or on the command line with
@@ -60,11 +63,13 @@ export type ExecutorConfig = InlineExecutorConfig | PoolExecutorConfig | BullmqE
 export interface ExecutorIssue {
   path: (string | number)[];
   message: string;
+  /** The problem is the field's name (an unknown field), not its value. */
+  atKey?: boolean;
 }
 
 /**
- * Validates an `executor:` value: a type name or `{ type, ...options }`. An unknown type lists the
- * known ones.
+ * Validates an `executor:` value: a type name or `{ type, ...options }`. Problems are in plain words;
+ * an unknown type or field names the closest known one and lists the known types.
  *
  * @example
  * validateExecutor({ type: 'pool', workers: 4 }).config; // { type: 'pool', workers: 4, heartbeat: 10000, ... }
@@ -72,21 +77,18 @@ export interface ExecutorIssue {
 export function validateExecutor(raw: unknown): { config?: ExecutorConfig; issues: ExecutorIssue[] } {
   const value = typeof raw === 'string' ? { type: raw } : raw;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { issues: [{ path: [], message: `expected an executor type (${executorTypes.join(', ')}) or { type, ...options }` }] };
+    return { issues: [{ path: [], message: `expected an executor type (${executorTypes.join(', ')}) or { type, ...options }, got ${describeValue(value)}` }] };
   }
   const type = (value as Record<string, unknown>)['type'];
   if (typeof type !== 'string' || !(type in EXECUTOR_SCHEMAS)) {
-    const what = typeof type === 'string' ? `unknown executor type '${type}'` : 'missing executor type';
-    return { issues: [{ path: typeof raw === 'string' ? [] : ['type'], message: `${what}; known executor types: ${executorTypes.join(', ')}` }] };
+    const what = typeof type === 'string' ? `unknown executor type '${type}'${didYouMean(type, executorTypes)}` : type === undefined ? 'missing executor type' : `expected an executor type, got ${describeValue(type)}`;
+    return { issues: [{ path: typeof raw === 'string' ? [] : ['type'], message: `${what} (known executor types: ${executorTypes.join(', ')})` }] };
   }
-  const parsed = EXECUTOR_SCHEMAS[type as ExecutorType].safeParse(value);
+  const schema = EXECUTOR_SCHEMAS[type as ExecutorType];
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return { config: parsed.data, issues: [] };
-  return {
-    issues: parsed.error.issues.map((i) => ({
-      path: i.path as (string | number)[],
-      message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(', ')} for executor '${type}'` : i.message,
-    })),
-  };
+  const context = { knownKeys: (path: (string | number)[]) => fieldsAt(schema, path), unknownFieldSuffix: () => ` for executor '${type}'` };
+  return { issues: describeIssues(parsed.error.issues, context) };
 }
 
 /**

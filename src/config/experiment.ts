@@ -48,6 +48,8 @@ export interface Experiment {
   objective: Objective;
   stop?: StopRule;
   snapshotEvery: number;
+  /** Reuse answers from the response cache (asked in the file; `run --cache/--no-cache` overrides). */
+  cache?: boolean;
   /** Where trials run; absent means inline (in the run process). */
   executor?: ExecutorConfig;
   /**
@@ -63,6 +65,8 @@ export interface Experiment {
   topic?: TopicConfig;
   variants: VariantSpec[];
   scorers: ScorerSpec[];
+  /** Scorers a task carries itself (`scorers:` in the task), added to `scorers` for that task; by task id. */
+  taskScorers?: Record<string, ScorerSpec[]>;
   /** In memory (an array) for small datasets, read as iterated for large files (see TaskList). */
   tasks: TaskList;
   /** Folder that relative paths in options resolve against. */

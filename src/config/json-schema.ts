@@ -26,11 +26,18 @@ export function experimentJsonSchema(): Record<string, unknown> {
       const options = def?.options instanceof z.ZodObject ? def.options.shape : {};
       return z.strictObject({ type: z.literal(type).describe(def?.summary ?? type), weight: z.number().positive().optional(), ...options });
     }),
+    // `- equals: {}`: the scorer's name as the one key, its options inside.
+    ...scorerTypes.map((type) => {
+      const def = findScorer(type);
+      const options = def?.options instanceof z.ZodObject ? def.options.shape : {};
+      const inner = z.strictObject({ weight: z.number().positive().optional(), ...options }).nullable();
+      return z.strictObject({ [type]: inner.describe(def?.summary ?? type) });
+    }),
   ]);
   const executor = z.union([z.enum(executorTypes as [string, ...string[]]), ...Object.values(EXECUTOR_SCHEMAS)]);
   const schema = z.strictObject({
     ...experimentShape,
-    variants: z.union([z.string().describe('A folder of variant files'), z.array(variant)]),
+    variants: z.union([z.string().describe('A folder of variant files'), z.array(z.union([z.string().describe('A shorthand: openai:MODEL, anthropic:MODEL, module:FILE, mock or mock:ACCURACY'), variant]))]),
     scorers: z.array(scorer).optional(),
     executor: executor.optional().describe(experimentShape.executor.description ?? ''),
     controller: controllerSchema.optional(),

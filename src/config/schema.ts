@@ -131,8 +131,8 @@ export const experimentShape = {
   retries: z.number().int().min(0).max(20).default(2).describe('Retries after the first attempt (default 2: three attempts).'),
   prompt: z.string().optional().describe('Shared prompt template with {{var}} from task input.'),
   system: z.string().optional().describe('Shared system prompt template.'),
-  variants: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]).describe(
-    'Inline variants, or a folder whose files each export defineVariant({...}).',
+  variants: z.union([z.string(), z.array(z.union([z.string(), z.record(z.string(), z.unknown())]))]).describe(
+    'Inline variants (each { id, adapter, ... } or a shorthand string: openai:MODEL, anthropic:MODEL, module:FILE, mock, mock:ACCURACY), or a folder whose files each export defineVariant({...}).',
   ),
   tasks: taskSourceSchema.optional().describe('The tasks (required, except in topic mode, whose requests are built per trial).'),
   topic: z.record(z.string(), z.unknown()).optional().describe(
@@ -148,6 +148,9 @@ export const experimentShape = {
   ),
   objective: objectiveSchema.optional(),
   stop: stopSchema.optional(),
+  cache: z.boolean().optional().describe(
+    'Reuse answers from the response cache (.metaorch/cache.db) for the same variant configuration, rendered prompt and repeat: for development loops. Off unless asked; `metaorch run --cache` / `--no-cache` decide for one run.',
+  ),
   snapshotEvery: z.number().int().positive().max(MAX_TRIALS).default(100).describe("Record the policy's state every N finished trials (adaptive, continuous)."),
   executor: z
     .union([z.string(), z.record(z.string(), z.unknown())])

@@ -50,6 +50,6 @@ describe('normaliseTasks', () => {
     expect(tasks.map((t) => t.id)).toEqual(['7', expect.stringMatching(/^t-[0-9a-f]{12}$/), expect.stringMatching(/^t-[0-9a-f]{12}-2$/)]);
     expect(tasks[1]).toMatchObject({ input: { q: 'b' }, expected: 'y', metadata: { lang: 'en' } });
     expect(issues.map((i) => [i.index, i.path])).toEqual([[3, ''], [4, 'id'], [5, 'input']]);
-    expect(issues[1]?.message).toBe("duplicate task id '7' (first used by task 0)");
+    expect(issues[1]?.message).toBe("duplicate task id '7' (first used by task 1)");
   });
 });

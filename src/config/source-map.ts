@@ -1,4 +1,4 @@
-import { isAlias, isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 
 /**
  * A parsed YAML (or JSON) file that can say where a path inside it was written, so errors point at
@@ -8,6 +8,8 @@ export interface SourceDocument {
   file: string;
   value: unknown;
   locate(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+  /** Where the key of the field at `path` was written (an unknown field is blamed on its name); else `locate`. */
+  locateKey(path: readonly (string | number)[]): { line: number; column: number } | undefined;
   errors: { message: string; line?: number; column?: number }[];
 }
 
@@ -23,7 +25,7 @@ export function parseSource(file: string, text: string): SourceDocument {
     throw e;
   }
   const errors: SourceDocument['errors'] = doc.errors.map((e) => {
-    const pos = e.linePos?.[0];
+    const pos = e.linePos?.[0] ?? (typeof e.pos?.[0] === 'number' ? toPos(lineCounter.linePos(e.pos[0])) : undefined);
     // The composer reports its own stack overflow on deep nesting as an error message.
     const message = /call stack/i.test(e.message) ? 'the document is nested too deeply to read' : (e.message.split('\n')[0] ?? e.message);
     return { message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
@@ -47,11 +49,27 @@ export function parseSource(file: string, text: string): SourceDocument {
     }
     return undefined;
   };
-  return { file, value: errors.length ? undefined : value, locate, errors };
+  const locateKey = (path: readonly (string | number)[]) => {
+    const parent = path.length ? doc.getIn(path.slice(0, -1), true) : undefined;
+    const name = path[path.length - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(name));
+      if (pair && isNode(pair.key) && pair.key.range) {
+        const pos = lineCounter.linePos(pair.key.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return locate(path);
+  };
+  return { file, value: errors.length ? undefined : value, locate, locateKey, errors };
+}
+
+function toPos(p: { line: number; col: number }): { line: number; col: number } {
+  return { line: p.line, col: p.col };
 }
 
 function failed(file: string, errors: SourceDocument['errors']): SourceDocument {
-  return { file, value: undefined, locate: () => undefined, errors };
+  return { file, value: undefined, locate: () => undefined, locateKey: () => undefined, errors };
 }
 
 /** Why expanding aliases failed, at the alias to blame: the first that names no anchor, else the first. */

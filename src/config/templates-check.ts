@@ -2,6 +2,7 @@ import type { TaskScan } from '../tasks/scan.js';
 import { templateVariables } from '../tasks/template.js';
 import type { VariantSpec } from './experiment.js';
 import type { ExperimentHead } from './schema.js';
+import { didYouMean } from '../model/suggest.js';
 
 type Path = (string | number)[];
 
@@ -44,7 +45,8 @@ export function checkTemplates(
       checked.add(key);
       const missing = scan.missing.get(name);
       if (missing?.count) {
-        report(path, `template variable {{${name}}} is missing from ${missing.count} of ${scan.count} task(s) (e.g. ${missing.examples.join(', ')})`);
+        const hint = didYouMean(name, scan.fields, (n) => `{{${n}}}`);
+        report(path, `template variable {{${name}}} is missing from ${missing.count} of ${scan.count} task(s) (e.g. ${missing.examples.join(', ')})${hint}`);
       }
     }
   }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/schema.js';
+import { fieldsAt } from '../config/schema-keys.js';
+import { describeIssues, describeValue } from '../model/issue-text.js';
+import { didYouMean } from '../model/suggest.js';
 
 /** What a detector may do when it fires. `none` watches and records nothing but metrics. */
 export const ACTION_NAMES = ['reweight', 'quarantine', 'escalate', 'pause', 'none'] as const;
@@ -14,7 +17,7 @@ const action = (fallback: ActionName, allowed: readonly ActionName[] = ACTION_NA
     .string()
     .default(fallback)
     .refine((a) => (allowed as readonly string[]).includes(a), {
-      error: (issue) => `unknown action ${JSON.stringify(issue.input)}; known actions here: ${allowed.join(', ')}`,
+      error: (issue) => `unknown action ${describeValue(issue.input)}${typeof issue.input === 'string' ? didYouMean(issue.input, allowed) : ''} (known actions here: ${allowed.join(', ')})`,
     })
     .transform((a) => a as ActionName)
     .describe(`What to do when it fires: ${allowed.join(' | ')} (default ${fallback}).`);
@@ -201,6 +204,8 @@ export function defaultControllerConfig(): ControllerConfig {
 export interface ControllerIssue {
   path: (string | number)[];
   message: string;
+  /** The problem is the field's name (an unknown field), not its value. */
+  atKey?: boolean;
 }
 
 /**
@@ -212,16 +217,17 @@ export interface ControllerIssue {
  * // [{ path: ['detectors'], message: "unknown detector 'failur'; known detectors: failure, score, ..." }]
  */
 export function parseControllerConfig(raw: unknown): { config?: ControllerConfig; issues: ControllerIssue[] } {
-  const result = controllerSchema.safeParse(raw ?? {});
+  const result = controllerSchema.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return { config: result.data, issues: [] };
-  const issues = result.error.issues.map((issue): ControllerIssue => {
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    if (issue.code === 'unrecognized_keys') {
-      const keys = issue.keys.map((k) => `'${k}'`).join(', ');
-      if (path.length === 1 && path[0] === 'detectors') return { path, message: `unknown detector ${keys}; known detectors: ${DETECTOR_NAMES.join(', ')}` };
-      return { path, message: `unknown field(s) ${keys}` };
-    }
-    return { path, message: issue.message };
-  });
-  return { issues };
+  // Plain words (no validator text) with the closest known field; an unknown detector lists them all.
+  const issues = describeIssues(result.error.issues, { knownKeys: (path) => fieldsAt(controllerSchema, path) });
+  return {
+    issues: issues.map((p): ControllerIssue => {
+      const key = p.path[p.path.length - 1];
+      if (p.atKey && p.path.length === 2 && p.path[0] === 'detectors' && typeof key === 'string') {
+        return { path: ['detectors'], message: `unknown detector '${key}'${didYouMean(key, DETECTOR_NAMES)} (known detectors: ${DETECTOR_NAMES.join(', ')})` };
+      }
+      return p.atKey ? { path: p.path, message: p.message, atKey: true } : { path: p.path, message: p.message };
+    }),
+  };
 }

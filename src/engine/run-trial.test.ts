@@ -160,3 +160,34 @@ describe('createLimiter', () => {
     expect(starts[5]).toBeGreaterThanOrEqual(40);
   });
 });
+
+describe('honest latency', () => {
+  it("does not count waiting for the variant's concurrency limit as latency", async () => {
+    const rt = buildRuntime(experiment({ id: 'v', adapter: 'mock' }), {}, fastBackoff);
+    let release: () => void = () => {};
+    let calls = 0;
+    withAdapter(rt, {
+      kind: 'scripted',
+      call: () => (++calls === 1 ? new Promise((resolve) => (release = () => resolve({ output: 'yes' }))) : Promise.resolve({ output: 'yes' })),
+    });
+    rt.variants.get('v')!.limiter = createLimiter({ maxConcurrency: 1 });
+    const first = runTrial(spec(), rt, new AbortController().signal);
+    const second = runTrial({ ...spec(), seq: 1 }, rt, new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 800));
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    // The second waited ~800 ms for the first to free the slot; its call itself was instant.
+    expect(a.latencyMs).toBeGreaterThanOrEqual(750);
+    expect(b.latencyMs).toBeLessThan(400);
+  });
+
+  it('warms adapters and scorers without calling them', async () => {
+    const { warmRuntime } = await import('./warm.js');
+    const rt = buildRuntime(experiment({ id: 'v', adapter: 'mock' }), {}, fastBackoff);
+    const seen: string[] = [];
+    withAdapter(rt, { kind: 'scripted', call: () => (seen.push('call'), Promise.resolve({ output: 'yes' })), warm: async () => void seen.push('warm adapter') });
+    rt.scorers.push({ weight: 1, scorer: { name: 's', score: () => (seen.push('score'), { score: 1, reason: '' }), warm: async () => void seen.push('warm scorer') } });
+    await warmRuntime(rt);
+    expect(seen.sort()).toEqual(['warm adapter', 'warm scorer']);
+  });
+});

@@ -1,6 +1,7 @@
 import { createRandom, forkSeed, type Random } from '../model/random.js';
 import type { Attempt, TrialError, TrialOutcome, TrialSpec, TrialTokens } from '../model/trial.js';
 import { AdapterError } from '../adapters/errors.js';
+import { cacheKey } from '../cache/response-cache.js';
 import type { AdapterRequest, AdapterResponse } from '../adapters/types.js';
 import { renderPrompt } from '../tasks/template.js';
 import { scoreAll } from '../scoring/combine.js';
@@ -29,6 +30,15 @@ interface Trial {
    * (a CLI that ran, then failed) makes the trial's usage unknown.
    */
   usageUnknown: boolean;
+  /** The response cache's key for this call, when the run uses the cache. */
+  cacheKey: string | undefined;
+  /** Answered from the response cache: no call was made. */
+  cached: boolean;
+  /**
+   * When the current attempt's call started: after its variant's concurrency or rate limit admitted it
+   * (waiting for a slot is not latency). 0 until an attempt waited.
+   */
+  clockStart: number;
 }
 
 /**
@@ -52,8 +62,20 @@ export function runTrial(spec: TrialSpec, runtime: TrialRuntime, cancel: AbortSi
   const t: Trial = {
     spec, runtime, variant, cancel, root: null, prompt: variant.render(input),
     system: variant.renderSystem ? variant.renderSystem(input) : undefined, startedAt: Date.now(), attempts: [], tokens: { input: 0, output: 0 }, cost: 0,
-    usageUnknown: false,
+    usageUnknown: false, cacheKey: undefined, cached: false, clockStart: 0,
   };
+  if (runtime.cache && variant.cacheIdentity !== undefined) {
+    t.cacheKey = cacheKey(variant.cacheIdentity, t.prompt, t.system, spec.repeat);
+    const hit = runtime.cache.get(t.cacheKey);
+    if (hit) {
+      // Answered before: no call, no cost, no latency (the store keeps none, so statistics leave it out).
+      t.cached = true;
+      t.attempts.push({ n: 1, latencyMs: 0 });
+      t.tokens = hit.tokens;
+      t.cost = 0;
+      return finish(t, hit.output, 0);
+    }
+  }
   const t0 = performance.now();
   let answer: AdapterResponse | Promise<AdapterResponse>;
   try {
@@ -92,7 +114,8 @@ function firstAttempt(t: Trial): AdapterResponse | Promise<AdapterResponse> {
 
 /** A successful attempt: record it, price it, score the output. */
 function succeed(t: Trial, response: AdapterResponse, t0: number): TrialOutcome | Promise<TrialOutcome> {
-  const latencyMs = performance.now() - t0;
+  // The clock starts when the call does: waiting for the variant's concurrency or rate limit is not latency.
+  const latencyMs = performance.now() - Math.max(t0, t.clockStart);
   const n = t.attempts.length + 1;
   t.attempts.push({ n, latencyMs });
   if (t.usageUnknown) {
@@ -102,7 +125,10 @@ function succeed(t: Trial, response: AdapterResponse, t0: number): TrialOutcome 
     t.tokens = { input: response.tokens?.input ?? null, output: response.tokens?.output ?? null };
     t.cost = response.cost ?? t.variant.price(t.tokens);
   }
-  return finish(t, t.runtime.redact(response.output), latencyMs);
+  const output = t.runtime.redact(response.output);
+  // Only answers are cached, never errors; stored redacted, like everything that leaves the call.
+  if (t.cacheKey !== undefined) t.runtime.cache?.put(t.cacheKey, { output, tokens: t.tokens });
+  return finish(t, output, latencyMs);
 }
 
 /** A failed attempt `n`: record it, then retry (after a backoff) or give the error outcome. */
@@ -111,7 +137,7 @@ async function afterFailure(t: Trial, n: number, t0: number, error: unknown): Pr
   if (error instanceof AdapterError && error.usageUnknown) t.usageUnknown = true;
   const classified = classifyError(error, t.runtime.redact);
   const { retryAfterMs, ...trialError } = classified;
-  t.attempts.push({ n, latencyMs: performance.now() - t0, error: trialError });
+  t.attempts.push({ n, latencyMs: performance.now() - Math.max(t0, t.clockStart), error: trialError });
   if (!classified.retryable || n > t.variant.retries) return failed(t, trialError);
   try {
     await sleep(backoffDelay(n, rootOf(t), t.runtime.backoff, retryAfterMs), t.cancel);
@@ -231,6 +257,7 @@ async function callOnce(variant: VariantRuntime, t: Trial, attempt: number): Pro
   let release: (() => void) | null = null;
   const answer = acquiring.then((r) => {
     release = r;
+    t.clockStart = performance.now();
     return (variant.adapter.answer ?? variant.adapter.call).call(variant.adapter, request);
   });
   return guard(answer, request, variant.timeoutMs, t.cancel, () => {
@@ -264,10 +291,12 @@ function onCancel(signal: AbortSignal, hook: () => void): () => void {
 function finish(t: Trial, output: string, latencyMs: number): TrialOutcome | Promise<TrialOutcome> {
   // Outcomes are built as single literals: this runs once per trial, and spreads cost allocations.
   const { runtime } = t;
-  if (runtime.scorers.length === 0) return outcome(t, 'ok', output, latencyMs, [], null, null, null);
+  // A task's own scorers (the experiment's included), else the experiment's.
+  const scorers = runtime.taskScorers.get(t.spec.task.id) ?? runtime.scorers;
+  if (scorers.length === 0) return outcome(t, 'ok', output, latencyMs, [], null, null, null);
   let scored: ReturnType<typeof scoreAll>;
   try {
-    scored = scoreAll(runtime.scorers, { output, task: t.spec.task, prompt: t.prompt, signal: t.cancel });
+    scored = scoreAll(scorers, { output, task: t.spec.task, prompt: t.prompt, signal: t.cancel });
   } catch (error) {
     return scorerFailed(t, output, latencyMs, error);
   }
@@ -309,8 +338,10 @@ function outcome(
   t: Trial, status: TrialOutcome['status'], output: string, latencyMs: number, scores: TrialOutcome['scores'],
   score: number | null, passed: boolean | null, error: TrialError | null,
 ): TrialOutcome {
-  return {
+  const o: TrialOutcome = {
     seq: t.spec.seq, status, prompt: t.prompt, output, scores, score, passed, attempts: t.attempts, latencyMs, tokens: t.tokens, cost: t.cost,
     error, startedAt: t.startedAt, finishedAt: Date.now(),
   };
+  if (t.cached) o.cached = true;
+  return o;
 }

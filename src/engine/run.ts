@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Experiment } from '../config/experiment.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { createRedactor, secretValues } from '../config/env.js';
 import { createExecutor } from '../executors/registry.js';
 import { DiskFullError, isDiskFull, MetaorchError, RunBusyError } from '../model/errors.js';
@@ -41,6 +42,8 @@ export interface RunOptions {
   owner?: RunOwner;
   /** How long the run's claim lasts without a heartbeat (default 60 s); renewed every sixth of it. */
   leaseMs?: number;
+  /** The response cache this run reads and fills; none: every trial calls its variant. */
+  cache?: ResponseCache;
   /** The controller's clock (stall check, command poll, metrics snapshot), default 1 s. */
   controllerClockMs?: number;
 }
@@ -121,7 +124,10 @@ class ExecutorFailure {
 
 /** Builds the run's executor and waits until it can run trials. */
 function openExecutor(runId: string, experiment: Experiment, options: RunOptions, resumed: boolean, failure: ExecutorFailure): Promise<Executor> {
-  const context = { runId, experiment, env: options.env ?? process.env, resumed, fail: failure.fail, ...(options.backoff ? { backoff: options.backoff } : {}) };
+  const context = {
+    runId, experiment, env: options.env ?? process.env, resumed, fail: failure.fail,
+    ...(options.backoff ? { backoff: options.backoff } : {}), ...(options.cache ? { cache: options.cache } : {}),
+  };
   return Promise.resolve((options.executor ?? createExecutor)(context));
 }
 

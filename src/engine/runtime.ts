@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { findAdapter } from '../adapters/registry.js';
+import { variantIdentity, type ResponseCache } from '../cache/response-cache.js';
 import type { Adapter } from '../adapters/types.js';
 import { createRedactor, resolveEnv, secretValues } from '../config/env.js';
-import type { Experiment, VariantSpec } from '../config/experiment.js';
+import type { Experiment, ScorerSpec, VariantSpec } from '../config/experiment.js';
 import { validateVariant } from '../config/variants.js';
 import type { Cost } from '../config/schema.js';
 import { ConfigError } from '../model/errors.js';
@@ -15,6 +19,8 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
 export interface VariantRuntime {
   spec: VariantSpec;
   adapter: Adapter;
+  /** What the response cache keys this variant's answers by (its whole configuration). */
+  cacheIdentity?: string;
   limiter: Limiter;
   timeoutMs: number;
   retries: number;
@@ -32,10 +38,14 @@ export interface VariantRuntime {
 export interface TrialRuntime {
   variants: Map<string, VariantRuntime>;
   scorers: WeightedScorer[];
+  /** A task's own scorers (the experiment's included), by task id; other tasks use `scorers`. */
+  taskScorers: Map<string, WeightedScorer[]>;
   threshold: number;
   backoff: BackoffOptions;
   /** Removes secret values from any text before it leaves the process. */
   redact(text: string): string;
+  /** The response cache, when this run uses it (`cache: true`, `--cache`). */
+  cache?: ResponseCache;
   close(): Promise<void>;
 }
 
@@ -71,6 +81,7 @@ function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: Backo
     const runtime: VariantRuntime = {
       spec,
       adapter: makeAdapter(spec),
+      cacheIdentity: variantIdentity(spec, moduleFingerprint(spec, experiment.baseDir)),
       limiter: createLimiter({ ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}), ...(spec.rateLimit ? { ratePerMinute: spec.rateLimit } : {}) }),
       timeoutMs: spec.timeoutMs ?? experiment.timeoutMs,
       retries: spec.retries ?? experiment.retries,
@@ -98,14 +109,17 @@ function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: Backo
       return adapter;
     },
   };
-  const scorers = experiment.scorers.map((s) => {
+  const makeScorer = (s: ScorerSpec): WeightedScorer => {
     const definition = findScorer(s.type);
     if (!definition) throw new ConfigError([{ file: experiment.source, path: 'scorers', message: `unknown scorer '${s.type}'` }]);
     return { scorer: definition.create(s.options, scorerCtx), weight: s.weight };
-  });
+  };
+  const scorers = experiment.scorers.map(makeScorer);
+  const taskScorers = new Map(Object.entries(experiment.taskScorers ?? {}).map(([id, own]) => [id, [...scorers, ...own.map(makeScorer)]]));
   return {
     variants,
     scorers,
+    taskScorers,
     threshold: experiment.threshold,
     backoff,
     redact,
@@ -113,6 +127,20 @@ function assemble(experiment: Experiment, env: NodeJS.ProcessEnv, backoff: Backo
       await Promise.all([...variants.values()].map((v) => v.adapter.close?.()).concat(judges.map((j) => j.close?.())));
     },
   };
+}
+
+/**
+ * A module variant's code is part of its configuration: the cache must not serve answers of the
+ * function as it was before an edit. Other adapters: none.
+ */
+function moduleFingerprint(spec: VariantSpec, baseDir: string): string | undefined {
+  const file = spec.options['file'];
+  if (spec.adapter !== 'module' || typeof file !== 'string') return undefined;
+  try {
+    return createHash('sha256').update(readFileSync(resolve(baseDir, file))).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { Experiment } from '../config/experiment.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { BackoffOptions } from './retry.js';
@@ -24,6 +25,8 @@ export interface ExecutorContext {
   /** Where `${ENV}` references resolve in this process. */
   env: NodeJS.ProcessEnv;
   backoff?: BackoffOptions;
+  /** The response cache the run reads and fills (`cache: true`, `--cache`); only the inline executor uses it. */
+  cache?: ResponseCache;
   resumed: boolean;
   /**
    * For an executor that can no longer run trials (its producers crash-loop, its Redis is gone):

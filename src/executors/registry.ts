@@ -1,5 +1,6 @@
 import type { ExecutorType } from '../config/executor.js';
 import { buildRuntime } from '../engine/runtime.js';
+import { warmRuntime } from '../engine/warm.js';
 import type { Executor, ExecutorContext, ExecutorFactory } from '../engine/types.js';
 import { inlineExecutor } from './inline.js';
 
@@ -8,7 +9,13 @@ import { inlineExecutor } from './inline.js';
  * supervisor or the Redis client.
  */
 const FACTORIES: Record<ExecutorType, ExecutorFactory> = {
-  inline: (ctx) => inlineExecutor(buildRuntime(ctx.experiment, ctx.env, ctx.backoff)),
+  inline: async (ctx) => {
+    const runtime = buildRuntime(ctx.experiment, ctx.env, ctx.backoff);
+    if (ctx.cache) runtime.cache = ctx.cache;
+    // Before any trial's clock starts: SDKs, modules and the engine's own code (honest latency).
+    await warmRuntime(runtime);
+    return inlineExecutor(runtime);
+  },
   pool: async (ctx) => (await import('./pool/pool-executor.js')).createPoolExecutor(ctx),
   bullmq: async (ctx) => (await import('./bullmq/bullmq-executor.js')).createBullmqExecutor(ctx),
 };

@@ -88,6 +88,8 @@ export interface TrialOutcome {
   error: TrialError | null;
   startedAt: number;
   finishedAt: number;
+  /** Answered from the response cache: no call was made, nothing was paid, and it has no latency. */
+  cached?: true;
 }
 
 /** A stable, readable trial id: `RUN/seq`. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { MetaorchError } from '../model/errors.js';
+import { describeIssues } from '../model/issue-text.js';
 
 /** One problem in a policy config: the option path (e.g. `discount`) and what was expected. */
 export interface PolicyIssue {
@@ -34,11 +35,11 @@ export class PolicyConfigError extends MetaorchError {
  * const opts = parseOptions('ucb1', ucb1Options, { exploration: 2 });
  */
 export function parseOptions<S extends z.ZodType>(policy: string, schema: S, options: unknown): z.output<S> {
-  const result = schema.safeParse(options ?? {});
+  const result = schema.safeParse(options ?? {}, { reportInput: true });
   if (result.success) return result.data;
   throw new PolicyConfigError(
     policy,
-    result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    describeIssues(result.error.issues).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
   );
 }
 

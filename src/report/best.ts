@@ -46,8 +46,8 @@ export interface BestCandidate {
 }
 
 /**
- * Highest mean score; ties go to the higher pass rate, then the cheaper variant. The reason says
- * whether the lead is established (intervals apart) or not.
+ * Highest mean score; ties go to the higher pass rate, then the cheaper variant. Whether the lead is
+ * established is `winnerVerdict`'s answer (src/report/winner.ts), the same everywhere.
  *
  * @example
  * pickBest(report.variants)?.id;
@@ -59,11 +59,8 @@ export function pickBest(variants: readonly BestCandidate[]): BestVariant | null
     (a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0) || (b.passRate ?? 0) - (a.passRate ?? 0) || (a.costPerTrial ?? 0) - (b.costPerTrial ?? 0),
   )[0];
   if (!best) return null;
-  const runnerUp = scored.filter((v) => v !== best).sort((a, b) => (b.meanScore ?? 0) - (a.meanScore ?? 0))[0];
-  let reason = 'highest mean score';
-  if (runnerUp?.ci95 && best.ci95) {
-    reason += best.ci95[0] > runnerUp.ci95[1] ? `; its interval lies above ${runnerUp.id}'s` : `; its interval overlaps ${runnerUp.id}'s, so the lead is not established`;
-  }
+  const tied = scored.filter((v) => v !== best && v.meanScore === best.meanScore);
+  const reason = tied.length ? `highest mean score, tied with ${tied.map((v) => v.id).join(', ')} (ties go to the higher pass rate, then the cheaper)` : 'highest mean score';
   return { id: best.id, meanScore: best.meanScore, reason };
 }
 

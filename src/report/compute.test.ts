@@ -14,7 +14,9 @@ describe('computeReport', () => {
     const same = computeReport(syntheticRun({ id: 'same', seed: 2, tasks: 300, variants: [{ id: 'a', quality: 0.7 }, { id: 'b', quality: 0.7 }] }));
     expect(same.leader?.established).toBe(false);
     expect(same.leader!.cs95[0]).toBeLessThan(0);
-    expect(reportMarkdown(same)).toContain('**Lead not established** (anytime-valid)');
+    expect(same.winner).toMatchObject({ known: false, criterion: 'fixed-sample' });
+    expect(reportMarkdown(same)).toContain('**Leader: b, not yet known at 95% (fixed-sample check: a grid that ran its full plan)**: b − a = 0.023 [');
+    expect(clear.winner).toMatchObject({ id: 'strong', known: true, criterion: 'fixed-sample' });
   });
 
   it('reports shares, per-variant statistics with clipped intervals, and P(best) summing to 1', () => {

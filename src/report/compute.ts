@@ -4,7 +4,11 @@ import type { DecisionRecord, LatencySummary, LeaderCheck, RunData, RunRecord, R
 import { estimatedRegret, probabilityOfBest } from './allocation.js';
 import { meanFromSums, pickBest, type BestVariant } from './best.js';
 import { summariseDecisions, type DecisionSummary } from './decisions.js';
+import { runnerUpOf } from './leader.js';
+import { ErrorTally, type TopError } from './top-errors.js';
 import { RunTotals } from './totals.js';
+import { winnerVerdict, type WinnerVerdict } from './winner.js';
+import type { ShownStatus } from './words.js';
 
 export { clampScoreInterval, meanFromSums, pickBest, type BestCandidate } from './best.js';
 
@@ -36,11 +40,13 @@ export interface VariantReport {
   costUnknown: number;
   tokensUnknown: number;
   meanAttempts: number | null;
+  /** Trials answered from the response cache: no call, no cost, left out of the latency percentiles. */
+  cached: number;
   /** This variant's share of the run's finished trials: the allocation a policy chose. */
   share: number;
   /** Mean of the objective's reward (what an adaptive policy maximised). */
   meanReward: number | null;
-  /** Posterior probability that this variant has the highest mean reward (Beta, Monte Carlo). */
+  /** Posterior probability that this variant has the highest mean reward (Beta, Monte Carlo); null without a scored trial. */
   probBest: number | null;
 }
 
@@ -50,6 +56,7 @@ export interface RunReport {
     id: string;
     name: string;
     mode: string;
+    /** As shown everywhere: a run marked running whose process is gone is `killed` (resumable). */
     status: string;
     stopReason: string | null;
     seed: number;
@@ -71,6 +78,12 @@ export interface RunReport {
    * valid however often the run was looked at and under adaptive allocation (unlike the t intervals).
    */
   leader: LeaderCheck | null;
+  /** Whether the winner is known, by the one rule every face uses (src/report/winner.ts). */
+  winner: WinnerVerdict;
+  /** The most frequent error messages (at most 5), with a hint where the cause is a known one. */
+  topErrors: TopError[];
+  /** Errors beyond those in `topErrors`. */
+  otherErrors: number;
   /** Adaptive runs: the policy, and the reward lost against always choosing the final best variant. */
   allocation: { policy: string; regret: number; stoppedConfident: boolean } | null;
   /** The controller's decisions: how many of each kind, and what share of the validated ones helped, did nothing or did harm. */
@@ -89,9 +102,9 @@ const pair = (low: number, high: number): [number, number] | null => (Number.isF
  * @example
  * const report = computeReport(storeRunData(queries, runId));
  */
-export function computeReport(data: RunData): RunReport {
+export function computeReport(data: RunData, options: { status?: ShownStatus } = {}): RunReport {
   const stats = data.stats ? data.stats() : statsOfTrials(data.experiment, data.trials());
-  return reportFromStats(data.run, data.experiment, stats, data.experiment.controller ? (data.decisions?.() ?? []) : []);
+  return reportFromStats(data.run, data.experiment, stats, data.experiment.controller ? (data.decisions?.() ?? []) : [], options);
 }
 
 /** Totals and the lead of trials held in memory (in seq order). */
@@ -107,20 +120,38 @@ export function statsOfTrials(experiment: Pick<Experiment, 'variants'>, trials: 
  * @example
  * reportFromStats(run, experiment, queries.savedStats(run.id)!);
  */
-export function reportFromStats(run: RunRecord, experiment: Omit<Experiment, 'tasks'>, stats: RunStats, decisions: readonly DecisionRecord[] = []): RunReport {
+export function reportFromStats(
+  run: RunRecord, experiment: Omit<Experiment, 'tasks'>, stats: RunStats, decisions: readonly DecisionRecord[] = [], options: { status?: ShownStatus } = {},
+): RunReport {
   const adapters = new Map(experiment.variants.map((v) => [v.id, v.adapter]));
   const total = stats.variants.reduce((n, v) => n + v.finished, 0);
   const arms = stats.variants.map((v) => ({ trials: v.rewarded, rewardSum: v.rewardSum }));
-  const probBest = arms.some((a) => a.trials > 0) ? probabilityOfBest(arms) : null;
-  const variants = stats.variants.map((v, i) => variantReport(v, adapters.get(v.variantId) ?? '?', total, probBest?.[i] ?? null, stats.latency[v.variantId]));
+  // P(best) only among variants with a scored trial: one never scored has nothing to be best with.
+  const scored = stats.variants.map((v, i) => ({ v, i })).filter(({ v }) => v.ns > 0);
+  const probs = scored.length ? probabilityOfBest(scored.map(({ i }) => arms[i]!)) : [];
+  const probBest = new Map(scored.map(({ i }, k) => [i, probs[k] ?? null]));
+  const variants = stats.variants.map((v, i) => variantReport(v, adapters.get(v.variantId) ?? '?', total, probBest.get(i) ?? null, stats.latency[v.variantId]));
+  const status = options.status ?? run.status;
   const best = pickBest(variants);
+  const leader = best && stats.leader?.id === best.id ? stats.leader : null;
+  const runnerUp = runnerUpOf(best?.id ?? null, variants);
+  const sumsOf = (id: string | null | undefined) => {
+    const v = id ? stats.variants.find((x) => x.variantId === id) : undefined;
+    return v ? { n: v.ns, s: v.s, s2: v.s2 } : null;
+  };
+  const winner = winnerVerdict({
+    mode: experiment.mode, status, stopReason: run.stopReason, bestId: best?.id ?? null, runnerUp, leader,
+    bestSums: sumsOf(best?.id), runnerUpSums: sumsOf(runnerUp), ...(experiment.stop ? { stopConfidence: experiment.stop.confidence } : {}),
+  });
+  const errors = new ErrorTally();
+  for (const g of stats.errors ?? []) errors.add(g.variantId, g.kind, g.message, g.count);
   const allocation = experiment.mode !== 'grid'
     ? { policy: experiment.policy?.name ?? 'thompson', regret: estimatedRegret(arms), stoppedConfident: run.stopReason === 'confident' }
     : null;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     run: {
-      id: run.id, name: run.name, mode: run.mode, status: run.status, stopReason: run.stopReason, seed: run.seed,
+      id: run.id, name: run.name, mode: run.mode, status, stopReason: run.stopReason, seed: run.seed,
       planned: run.planned, finished: sum(variants, (v) => v.trials), errors: sum(variants, (v) => v.errors),
       costTotal: sum(variants, (v) => v.costTotal ?? 0),
       costUnknown: sum(variants, (v) => v.costUnknown),
@@ -130,7 +161,10 @@ export function reportFromStats(run: RunRecord, experiment: Omit<Experiment, 'ta
     },
     variants,
     best,
-    leader: best && stats.leader?.id === best.id ? stats.leader : null,
+    leader,
+    winner,
+    topErrors: errors.top(5),
+    otherErrors: errors.others(5),
     allocation,
     controller: experiment.controller ? summariseDecisions(decisions) : null,
     intervals: {
@@ -156,6 +190,7 @@ function variantReport(v: VariantSums, adapter: string, total: number, probBest:
     ...knownCost(v.finished, v.costUnknown, v.cost),
     ...knownTokens(v.finished, v.tokensUnknown, v.tokensIn, v.tokensOut),
     meanAttempts: v.finished ? v.attempts / v.finished : null,
+    cached: v.cached ?? 0,
     share: total ? v.finished / total : 0,
     meanReward: v.rewarded ? v.rewardSum / v.rewarded : null,
     probBest,

@@ -1,5 +1,7 @@
 import type { RunReport } from './compute.js';
+import { errorVariants, verdictNumbers } from './errors-text.js';
 import { fmt } from './format.js';
+import { STATUS_WORDS, type ShownStatus } from './words.js';
 
 /**
  * The human report (summary.md): the verdict first, then one row per variant.
@@ -11,7 +13,7 @@ export function reportMarkdown(r: RunReport): string {
   const lines: string[] = [];
   const { run } = r;
   lines.push(`# ${run.name}: run ${run.id}`, '');
-  lines.push(`**Status:** ${run.status}${run.stopReason && run.stopReason !== 'done' ? ` (${run.stopReason})` : ''} · ` +
+  lines.push(`**Status:** ${STATUS_WORDS[run.status as ShownStatus] ?? run.status}${run.stopReason && run.stopReason !== 'done' ? ` (${run.stopReason})` : ''} · ` +
     `**mode:** ${run.mode} · **seed:** ${run.seed} · **trials:** ${fmt.int(run.finished)}${run.planned ? ` of ${fmt.int(run.planned)}` : ''} · ` +
     `**errors:** ${fmt.int(run.errors)} · **cost:** ${fmt.usd(run.costTotal)}`, '');
   if (r.controller) {
@@ -23,17 +25,11 @@ export function reportMarkdown(r: RunReport): string {
       `${v.pending ? `, ${v.pending} still under test` : ''}. Details: \`metaorch decisions ${r.run.id}\`.`, '');
   }
   if (r.allocation) {
-    lines.push(`**Allocation:** policy \`${r.allocation.policy}\`${r.allocation.stoppedConfident ? ', stopped once the best variant was identified with the asked confidence' : ''}; ` +
+    lines.push(`**Allocation:** policy \`${r.allocation.policy}\`${r.allocation.stoppedConfident ? ', stopped by its stopping rule' : ''}; ` +
       `estimated regret ${r.allocation.regret.toFixed(1)} (reward lost against always choosing the final best variant).`, '');
   }
-  if (r.best) lines.push(`**Best variant: \`${r.best.id}\`** (mean score ${fmt.score(r.best.meanScore)}; ${r.best.reason}).`, '');
-  else lines.push('**Best variant:** none (no trial was scored).', '');
-  if (r.leader) {
-    const ci = `[${fmt.score(r.leader.cs95[0])}, ${fmt.score(r.leader.cs95[1])}]`;
-    lines.push(r.leader.established
-      ? `**Lead established** (anytime-valid): \`${r.leader.id}\` − \`${r.leader.runnerUp}\` = ${fmt.score(r.leader.difference)}, 95% confidence sequence ${ci}.`
-      : `**Lead not established** (anytime-valid): \`${r.leader.id}\` − \`${r.leader.runnerUp}\` = ${fmt.score(r.leader.difference)}, 95% confidence sequence ${ci} includes 0.`, '');
-  }
+  const numbers = verdictNumbers(r.winner);
+  lines.push(`**${capitalise(r.winner.text)}**${numbers ? `: ${numbers}` : ''}.`, '');
   lines.push('| variant | trials | share | P(best) | errors | mean score [95% CI] | pass rate [95% CI] | p50 latency | p95 latency | cost | cost/trial | tokens in/out |');
   lines.push('|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|');
   for (const v of r.variants) {
@@ -51,7 +47,24 @@ export function reportMarkdown(r: RunReport): string {
   if (r.variants.some((v) => v.costUnknown || v.tokensUnknown)) {
     lines.push('Cost and tokens a CLI agent did not report are unknown, not zero: totals count the known trials, and "(n unknown)" says how many are not; cost/trial is the mean of the known ones.', '');
   }
+  const cached = r.variants.reduce((n, v) => n + v.cached, 0);
+  if (cached > 0) lines.push(`${fmt.int(cached)} of ${fmt.int(run.finished)} trials were answered from the response cache: no call was made, they cost nothing and are left out of the latency percentiles.`, '');
+  if (r.topErrors.length) {
+    lines.push('## Most frequent errors', '', '| count | kind | variants | message | what to check |', '|---:|---|---|---|---|');
+    for (const e of r.topErrors) lines.push(`| ${fmt.int(e.count)} | ${e.kind} | ${errorVariants(e)} | ${cell(e.message)} | ${e.hint ? cell(e.hint) : ''} |`);
+    if (r.otherErrors > 0) lines.push('', `... and ${fmt.int(r.otherErrors)} other error${r.otherErrors === 1 ? '' : 's'}.`);
+    lines.push('');
+  }
   return lines.join('\n');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Text inside a Markdown table cell: no pipes or line breaks to break the row. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
 function unknown(n: number): string {

@@ -53,12 +53,17 @@ export function storeRunData(queries: RunQueries, runId: string): RunData {
  * const data = resolveRunData('run.json', () => queries);
  */
 export function resolveRunData(ref: string, openQueries: () => RunQueries): RunData {
-  if (ref.endsWith('.json') || (existsSync(ref) && !/^[\w-]+$/.test(ref))) {
+  if (isExportRef(ref)) {
     if (!existsSync(ref)) throw new MetaorchError('RUN_NOT_FOUND', `No exported run file '${ref}'.`);
     return readExport(ref);
   }
   const queries = openQueries();
   return storeRunData(queries, queries.resolveRunId(ref));
+}
+
+/** Whether a run reference names an exported file rather than a run in the store. */
+export function isExportRef(ref: string): boolean {
+  return ref.endsWith('.json') || (existsSync(ref) && !/^[\w-]+$/.test(ref));
 }
 
 export function readExport(file: string): RunData {

@@ -1,6 +1,10 @@
 import type { TrialOutcome } from '../model/trial.js';
 import { quantile } from '../stats/descriptive.js';
-import { RUN_STATS_VERSION, type RunStats, type TrialRecord, type VariantSums } from '../store/records.js';
+import { RUN_STATS_VERSION, type ErrorGroup, type RunStats, type TrialRecord, type VariantSums } from '../store/records.js';
+
+/** Distinct (variant, kind, message) error groups a run's totals keep; longest message kept. */
+const MAX_ERROR_GROUPS = 200;
+const MAX_ERROR_MESSAGE = 300;
 import { leaderOfSums } from './best.js';
 import type { RunQueries } from '../store/run-queries.js';
 import { LATENCY_SAMPLE_MAX, LatencySample, seqHash } from './latency-sample.js';
@@ -10,7 +14,7 @@ import { LEADER_SCORES, ScorePrefix } from './score-prefix.js';
 export function emptySums(variantId: string): VariantSums {
   return {
     variantId, finished: 0, errors: 0, errorsByKind: {}, ns: 0, s: 0, s2: 0, judged: 0, passes: 0, cost: 0, costUnknown: 0, tokensIn: 0, tokensOut: 0, tokensUnknown: 0,
-    attempts: 0, rewarded: 0, rewardSum: 0, latN: 0, latSum: 0,
+    attempts: 0, rewarded: 0, rewardSum: 0, latN: 0, latSum: 0, cached: 0,
   };
 }
 
@@ -34,6 +38,7 @@ export function mergeSums(a: VariantSums, b: VariantSums): void {
   a.rewardSum += b.rewardSum;
   a.latN += b.latN;
   a.latSum += b.latSum;
+  a.cached += b.cached;
 }
 
 /** The floating sums of a variant, with Neumaier compensation: [cost, s, s2, rewardSum, latSum] then their errors. */
@@ -86,6 +91,9 @@ export class RunTotals {
   private readonly accs = new Map<string, Acc>();
   private readonly latency = new LatencySample();
   private readonly prefixes = new Map<string, ScorePrefix>();
+  /** Errors by variant, kind and message; distinct groups are capped (the rest is counted in `errorOverflow`). */
+  private readonly errorGroups = new Map<string, ErrorGroup>();
+  private errorOverflow: ErrorGroup | null = null;
 
   constructor(variantIds: readonly string[]) {
     for (const id of variantIds) this.acc(id);
@@ -106,9 +114,15 @@ export class RunTotals {
       t.errors++;
       const kind = o.error?.kind ?? 'unknown';
       t.errorsByKind[kind] = (t.errorsByKind[kind] ?? 0) + 1;
+      this.addError(variantId, kind, o.error?.message ?? '', 1);
       return;
     }
     this.addScored(a, seq, o.score, o.passed);
+    // An answer from the response cache took no time: it stays out of every latency statistic.
+    if (o.cached) {
+      t.cached++;
+      return;
+    }
     t.latN++;
     add(a.floats, LAT, o.latencyMs);
     this.latency.add(variantId, seqHash(seq), o.latencyMs);
@@ -130,10 +144,12 @@ export class RunTotals {
       t.errors++;
       const kind = r.errorKind ?? 'unknown';
       t.errorsByKind[kind] = (t.errorsByKind[kind] ?? 0) + 1;
+      this.addError(r.variantId, kind, r.error ?? '', 1);
       return;
     }
     this.addScored(a, r.seq, r.score, r.passed);
-    if (r.latencyMs === null) return;
+    if (r.cached) t.cached++;
+    if (r.cached || r.latencyMs === null) return;
     t.latN++;
     add(a.floats, LAT, r.latencyMs);
     this.latency.add(r.variantId, seqHash(r.seq), r.latencyMs);
@@ -148,6 +164,20 @@ export class RunTotals {
     add(a.floats, S2, sums.s2);
     add(a.floats, REWARD, sums.rewardSum);
     add(a.floats, LAT, sums.latSum);
+  }
+
+  /**
+   * Errored trials of one group (a GROUP BY row, or one trial). At most MAX_ERROR_GROUPS distinct
+   * groups are kept; the others are counted together.
+   */
+  addError(variantId: string, kind: string, message: string, count: number): void {
+    const text = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}...` : message;
+    const key = `${variantId}\u0000${kind}\u0000${text}`;
+    const group = this.errorGroups.get(key);
+    if (group) group.count += count;
+    else if (this.errorGroups.size < MAX_ERROR_GROUPS) this.errorGroups.set(key, { variantId, kind, message: text, count });
+    else if (this.errorOverflow) this.errorOverflow.count += count;
+    else this.errorOverflow = { variantId: '', kind: 'unknown', message: '(other messages)', count };
   }
 
   /** One successful trial's latency (with addSums: what finished before a resume). */
@@ -177,7 +207,9 @@ export class RunTotals {
     }
     const variants = this.variants();
     const leader = leaderOfSums(variants, ([a, b]) => [this.prefix(a).scores(), this.prefix(b).scores()]);
-    return { version: RUN_STATS_VERSION, variants, latency, latencySampled: !this.latency.exact, leader };
+    const errors = [...this.errorGroups.values()].map((g) => ({ ...g }));
+    if (this.errorOverflow) errors.push({ ...this.errorOverflow });
+    return { version: RUN_STATS_VERSION, variants, latency, latencySampled: !this.latency.exact, leader, errors };
   }
 
   private addScored(a: Acc, seq: number, score: number | null, passed: boolean | null): void {
@@ -227,6 +259,7 @@ export function totalsFromQueries(queries: RunQueries, runId: string, variantIds
   const ok = sums.reduce((n, s) => n + s.finished - s.errors, 0);
   const halvings = Math.max(0, Math.floor(Math.log2(Math.max(1, ok) / LATENCY_SAMPLE_MAX)) - 1);
   for (const [variantId, seq, ms] of queries.latencies(runId, 2 ** 32 / 2 ** halvings)) totals.addLatency(variantId, seq, ms);
+  for (const g of queries.errorGroups(runId, MAX_ERROR_GROUPS)) totals.addError(g.variantId, g.kind, g.message, g.count);
   const wanted = new Map(sums.map((s) => [s.variantId, Math.min(s.ns, LEADER_SCORES)]));
   let missing = [...wanted.values()].filter((n) => n > 0).length;
   if (missing > 0) {

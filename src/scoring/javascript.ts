@@ -35,6 +35,10 @@ export function javascript(options: z.input<typeof javascriptOptions>, ctx: { ba
   };
   return {
     name: `javascript:${o.export === 'default' ? file.split('/').pop() : o.export}`,
+    async warm() {
+      fn ??= load();
+      await fn;
+    },
     async score({ output, task, prompt }) {
       fn ??= load();
       const result = await (await fn)(output, { task, input: task.input, expected: task.expected, prompt });

@@ -37,6 +37,9 @@ export function judge(options: z.input<typeof judgeOptions>, ctx: ScorerContext)
   const template = o.prompt ?? DEFAULT_JUDGE_PROMPT;
   return {
     name: `judge:${String(o.variant['id'] ?? o.variant['adapter'])}`,
+    async warm() {
+      await adapter.warm?.();
+    },
     async score({ output, task, signal }) {
       const prompt = renderTemplate(template, {
         rubric: o.rubric,

@@ -25,6 +25,8 @@ export interface ScoreValue {
 export interface Scorer {
   readonly name: string;
   score(input: ScoreInput): ScoreValue | Promise<ScoreValue>;
+  /** Loads what the first score would (a user's module, a judge's SDK); a failure is left for the first score. */
+  warm?(): Promise<void>;
 }
 
 /** What a scorer factory may need from the run: where files are, and how to call a judge. */

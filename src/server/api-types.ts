@@ -2,11 +2,13 @@
 import type { WorkflowView } from '../workflows/view.js';
 import type { VariantReport } from '../report/compute.js';
 import type { LeaderCheck } from '../report/leader.js';
+import type { TopError } from '../report/top-errors.js';
+import type { WinnerVerdict } from '../report/winner.js';
 import type { RunComparison } from '../compare/types.js';
 import type { TrialBrief, TrialDetail, TrialPage } from '../store/read-records.js';
 import type { DecisionSummary } from '../report/decisions.js';
 
-export type { LeaderCheck, TrialBrief, TrialDetail, TrialPage };
+export type { LeaderCheck, TopError, TrialBrief, TrialDetail, TrialPage, WinnerVerdict };
 /**
  * The JSON shapes of the dashboard API, shared by the server and the browser (types only: this file
  * imports nothing, so the dashboard's own tsconfig can check it with DOM libraries).
@@ -33,6 +35,8 @@ export interface RunRow {
   /** Null until the run's statistics are computed (large runs, first look). */
   cost: number | null;
   best: { id: string; meanScore: number | null } | null;
+  /** Whether the winner is known, by the report's rule and in its words; null until computed. */
+  winner: { id: string | null; known: boolean; text: string } | null;
   /** True while the statistics of a large run are being computed in the background. */
   statsPending: boolean;
   source: string;
@@ -68,7 +72,7 @@ export interface RunProgress extends RunRow {
  * Per-variant statistics: the centre of the live page. The report's variant row (same rules as
  * `metaorch report`) with what the live page adds.
  */
-export interface VariantStats extends Omit<VariantReport, 'share' | 'meanReward' | 'probBest'> {
+export interface VariantStats extends Omit<VariantReport, 'share' | 'meanReward' | 'probBest' | 'cached'> {
   /** True when the latency percentiles come from a systematic sample (very large variants). */
   latencySampled: boolean;
   /** Probability of being the best variant, from the adaptive policy's latest snapshot. */
@@ -105,6 +109,11 @@ export interface RunSummary {
    * report's. While a run is running it may lag by about a second.
    */
   leader: LeaderCheck | null;
+  /** Whether the winner is known: the same rule and words as `metaorch report` and `run`'s last line. */
+  winner: WinnerVerdict;
+  /** The most frequent error messages, with a hint where the cause is a known one. */
+  topErrors: TopError[];
+  otherErrors: number;
   policy: PolicyState | null;
   intervals: { meanScore: string; passRate: string; latency: string; leader: string };
 }

@@ -8,6 +8,7 @@ import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envReferences } from '../config/env.js';
+import { readEnvFile } from '../config/env-file.js';
 import { loadExperiment } from '../config/load.js';
 import { ConfigError, MetaorchError, UsageError } from '../model/errors.js';
 import type { RunRecord } from '../store/records.js';
@@ -82,7 +83,8 @@ export class Launcher implements RunLauncher {
       return r.startsWith('..') ? p : r;
     };
     try {
-      const experiment = await loadExperiment(file, process.env);
+      // The experiment's .env, for this check only: the run's own process loads it again.
+      const experiment = await loadExperiment(file, readEnvFile(file, undefined, process.env).env);
       const planned = experiment.mode === 'grid' ? experiment.variants.length * experiment.tasks.length * experiment.repeats : (experiment.budget.trials ?? null);
       return {
         ok: true, issues: [], command: this.command(file), file: pastedFile,
@@ -276,7 +278,13 @@ function redactor(file: string): (text: string) => string {
   } catch {
     return (s) => s;
   }
-  const secrets = [...envReferences(text)].map((n) => process.env[n]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  let env = process.env;
+  try {
+    env = readEnvFile(file, undefined, process.env).env;
+  } catch {
+    // an unreadable .env: the check reports it
+  }
+  const secrets = [...envReferences(text)].map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
   return (s) => secrets.reduce((out, secret) => out.split(secret).join('***'), s);
 }
 

@@ -6,8 +6,11 @@ import type { RunRecord } from '../store/records.js';
 import type { RunQueries } from '../store/run-queries.js';
 import type { RunAggregate } from './aggregate.js';
 import type { Aggregates } from './aggregates.js';
-import type { BudgetLimits, LiveSnapshot, RunProgress, RunRow, RunSummary } from './api-types.js';
+import type { BudgetLimits, LeaderCheck, LiveSnapshot, RunProgress, RunRow, RunSummary, VariantStats, WinnerVerdict } from './api-types.js';
+import { runnerUpOf } from '../report/leader.js';
+import { winnerVerdict, type ScoreSums } from '../report/winner.js';
 import { LeaderChecks } from './leader.js';
+import { TopErrors } from './top-errors.js';
 import { decisions, displayStatus } from './queries.js';
 import { series } from './summary.js';
 
@@ -24,9 +27,11 @@ export const INTERVALS = {
 export class LiveRuns {
   private readonly launchedHere: (runId: string) => boolean;
   private readonly leaders: LeaderChecks;
+  private readonly topErrors: TopErrors;
   constructor(private readonly queries: RunQueries, readonly aggregates: Aggregates, launchedHere: (runId: string) => boolean) {
     this.launchedHere = launchedHere;
     this.leaders = new LeaderChecks(queries);
+    this.topErrors = new TopErrors(queries);
   }
 
   /**
@@ -41,7 +46,12 @@ export class LiveRuns {
       await this.aggregates.ensure(run.id);
       totals = this.aggregates.totals(run.id, lastSeq);
     }
-    if (totals) return { ...base, finished: totals.finished, errors: totals.errors, cost: totals.cost, best: totals.best };
+    if (totals) {
+      const agg = this.aggregates.peek(run.id);
+      const verdict = agg ? this.summary(run, agg).winner : null;
+      const winner = verdict ? { id: verdict.id, known: verdict.known, text: verdict.text } : null;
+      return { ...base, finished: totals.finished, errors: totals.errors, cost: totals.cost, best: totals.best, winner };
+    }
     void this.aggregates.ensure(run.id).catch(() => undefined);
     const { finished, errors } = this.queries.runTotals(run.id);
     return { ...base, finished, errors, statsPending: true };
@@ -53,10 +63,29 @@ export class LiveRuns {
     const inFlight = run.status === 'running' ? this.inflightCount(run.id) : 0;
     const row: RunRow = {
       ...baseRow(run), finished: agg.finished, errors: variants.reduce((s, v) => s + v.errors, 0),
-      cost: variants.reduce((s, v) => s + (v.costTotal ?? 0), 0), best: best ? { id: best.id, meanScore: best.meanScore } : null, statsPending: false,
+      cost: variants.reduce((s, v) => s + (v.costTotal ?? 0), 0), best: best ? { id: best.id, meanScore: best.meanScore } : null, winner: null, statsPending: false,
     };
     const leader = this.leaders.check(run.id, agg, variants, best, row.status === 'running');
-    return { seq: agg.seq, run: progress(run, row, agg, this.budget(run.id), inFlight), variants, best, leader, policy: this.aggregates.policy(run.id), intervals: INTERVALS };
+    const winner = this.winner(run, row.status, agg, variants, best?.id ?? null, leader);
+    const errors = this.topErrors.of(run.id, row.errors);
+    return {
+      seq: agg.seq, run: progress(run, row, agg, this.budget(run.id), inFlight), variants, best, leader, winner,
+      topErrors: errors.top, otherErrors: errors.others, policy: this.aggregates.policy(run.id), intervals: INTERVALS,
+    };
+  }
+
+  /** The winner verdict by the report's rule, from the aggregate's sums and the anytime-valid check. */
+  private winner(run: RunRecord, status: string, agg: RunAggregate, variants: VariantStats[], bestId: string | null, leader: LeaderCheck | null): WinnerVerdict {
+    const runnerUp = runnerUpOf(bestId, variants);
+    const sums = (id: string | null): ScoreSums | null => {
+      const t = id ? agg.totals.get(id) : undefined;
+      return t ? { n: t.ns, s: t.s, s2: t.s2 } : null;
+    };
+    const stop = (this.config(run.id)['stop'] ?? null) as { confidence?: number } | null;
+    return winnerVerdict({
+      mode: run.mode, status, stopReason: run.stopReason, bestId, runnerUp, leader, bestSums: sums(bestId), runnerUpSums: sums(runnerUp),
+      ...(typeof stop?.confidence === 'number' ? { stopConfidence: stop.confidence } : {}),
+    });
   }
 
   /** The summary when the run's aggregate is ready (the live stream never waits for a build). */
@@ -100,7 +129,7 @@ function baseRow(run: RunRecord): RunRow {
   return {
     id: run.id, name: run.name, mode: run.mode, status: displayStatus(run), stopReason: run.stopReason, createdAt: run.createdAt,
     startedAt: run.startedAt, finishedAt: run.finishedAt, activeMs: run.activeMs, planned: run.planned, finished: 0, errors: 0, cost: null,
-    best: null, statsPending: false, source: run.source,
+    best: null, winner: null, statsPending: false, source: run.source,
   };
 }
 

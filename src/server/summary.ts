@@ -47,7 +47,8 @@ export function variantStats(agg: RunAggregate, adapters: ReadonlyMap<string, st
       ...knownCost(t.finished, t.costUnknown, t.cost),
       ...knownTokens(t.finished, t.tokensUnknown, t.tokensIn, t.tokensOut),
       meanAttempts: t.finished ? t.attempts / t.finished : null,
-      probBest: policy?.probBest?.[id] ?? null,
+      // No P(best) for a variant without a scored trial: there is nothing it could be best at.
+      probBest: mean === null ? null : policy?.probBest?.[id] ?? null,
       allocation: policy?.probabilities?.[id] ?? policy?.weights?.[id] ?? null,
     };
   });

@@ -164,6 +164,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, seq)
   ) WITHOUT ROWID;
   `,
+  // 7 (issue 12): trials answered from the response cache (1), else NULL. Their latency_ms is NULL, so
+  // every latency statistic leaves them out.
+  `
+  ALTER TABLE trials ADD COLUMN cached INTEGER;
+  `,
 ];
 
 /**

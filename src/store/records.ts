@@ -60,6 +60,8 @@ export interface TrialRecord {
   finishedAt: number | null;
   /** The reward the objective gave this trial (what an adaptive policy learned from); absent in old exports. */
   reward?: number | null;
+  /** Answered from the response cache (its latency is null: not counted in latency statistics). */
+  cached?: boolean;
 }
 
 export interface EventRecord {
@@ -120,6 +122,16 @@ export interface VariantSums {
   /** Successful trials with a latency, and the sum of their latencies (ms). */
   latN: number;
   latSum: number;
+  /** Trials answered from the response cache (no call, no cost, no latency). */
+  cached: number;
+}
+
+/** Errored trials grouped by variant, kind and message (a bounded list: the report shows the top ones). */
+export interface ErrorGroup {
+  variantId: string;
+  kind: string;
+  message: string;
+  count: number;
 }
 
 /** Percentiles of a variant's successful latencies, exact or from the run's fixed pseudo-random sample. */
@@ -138,7 +150,7 @@ export interface LeaderCheck {
   established: boolean;
 }
 
-export const RUN_STATS_VERSION = 2;
+export const RUN_STATS_VERSION = 3;
 
 /** A run's report inputs: saved when it ends (table run_stats), or computed by SQL aggregates. */
 export interface RunStats {
@@ -150,6 +162,8 @@ export interface RunStats {
   latencySampled: boolean;
   /** The anytime-valid check of the lead; null when there is no runner-up or it cannot be computed. */
   leader: LeaderCheck | null;
+  /** Errored trials by message (the report's most frequent errors come from these). */
+  errors: ErrorGroup[];
 }
 
 /** A finished trial as the policy needs it, in the order it finished. */

@@ -14,6 +14,7 @@ export interface TrialRow {
   attempts: string | null; attempt_count: number | null; latency_ms: number | null; tokens_in: number | null; tokens_out: number | null; cost: number | null;
   error_kind: string | null; error: string | null; scheduled_at: number; started_at: number | null; finished_at: number | null;
   reward: number | null;
+  cached?: number | null;
   /** Added by migration 3: the compact row's only score reason. */
   reason?: string | null;
 }
@@ -41,5 +42,6 @@ export function rowToTrial(r: TrialRow, format: TrialFormat = {}): TrialRecord {
     latencyMs: r.latency_ms, tokensIn: r.tokens_in, tokensOut: r.tokens_out, cost: r.cost,
     errorKind: r.error_kind as ErrorKind | null, error: error?.message ?? null,
     scheduledAt: r.scheduled_at, startedAt: r.started_at ?? (r.status === 'scheduled' ? null : r.scheduled_at), finishedAt: r.finished_at, reward: r.reward,
+    ...(r.cached === 1 ? { cached: true } : {}),
   };
 }

@@ -93,8 +93,10 @@ export function describeRunQueriesContract(name: string, open: () => { store: St
       const sums = new Map(q.variantSums(RUN).map((s) => [s.variantId, s]));
       expect(sums.get('a')).toEqual({
         variantId: 'a', finished: 4, errors: 0, errorsByKind: {}, ns: 4, s: 2, s2: 2, judged: 4, passes: 2, cost: 1, costUnknown: 0, tokensIn: 8, tokensOut: 4,
-        tokensUnknown: 0, attempts: 4, rewarded: 4, rewardSum: 2, latN: 4, latSum: 10 + 12 + 14 + 16,
+        tokensUnknown: 0, attempts: 4, rewarded: 4, rewardSum: 2, latN: 4, latSum: 10 + 12 + 14 + 16, cached: 0,
       });
+      // Errors by message, most frequent first (the report's most frequent errors).
+      expect(q.errorGroups(RUN, 10)).toEqual([{ variantId: 'b', kind: 'timeout', message: 'slow', count: 1 }]);
       expect(sums.get('b')).toMatchObject({ finished: 4, errors: 1, errorsByKind: { timeout: 1 }, ns: 3, latN: 3 });
       expect(q.variantSums(RUN, { from: 2, to: 4 }).map((s) => [s.variantId, s.finished])).toEqual([['a', 1], ['b', 1]]);
       expect([...q.latencies(RUN, 2 ** 32)].sort((x, y) => x[1] - y[1]).map(([, seq, ms]) => [seq, ms])).toEqual([0, 1, 2, 3, 4, 6, 7].map((s) => [s, 10 + s]));

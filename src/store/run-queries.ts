@@ -1,7 +1,7 @@
 import type { Experiment } from '../config/experiment.js';
 import type { TaskList } from '../tasks/task-list.js';
 import type { DecisionRecord, TrialBrief, TrialDetail, TrialFacts, TrialFilter, TrialPage } from './read-records.js';
-import type { DecisionRecord as LoggedDecision, EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
+import type { DecisionRecord as LoggedDecision, ErrorGroup, EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
 
 /** A half-open range of seqs: `from <= seq < to`. */
 export interface SeqRange {
@@ -66,6 +66,8 @@ export interface StatReads {
   inflightCount(id: string): number;
   /** Sums per variant over finished trials (of a seq range), by aggregate queries. */
   variantSums(id: string, range?: SeqRange): VariantSums[];
+  /** Errored trials grouped by variant, kind and message, most frequent first (at most `limit` groups). */
+  errorGroups(id: string, limit: number): ErrorGroup[];
   /** [variant, seq, ms] of successful trials (of a seq range) whose seqHash is below `threshold` (2^32: all). */
   latencies(id: string, threshold: number, range?: SeqRange): Iterable<[string, number, number]>;
   /** [variant, seq, score] of scored successful trials in seq order; stop iterating when done. */

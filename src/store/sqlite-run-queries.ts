@@ -5,7 +5,7 @@ import type { TaskList } from '../tasks/task-list.js';
 import { renderPrompt } from '../tasks/template.js';
 import type { DecisionRecord, TrialBrief, TrialDetail, TrialFacts, TrialFilter, TrialPage } from './read-records.js';
 import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
-import type { DecisionRecord as LoggedDecision, EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
+import type { DecisionRecord as LoggedDecision, ErrorGroup, EventRecord, RunListing, RunRecord, RunStats, TrialRecord, VariantSums } from './records.js';
 import { RUN_STATS_VERSION } from './records.js';
 import { rowToRun, rowToTrial, type RunRow, type TrialRow } from './rows.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -21,16 +21,17 @@ import { parseTrialFormat, type TrialFormat } from './trial-format.js';
 const SUMS = `variant_id, COUNT(*), SUM(status = 'error'), COUNT(score), TOTAL(score), TOTAL(score * score), COUNT(passed), TOTAL(passed),
   TOTAL(cost), TOTAL(tokens_in), TOTAL(tokens_out), TOTAL(attempt_count), COUNT(reward), TOTAL(reward),
   COUNT(CASE WHEN status = 'ok' THEN latency_ms END), TOTAL(CASE WHEN status = 'ok' THEN latency_ms END),
-  group_concat(CASE WHEN status = 'error' THEN COALESCE(error_kind, 'unknown') END, ','), SUM(cost IS NULL), SUM(tokens_in IS NULL OR tokens_out IS NULL)`;
+  group_concat(CASE WHEN status = 'error' THEN COALESCE(error_kind, 'unknown') END, ','), SUM(cost IS NULL), SUM(tokens_in IS NULL OR tokens_out IS NULL),
+  COALESCE(SUM(cached = 1), 0)`;
 
-type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null, number, number];
+type SumsRow = [string, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, string | null, number, number, number];
 
 function sumsOfRow(row: SumsRow): VariantSums {
-  const [variantId, finished, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, latN, latSum, kinds, costUnknown, tokensUnknown] = row;
+  const [variantId, finished, errors, ns, s, s2, judged, passes, cost, tokensIn, tokensOut, attempts, rewarded, rewardSum, latN, latSum, kinds, costUnknown, tokensUnknown, cached] = row;
   const errorsByKind: Record<string, number> = {};
   for (const kind of kinds ? kinds.split(',') : []) errorsByKind[kind] = (errorsByKind[kind] ?? 0) + 1;
   return {
-    variantId, finished, errors, errorsByKind, ns, s, s2, judged, passes, cost, costUnknown, tokensIn, tokensOut, tokensUnknown, attempts, rewarded, rewardSum, latN, latSum,
+    variantId, finished, errors, errorsByKind, ns, s, s2, judged, passes, cost, costUnknown, tokensIn, tokensOut, tokensUnknown, attempts, rewarded, rewardSum, latN, latSum, cached,
   };
 }
 
@@ -149,6 +150,14 @@ export class SqliteRunQueries implements RunQueries {
       ? this.db.prepare(`SELECT ${SUMS} FROM trials WHERE run_id = ? AND seq >= ? AND seq < ? AND status != 'scheduled' GROUP BY variant_id`).raw().all(id, range.from, range.to)
       : this.db.prepare(`SELECT ${SUMS} FROM trials WHERE run_id = ? AND status != 'scheduled' GROUP BY variant_id`).raw().all(id);
     return (rows as SumsRow[]).map(sumsOfRow);
+  }
+
+  errorGroups(id: string, limit: number): ErrorGroup[] {
+    // Most frequent first, so the groups kept under the limit are the ones a report shows.
+    return this.db
+      .prepare(`SELECT variant_id AS variantId, COALESCE(error_kind, 'unknown') AS kind, COALESCE(CASE WHEN json_valid(error) THEN json_extract(error, '$.message') ELSE error END, '') AS message, COUNT(*) AS count
+                FROM trials WHERE run_id = ? AND status = 'error' GROUP BY variant_id, error_kind, message ORDER BY count DESC LIMIT ?`)
+      .all(id, limit) as ErrorGroup[];
   }
 
   runTotals(id: string): { finished: number; errors: number; cost: number } {

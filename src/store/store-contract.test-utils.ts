@@ -169,7 +169,8 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect(store.queries().savedStats('r1')).toBeNull();
       const stats = {
         version: RUN_STATS_VERSION, latencySampled: false, leader: null, latency: { a: { n: 1, p50: 3, p95: 3 } },
-        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, costUnknown: 0, tokensIn: 1, tokensOut: 2, tokensUnknown: 0, attempts: 1, rewarded: 1, rewardSum: 1, latN: 1, latSum: 3 }],
+        variants: [{ variantId: 'a', finished: 1, errors: 0, errorsByKind: {}, ns: 1, s: 1, s2: 1, judged: 1, passes: 1, cost: 0.5, costUnknown: 0, tokensIn: 1, tokensOut: 2, tokensUnknown: 0, attempts: 1, rewarded: 1, rewardSum: 1, latN: 1, latSum: 3, cached: 0 }],
+        errors: [{ variantId: 'a', kind: 'server', message: 'HTTP 500', count: 2 }],
       };
       store.saveRunStats('r1', stats);
       expect(store.queries().savedStats('r1')).toEqual(stats);

@@ -26,7 +26,8 @@ const C = COMPACT.filter(([, value]) => value === '?').length;
 /** Columns of a full row: scores, attempts and the error as JSON; every value a parameter. */
 const FULL: readonly (readonly [string, string])[] = [
   ...['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'status', 'prompt', 'output', 'score', 'passed', 'reason', 'attempt_count',
-    'latency_ms', 'tokens_in', 'tokens_out', 'cost', 'scheduled_at', 'started_at', 'finished_at', 'reward', 'scores', 'attempts', 'error_kind', 'error'].map((c) => [c, '?'] as const),
+    'latency_ms', 'tokens_in', 'tokens_out', 'cost', 'scheduled_at', 'started_at', 'finished_at', 'reward', 'scores', 'attempts', 'error_kind', 'error',
+    'cached'].map((c) => [c, '?'] as const),
 ];
 const KEYS = new Set(['run_id', 'seq', 'variant_id', 'task_idx', 'repeat', 'seed', 'scheduled_at']);
 /** The numeric columns of a compact row, in the writer's Float64Array. */
@@ -231,7 +232,8 @@ export class TrialWriter implements TrialSink {
   }
 
   private isCompact(o: TrialOutcome): boolean {
-    if (o.status !== 'ok' || o.error !== null || o.attempts.length !== 1) return false;
+    // An answer from the response cache is written in full: it is marked, and has no latency.
+    if (o.status !== 'ok' || o.error !== null || o.attempts.length !== 1 || o.cached) return false;
     const attempt = o.attempts[0]!;
     if (attempt.error !== undefined || attempt.n !== 1 || attempt.latencyMs !== o.latencyMs) return false;
     if (o.scores.length === 0) return true;
@@ -299,9 +301,9 @@ export class TrialWriter implements TrialSink {
   private pushFull(spec: TrialSpec, o: TrialOutcome, reward: number | null): void {
     this.fullRows.push([
       this.runId, spec.seq, spec.variantId, spec.taskIdx, spec.repeat, spec.seed, o.status, this.derivedPrompts ? null : o.prompt, o.output,
-      o.score, o.passed === null ? null : o.passed ? 1 : 0, null, o.attempts.length, o.latencyMs, o.tokens.input, o.tokens.output, o.cost,
+      o.score, o.passed === null ? null : o.passed ? 1 : 0, null, o.attempts.length, o.cached ? null : o.latencyMs, o.tokens.input, o.tokens.output, o.cost,
       o.startedAt, o.startedAt, o.finishedAt, reward, JSON.stringify(o.scores), JSON.stringify(o.attempts), o.error?.kind ?? null,
-      o.error ? JSON.stringify(o.error) : null,
+      o.error ? JSON.stringify(o.error) : null, o.cached ? 1 : null,
     ]);
   }
 

@@ -14,14 +14,14 @@ export const DATASET_EXTENSIONS = ['.jsonl', '.ndjson', '.csv', '.json', '.yaml'
 
 /**
  * Reads the raw records of a dataset file (.jsonl, .csv, .json, .yaml). Every bad line is reported, not
- * only the first, so a user fixes a file in one pass. Only regular files under the size limit are read
+ * only the first, so a user fixes a file in one pass. For JSON Lines, `lines` gives each record's line. Only regular files under the size limit are read
  * (see `readRegularFile`), and messages say where a problem is, never what the file holds: a
  * mistyped path may name a file of secrets.
  *
  * @example
  * const { records, issues } = readDataset('/abs/tasks.jsonl');
  */
-export function readDataset(file: string, env: NodeJS.ProcessEnv = process.env): { records: unknown[]; issues: DatasetIssue[] } {
+export function readDataset(file: string, env: NodeJS.ProcessEnv = process.env): { records: unknown[]; issues: DatasetIssue[]; lines?: number[] } {
   const ext = extname(file).toLowerCase();
   let text: string;
   try {
@@ -50,18 +50,20 @@ export function readDataset(file: string, env: NodeJS.ProcessEnv = process.env):
   }
 }
 
-function readJsonLines(text: string): { records: unknown[]; issues: DatasetIssue[] } {
+function readJsonLines(text: string): { records: unknown[]; issues: DatasetIssue[]; lines: number[] } {
   const records: unknown[] = [];
   const issues: DatasetIssue[] = [];
+  const lines: number[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       records.push(JSON.parse(line));
+      lines.push(i + 1);
     } catch (e) {
       issues.push({ path: '', line: i + 1, message: describeJsonError(e, line).replace(/ at line 1, column/, ' at column') });
     }
   });
-  return { records, issues };
+  return { records, issues, lines };
 }
 
 function readCsv(text: string): { records: unknown[]; issues: DatasetIssue[] } {

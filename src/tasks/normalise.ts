@@ -3,7 +3,7 @@ import { MAX_NESTING, tooDeep } from '../model/nesting.js';
 import type { Task } from '../model/task.js';
 import { IdSet } from './id-set.js';
 
-const RESERVED = new Set(['id', 'input', 'expected', 'metadata']);
+const RESERVED = new Set(['id', 'input', 'expected', 'metadata', 'scorers']);
 
 /** A problem with one record, by its index in the source. */
 export interface TaskIssue {
@@ -12,24 +12,38 @@ export interface TaskIssue {
   message: string;
 }
 
+/** A task's own scorer entries, as written (the loader validates them), by task id. */
+export interface TaskScorerEntries {
+  /** The record's index in the source, for locating problems. */
+  index: number;
+  entries: unknown[];
+}
+
+/** A shaped record: the task, and its own scorer entries when it carries some. */
+export type Shaped = { task: Task; scorers?: unknown[] } | { issue: TaskIssue };
+
 /**
- * Turns raw records into tasks. A record is either `{id?, input: {...}, expected?, metadata?}` or flat
- * fields (everything but id/expected/metadata is input). Ids missing from the source are derived from
- * the content, so they stay stable when the file is reordered.
+ * Turns raw records into tasks. A record is either `{id?, input: {...}, expected?, metadata?,
+ * scorers?}` or flat fields (everything but id/expected/metadata/scorers is input). Ids missing from
+ * the source are derived from the content, so they stay stable when the file is reordered. A task's
+ * own `scorers` (added to the experiment's for that task) are returned apart, by task id.
  *
  * @example
  * normaliseTasks([{ question: '2+2?', expected: '4' }]).tasks[0].id; // 't-…' (a content hash)
  */
-export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; issues: TaskIssue[] } {
+export function normaliseTasks(records: readonly unknown[]): { tasks: Task[]; issues: TaskIssue[]; scorers: Map<string, TaskScorerEntries> } {
   const tasks: Task[] = [];
   const issues: TaskIssue[] = [];
+  const scorers = new Map<string, TaskScorerEntries>();
   const normaliser = new TaskNormaliser();
   records.forEach((record, index) => {
     const r = normaliser.next(record, index);
-    if ('task' in r) tasks.push(r.task);
-    else issues.push(r.issue);
+    if ('task' in r) {
+      tasks.push(r.task);
+      if (r.scorers) scorers.set(r.task.id, { index, entries: r.scorers });
+    } else issues.push(r.issue);
   });
-  return { tasks, issues };
+  return { tasks, issues, scorers };
 }
 
 /**
@@ -50,17 +64,17 @@ export class TaskNormaliser {
   constructor(private readonly options: { givenIds?: boolean } = {}) {}
 
   /** One record on its own: no duplicate check (for records already validated with their ids). */
-  static one(record: unknown, index: number): { task: Task } | { issue: TaskIssue } {
+  static one(record: unknown, index: number): Shaped {
     return shape(record, index, null, false);
   }
 
-  next(record: unknown, index: number): { task: Task } | { issue: TaskIssue } {
+  next(record: unknown, index: number): Shaped {
     return shape(record, index, this.seen, this.options.givenIds ?? true);
   }
 }
 
 /** Shapes one record into a task; with `seen`, also checks its id against the ids before it. */
-function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boolean): { task: Task } | { issue: TaskIssue } {
+function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boolean): Shaped {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     return { issue: { index, path: '', message: `expected an object, got ${describe(record)}` } };
   }
@@ -79,6 +93,9 @@ function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boo
   if (r['metadata'] !== undefined && (typeof r['metadata'] !== 'object' || r['metadata'] === null || Array.isArray(r['metadata']))) {
     return { issue: { index, path: 'metadata', message: `expected an object, got ${describe(r['metadata'])}` } };
   }
+  if (r['scorers'] !== undefined && !Array.isArray(r['scorers'])) {
+    return { issue: { index, path: 'scorers', message: `expected a list of scorers (added to the experiment's for this task), got ${describe(r['scorers'])}` } };
+  }
   if (r['id'] !== undefined && typeof r['id'] !== 'string' && typeof r['id'] !== 'number') {
     return { issue: { index, path: 'id', message: `expected a string or number, got ${describe(r['id'])}` } };
   }
@@ -87,7 +104,7 @@ function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boo
   const tracked = seen && (given === undefined || givenIds) ? seen : null;
   const previous = tracked ? tracked.add(id, index) : -1;
   if (tracked && previous >= 0) {
-    if (given !== undefined) return { issue: { index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous})` } };
+    if (given !== undefined) return { issue: { index, path: 'id', message: `duplicate task id '${id}' (first used by task ${previous + 1})` } };
     // Identical content without an id: keep both, numbered by occurrence so the id stays stable.
     let n = 2;
     while (tracked.get(`${id}-${n}`) >= 0) n++;
@@ -97,7 +114,7 @@ function shape(record: unknown, index: number, seen: IdSet | null, givenIds: boo
   const task: Task = { id, input };
   if (r['expected'] !== undefined) task.expected = r['expected'];
   if (r['metadata'] !== undefined) task.metadata = r['metadata'] as Record<string, unknown>;
-  return { task };
+  return Array.isArray(r['scorers']) && r['scorers'].length > 0 ? { task, scorers: r['scorers'] as unknown[] } : { task };
 }
 
 function contentHash(input: unknown, expected: unknown): string {

@@ -10,11 +10,15 @@ export interface TaskScan {
   withoutExpected: string[];
   /** Whether some task's id was derived from its content (none given in the data). */
   derivedIds: boolean;
+  /** Input field names of the first tasks: offered as "did you mean" for a missing template variable. */
+  fields: Set<string>;
   /** Per template variable: how many tasks lack it, and a few of their ids. */
   missing: Map<string, { count: number; examples: string[] }>;
 }
 
 const EXAMPLES = 3;
+/** Tasks whose field names are gathered for "did you mean". */
+const FIELD_SAMPLE = 1000;
 
 /**
  * Gathers a TaskScan one task at a time, for the template variables it is told to look for.
@@ -30,12 +34,13 @@ export class TaskScanner {
 
   constructor(variables: Iterable<string>) {
     this.paths = [...new Set(variables)];
-    this.scan = { count: 0, withExpected: 0, withoutExpected: [], derivedIds: false, missing: new Map(this.paths.map((p) => [p, { count: 0, examples: [] }])) };
+    this.scan = { count: 0, withExpected: 0, withoutExpected: [], derivedIds: false, fields: new Set(), missing: new Map(this.paths.map((p) => [p, { count: 0, examples: [] }])) };
   }
 
   /** One task; `idGiven`: its id came from the data. */
   add(task: Task, idGiven = true): void {
     const s = this.scan;
+    if (s.count < FIELD_SAMPLE) for (const key of Object.keys(task.input)) s.fields.add(key);
     s.count++;
     if (!idGiven) s.derivedIds = true;
     if (task.expected !== undefined) s.withExpected++;

@@ -6,6 +6,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
+import { fieldsAt } from '../config/schema-keys.js';
+import { describeIssues } from '../model/issue-text.js';
 import { envReferences } from '../config/env.js';
 import type { VariantSpec } from '../config/experiment.js';
 import { parseSource } from '../config/source-map.js';
@@ -118,14 +120,11 @@ function readFrontMatter(file: string, text: string, firstLine: number, issues: 
     return null;
   }
   const locate = (path: (string | number)[]) => (doc.locate(path)?.line ?? 1) + offset;
-  const parsed = frontMatterSchema.safeParse(doc.value ?? {});
+  const parsed = frontMatterSchema.safeParse(doc.value ?? {}, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path as (string | number)[];
-      const unknown = issue.code === 'unrecognized_keys';
-      const message = unknown ? `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}` : issue.message;
-      const at = unknown && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
-      issues.push({ file, path: at.join('.'), line: locate(at), message });
+    // Plain words and the closest known field, as for experiments (no validator text).
+    for (const p of describeIssues(parsed.error.issues, { knownKeys: (path) => fieldsAt(frontMatterSchema, path) })) {
+      issues.push({ file, path: p.path.join('.'), line: locate(p.path), message: p.message });
     }
     return null;
   }

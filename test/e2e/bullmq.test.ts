@@ -114,7 +114,7 @@ describe('bullmq executor', () => {
       [{ REDIS_URL: 'localhost:6379' }, [], /executor\.redis: expected a redis:\/\/ or rediss:\/\/ URL, got localhost:\/\/ in localhost:6379/],
       [{}, ['--executor', `bullmq,redis=redis://127.0.0.1:${redis.port + 7},queue=e2e-bad,connectTimeout=1500ms`], /executor\.redis: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ within 1\.5s \(.*ECONNREFUSED.*\)/],
       [{ REDIS_URL: lru.url }, [], /has maxmemory-policy allkeys-lru: it may evict BullMQ jobs.*Set it to noeviction/s],
-      [{}, ['--executor', 'kafka'], /--executor type: unknown executor type 'kafka'; known executor types: inline, pool, bullmq/],
+      [{}, ['--executor', 'kafka'], /--executor type: unknown executor type 'kafka' \(known executor types: inline, pool, bullmq\)/],
     ];
     for (const [env, extra, expected] of cases) {
       const r = await runCli(['run', file, '--db', db, '--no-progress', ...extra], { cwd: orch, env: { REDIS_URL: redis.url, ...env } });

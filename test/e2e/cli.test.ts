@@ -53,7 +53,7 @@ describe('metaorch run on the bundled quick start', () => {
       expect(low).toBeLessThan(v['meanScore'] as number);
       expect(high).toBeGreaterThan(v['meanScore'] as number);
     }
-    expect(readFileSync(join(dir, 'qs-out', 'summary.md'), 'utf8')).toContain('**Best variant: `');
+    expect(readFileSync(join(dir, 'qs-out', 'summary.md'), 'utf8')).toContain('**Leader: careful, not yet known at 95% (fixed-sample check: a grid that ran its full plan)**: careful − balanced = 0.080 [');
   });
 
   it('is reproducible: the same seed gives the same scores', async () => {
@@ -92,9 +92,9 @@ describe('metaorch run on the bundled quick start', () => {
 
 describe('bad input: exit 2, a precise message, nothing written', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
-    ['wrong types', { 'exp.yaml': 'tasks: [{q: a}]\nconcurrency: many\nvariants: [{id: a, adapter: mock}]\n' }, /exp\.yaml:2:\d+ concurrency: .*expected number/],
-    ['unknown adapter', { 'exp.yaml': 'tasks: [{q: a}]\nvariants:\n  - {id: a, adapter: llama}\n' }, /variants\[0\]\.adapter: unknown adapter 'llama'; known adapters: mock, openai, anthropic, exec, module/],
-    ['missing dataset', { 'exp.yaml': 'tasks: ./nope.jsonl\nvariants: [{id: a, adapter: mock}]\n' }, /dataset file not found: .*nope\.jsonl/],
+    ['wrong types', { 'exp.yaml': 'tasks: [{q: a}]\nconcurrency: many\nvariants: [{id: a, adapter: mock}]\n' }, /exp\.yaml:2:14 concurrency: expected a number, got 'many'/],
+    ['unknown adapter', { 'exp.yaml': 'tasks: [{q: a}]\nvariants:\n  - {id: a, adapter: llama}\n' }, /variants\[0\]\.adapter: unknown adapter 'llama' \(known adapters: mock, openai, anthropic, exec, module, codex, claude, gemini, copilot, aider\)/],
+    ['missing dataset', { 'exp.yaml': 'tasks: ./nope.jsonl\nvariants: [{id: a, adapter: mock}]\n' }, /tasks file not found: .*nope\.jsonl/],
     ['bad CSV', { 'exp.yaml': 'tasks: ./t.csv\nvariants: [{id: a, adapter: mock}]\n', 't.csv': 'q,expected\n"open,x\n' }, /t\.csv.*bad CSV/],
     ['template variable missing', { 'exp.yaml': 'tasks: [{q: a}]\nprompt: "{{question}}"\nvariants: [{id: a, adapter: mock}]\n' }, /template variable \{\{question\}\} is missing from 1 of 1 task/],
     ['YAML syntax', { 'exp.yaml': 'tasks: [{q: a}\nvariants: x\n' }, /YAML syntax/],
@@ -123,7 +123,8 @@ describe('bad input: exit 2, a precise message, nothing written', () => {
   it('an unknown command or flag is a usage error', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     expect((await runCli(['run'])).code).toBe(2);
-    expect((await runCli(['report', 'nope', '--db', join(dir, 'empty.db')])).stderr).toMatch(/No run 'nope'/);
+    expect((await runCli(['report', 'nope', '--db', join(dir, 'empty.db')])).stderr).toMatch(/no store at .*empty\.db/);
+    expect((await runCli(['report', 'nope', '--db', join(dir, 'qs.db')])).stderr).toMatch(/No run 'nope'/);
   });
 });
 
@@ -132,7 +133,8 @@ describe('failures and secrets', () => {
     writeFileSync(join(dir, 'fail.yaml'), 'tasks: [{q: a, expected: b}, {q: c, expected: d}]\nretries: 0\nvariants: [{id: broken, adapter: mock, failureRate: 1}]\n');
     const r = await runCli(['run', 'fail.yaml', '--db', join(dir, 'fail.db')], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('FAILED (every trial errored)');
+    expect(r.stdout).toContain('FAILED (every trial errored: see the errors above)');
+    expect(r.stdout).toContain('  2 × server (broken 2): mock: simulated failure (503)');
   });
 });
 

@@ -116,7 +116,7 @@ describe.concurrent('compare: bad input exits 2 with a clear message', () => {
   const cases: [string, string[], RegExp][] = [
     ['a missing file', ['missing.json', 'one.json'], /No exported run file 'missing\.json'/],
     ['a JSON file that is not an export', ['not-export.json', 'one.json'], /not-export\.json is not an exported run/],
-    ['an unknown run id', ['one.json', 'nope', '--db', 'empty.db'], /No run 'nope' in the store/],
+    ['an unknown run id', ['one.json', 'nope', '--db', 'empty.db'], /no store at empty\.db/],
     ['runs without a common variant', ['one.json', 'other.json'], /no variant in common \(base: a; candidate: x\)\. Map them with --pair/],
     ['an unknown --pair variant', ['one.json', 'other.json', '--pair', 'a=zz'], /candidate run has no variant 'zz' \(its variants: x\)/],
     ['an unknown metric', ['one.json', 'one.json', '--metric', 'speed'], /unknown metric 'speed'; known metrics: score, passRate, latency, cost, errorRate/],

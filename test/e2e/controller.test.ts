@@ -138,10 +138,12 @@ describe('the controller through the CLI', () => {
     });
     const r = await runCli(['validate', file], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/controller\.detectors: unknown detector 'failur'; known detectors: failure, score, latency, cost, rework, thrashing, starvation, noProgress/);
-    expect(r.stderr).toMatch(/controller\.detectors\.score\.action: unknown action "explode"; known actions here: reweight, quarantine, escalate, pause, none/);
-    expect(r.stderr).toMatch(/controller\.quarantine\.maxShare: .*<=1/);
-    expect(r.stderr).toMatch(/controller\.tick: /);
+    expect(r.stderr).toMatch(/controller\.detectors: unknown detector 'failur'; did you mean 'failure'\? \(known detectors: failure, score, latency, cost, rework, thrashing, starvation, noProgress\)/);
+    expect(r.stderr).toMatch(/controller\.detectors\.score\.action: unknown action 'explode' \(known actions here: reweight, quarantine, escalate, pause, none\)/);
+    expect(r.stderr).toMatch(/controller\.quarantine\.maxShare: expected at most 1, got 1\.5/);
+    expect(r.stderr).toMatch(/controller\.tick: expected more than 0, got -3/);
+    // Plain words only: no validator's own text.
+    expect(r.stderr).not.toMatch(/Invalid input|Too small|Too big|>=|<=/);
   });
 });
 

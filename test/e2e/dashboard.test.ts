@@ -72,9 +72,9 @@ describe('the dashboard in a real browser', () => {
     expect(c2).toBeGreaterThan(c1);
     expect(await page.locator('[data-testid=feed] tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=timeline] .timeline-bar').count()).toBeGreaterThan(0);
-    const lead = await page.waitForSelector('[data-testid=leader-line]');
+    const lead = await page.waitForSelector('[data-testid=winner-line]');
     const n = String.raw`[+−]?\d\.\d{3}`;
-    expect(await lead.textContent()).toMatch(new RegExp(String.raw`Lead (established|not yet established) \(anytime-valid 95%\): \w+ − \w+ = ${n} \[${n}, ${n}\]`));
+    expect(await lead.textContent()).toMatch(new RegExp(String.raw`(Winner: \w+, known|Leader: \w+, not yet known) at 95% \(anytime-valid check: the run is still running, watched live\): \w+ − \w+ = ${n} \[${n}, ${n}\]`));
     expect(await lead.getAttribute('title')).toMatch(/valid however often you look/);
     await shot('live-running');
   });

@@ -276,7 +276,7 @@ Uses {{b}}.
     writeFileSync(stateFile, JSON.stringify({ ...state, nextSeq: 'three' }));
     const bad = await runCli(['workflow', 'resume', runId, '--db', db], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`${stateFile} does not hold a valid workflow state (edited by hand or damaged):\n  nextSeq: Invalid input: expected number, received string`);
+    expect(bad.stderr).toContain(`${stateFile} does not hold a valid workflow state (edited by hand or damaged):\n  nextSeq: expected a number, got text`);
     writeFileSync(stateFile, '{"half": ');
     const broken = await runCli(['workflow', 'status', runId, '--db', db], { cwd: dir });
     expect(broken.code).toBe(2);

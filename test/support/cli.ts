@@ -16,15 +16,16 @@ export interface CliResult {
 
 /** Environment for CLI runs: no colour, no TTY progress, and no inherited store location. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env['METAORCH_DB'];
+  Object.assign(env, extra);
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   return env;
 }
 
-/** Starts `metaorch ARGS` as a real child process. */
+/** Starts `metaorch ARGS` as a real child process (after `--`, as the bin's shebang runs it). */
 export function startCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--', CLI, ...args], { cwd: options.cwd ?? REPO, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /**

@@ -1,10 +1,10 @@
 /** Small shared pieces: status pills, empty / error / loading states, sections, tabs, intervals. */
 import type { ComponentChildren } from 'preact';
 import type { DisplayStatus } from '../../../src/server/api-types.js';
+import { STATUS_WORDS } from '../../../src/report/words.js';
 
-const STATUS_LABEL: Record<DisplayStatus, string> = {
-  running: 'running', completed: 'completed', failed: 'failed', interrupted: 'interrupted', killed: 'killed · resumable',
-};
+/** The words the CLI and reports use too. */
+const STATUS_LABEL: Record<DisplayStatus, string> = STATUS_WORDS;
 
 export function StatusPill({ status }: { status: DisplayStatus }) {
   return (

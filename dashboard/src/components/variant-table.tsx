@@ -1,12 +1,12 @@
 /** The centre of the live page: one row per variant, the same numbers `metaorch report` prints. */
-import type { BestVariant, LeaderCheck, VariantStats } from '../../../src/server/api-types.js';
+import type { BestVariant, VariantStats, WinnerVerdict } from '../../../src/server/api-types.js';
 import { colorOf, fmt, signed } from '../format.js';
 import { Dot, IntervalBar } from './ui.js';
 
-export function VariantTable({ variants, best, leader, onVariant }: {
+export function VariantTable({ variants, best, winner, onVariant }: {
   variants: VariantStats[];
   best: BestVariant | null;
-  leader?: LeaderCheck | null;
+  winner?: WinnerVerdict | null;
   onVariant?: (id: string) => void;
 }) {
   const adaptive = variants.some((v) => v.probBest !== null);
@@ -69,32 +69,41 @@ export function VariantTable({ variants, best, leader, onVariant }: {
           })}
         </tbody>
       </table>
-      {best && (
-        <p class="muted small best-line">
-          <strong>{best.id}</strong>: {best.reason}.
-        </p>
-      )}
-      {leader && <LeaderLine leader={leader} />}
+      {winner && <WinnerLine winner={winner} />}
     </div>
   );
 }
 
-const LEADER_HELP =
-  'Anytime-valid 95% confidence sequence for the difference of the two mean scores (betting confidence sequence, ' +
-  'Waudby-Smith & Ramdas). Unlike the fixed-sample intervals in the table, it stays valid however often you look ' +
-  'at this page, and under adaptive allocation. The lead is established once the whole interval is above 0.';
+const CRITERION_HELP: Record<string, string> = {
+  'anytime-valid':
+    'Anytime-valid 95% confidence sequence for the difference of the two mean scores (betting confidence sequence, ' +
+    'Waudby-Smith & Ramdas). Unlike the fixed-sample intervals in the table, it stays valid however often you look ' +
+    'at this page, and under adaptive allocation. The winner is known once the whole interval is above 0.',
+  'fixed-sample':
+    "Welch's 95% t interval for the difference of the two mean scores: valid for a grid that ran its full plan and is read once. " +
+    'The winner is known once the whole interval is above 0.',
+  'stopping-rule': "The adaptive run's stopping rule (a sequential likelihood-ratio test, valid at any look) fired: the best variant is identified at the asked confidence.",
+  single: 'Only one variant has scored trials.',
+};
 
-/** The anytime-valid check of the lead, as `metaorch report` makes it. */
-function LeaderLine({ leader }: { leader: LeaderCheck }) {
+/** Whether the winner is known: the same rule and words as `metaorch report` and the end of `metaorch run`. */
+function WinnerLine({ winner }: { winner: WinnerVerdict }) {
   const num = (x: number) => signed(x, fmt.score);
+  const numbers = winner.difference !== null && winner.runnerUp !== null
+    ? `${winner.id} − ${winner.runnerUp} = ${num(winner.difference)}${winner.interval ? ` ${fmt.interval(winner.interval, num)}` : ''}`
+    : '';
   return (
-    <p class={`leader-line ${leader.established ? 'good' : 'neutral'}`} data-testid="leader-line" data-established={String(leader.established)} title={LEADER_HELP}>
-      <span class="leader-mark" aria-hidden="true">{leader.established ? '✓' : '○'}</span>
-      <strong>{leader.established ? 'Lead established' : 'Lead not yet established'}</strong> (anytime-valid 95%):{' '}
-      <span class="leader-diff">
-        {leader.id} − {leader.runnerUp} = {num(leader.difference)} {fmt.interval(leader.cs95, num)}
-      </span>
-      <span class="leader-help" aria-hidden="true">?</span>
+    <p
+      class={`leader-line ${winner.known ? 'good' : 'neutral'}`}
+      data-testid="winner-line"
+      data-known={String(winner.known)}
+      data-criterion={winner.criterion ?? ''}
+      title={CRITERION_HELP[winner.criterion ?? ''] ?? ''}
+    >
+      <span class="leader-mark" aria-hidden="true">{winner.known ? '✓' : '○'}</span>
+      <strong>{winner.text.charAt(0).toUpperCase() + winner.text.slice(1)}</strong>
+      {numbers && <>: <span class="leader-diff">{numbers}</span></>}
+      {winner.criterion && winner.criterion !== 'single' && <span class="leader-help" aria-hidden="true">?</span>}
     </p>
   );
 }

@@ -51,8 +51,9 @@ export function LivePage({ runId, route }: { runId: string; route: Route }) {
       {tab === 'overview' && (
         <>
           <Section title="Variants" aside={<span class="muted small">mean score: {snap.intervals.meanScore.split(' (')[0]}; pass rate: Wilson 95%</span>}>
-            {snap.variants.length === 0 ? <Empty title="No variants" /> : <VariantTable variants={snap.variants} best={snap.best} leader={snap.leader} onVariant={(v) => patchQuery({ tab: 'trials', variant: v }, false)} />}
+            {snap.variants.length === 0 ? <Empty title="No variants" /> : <VariantTable variants={snap.variants} best={snap.best} winner={snap.winner} onVariant={(v) => patchQuery({ tab: 'trials', variant: v }, false)} />}
           </Section>
+          {snap.topErrors.length > 0 && <ErrorsSection snap={snap} />}
           <Charts snap={snap} />
           <Section title={`In flight${running ? ` · ${fmt.int(snap.run.inFlight)} now` : ''}`} aside={<span class="muted small">solid bars are in flight, faded ones finished</span>}>
             {running || snap.inflight.length ? (
@@ -238,6 +239,31 @@ function Charts({ snap }: { snap: LiveSnapshot }) {
         latencyChart
       )}
     </>
+  );
+}
+
+/** The most frequent error messages, with what to check: why trials fail, not only how many. */
+function ErrorsSection({ snap }: { snap: LiveSnapshot }) {
+  return (
+    <Section title={`Most frequent errors · ${fmt.int(snap.run.errors)} in all`} aside={<span class="muted small">the same list as summary.md and the end of metaorch run</span>}>
+      <table class="table compact" data-testid="top-errors">
+        <thead><tr><th class="num">Count</th><th>Kind</th><th>Variants</th><th>Message</th></tr></thead>
+        <tbody>
+          {snap.topErrors.map((e) => (
+            <tr key={e.message}>
+              <td class="num">{fmt.int(e.count)}</td>
+              <td><span class="chip">{e.kind}</span></td>
+              <td class="small">{Object.entries(e.variants).sort((a, b) => b[1] - a[1]).map(([id, n]) => `${id} ${fmt.int(n)}`).join(', ')}</td>
+              <td>
+                <div class="mono small error-message">{e.message}</div>
+                {e.hint && <div class="small error-hint" data-testid="error-hint">Check: {e.hint}</div>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {snap.otherErrors > 0 && <p class="muted small">… and {fmt.int(snap.otherErrors)} other error{snap.otherErrors === 1 ? '' : 's'}.</p>}
+    </Section>
   );
 }
 

@@ -9,7 +9,7 @@ import { navigate, patchQuery, type Route } from '../route.js';
 
 const COLUMNS: [key: string, label: string, numeric: boolean][] = [
   ['name', 'Run', false], ['mode', 'Mode', false], ['status', 'Status', false], ['started', 'Started', false],
-  ['trials', 'Trials', true], ['score', 'Best variant · score', false], ['cost', 'Cost', true],
+  ['trials', 'Trials', true], ['score', 'Winner · score', false], ['cost', 'Cost', true],
 ];
 
 export function RunsPage({ route }: { route: Route }) {
@@ -150,7 +150,14 @@ function RunLine({ run: r, picked, onPick }: { run: RunRow; picked: boolean; onP
         {r.errors > 0 && <div class="bad small">{fmt.int(r.errors)} error{r.errors === 1 ? '' : 's'}</div>}
       </td>
       <td>
-        {r.statsPending ? <span class="muted">computing…</span> : r.best ? <><strong>{r.best.id}</strong> <span class="muted">· {fmt.score(r.best.meanScore)}</span></> : <span class="muted">–</span>}
+        {r.statsPending ? <span class="muted">computing…</span> : r.best ? (
+          <>
+            <strong>{r.best.id}</strong> <span class="muted">· {fmt.score(r.best.meanScore)}</span>
+            {r.winner && r.winner.id === r.best.id && (
+              <div class={`small ${r.winner.known ? 'good' : 'muted'}`} data-testid="winner-known" title={r.winner.text}>{r.winner.known ? 'known' : 'not yet known'}</div>
+            )}
+          </>
+        ) : <span class="muted">–</span>}
       </td>
       <td class="num">{r.cost === null ? '…' : fmt.usd(r.cost)}</td>
     </tr>

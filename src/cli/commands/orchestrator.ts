@@ -118,7 +118,7 @@ export function orchestratorCommand(): Command {
             const dir = origin === 'command' && flags.out ? flags.out : defaultOutDir(db, result.runId);
             const report = writeReports(store, result.runId, dir);
             if (origin === 'command') console.log(`\n${reportTable(report)}\n`);
-            console.log(summaryLine(result, report.best?.id ?? null));
+            console.log(summaryLine(result, report.winner, report.variants.reduce((n, v) => n + v.cached, 0)));
             console.log(`Report: ${relativePath(join(dir, 'summary.md'))} (and summary.json)`);
             if (result.status === 'interrupted') console.log(`Resume with: metaorch resume ${result.runId}`);
           },

@@ -8,13 +8,16 @@ import { reportTable } from '../../report/console.js';
 import { fmt } from '../../report/format.js';
 import type { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
-import { consoleProgress } from '../progress.js';
-import { interruptSignals } from '../signals.js';
+import { consoleProgress, type ConsoleProgress } from '../progress.js';
+import { cacheOptions, envFileOption, prepareExperiment, responseCache, selectionOptions, type ExperimentFlags } from '../run-options.js';
+import { requireStore } from '../store-check.js';
+import { interruptSignals, type InterruptNotices } from '../signals.js';
+import type { WinnerVerdict } from '../../report/winner.js';
 
 /** What a run needs, loaded when one starts: `metaorch --version`, `--help` and other commands never load it. */
 const engine = () => Promise.all([
-  import('../../config/load.js'), import('../../engine/run.js'), import('../../engine/run-id.js'), import('../../store/sqlite-store.js'), import('../../config/executor.js'),
-]).then(([config, run, id, store, executor]) => ({ ...config, ...run, ...id, ...store, ...executor }));
+  import('../../engine/run.js'), import('../../engine/run-id.js'), import('../../store/sqlite-store.js'), import('../../config/executor.js'), import('../../config/env-file.js'),
+]).then(([run, id, store, executor, envFile]) => ({ ...run, ...id, ...store, ...executor, ...envFile }));
 
 /** Exit statuses of a run: 0 success, 1 finished but failed, paused by the controller, or its executor failed; 130 interrupted (75 disk full: see DiskFullError). */
 export function exitStatusOf(result: RunResult): number {
@@ -22,7 +25,7 @@ export function exitStatusOf(result: RunResult): number {
   return result.status === 'interrupted' ? 130 : result.status === 'failed' ? 1 : 0;
 }
 
-interface RunFlags {
+interface RunFlags extends ExperimentFlags {
   db?: string;
   out?: string;
   grace: string;
@@ -38,19 +41,23 @@ const outOption = () => new Option('--out <dir>', 'where to write summary.md and
 const graceOption = () => new Option('--grace <seconds>', 'on Ctrl-C, how long in-flight trials may finish').default('10');
 
 export function runCommand(): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description('validate an experiment file, run it, record every trial, write the report')
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .addOption(dbOption())
     .addOption(outOption())
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
-    .addOption(executorOption())
+    .addOption(executorOption());
+  return cacheOptions(selectionOptions(envFileOption(command)))
     .action(async (file: string, flags: RunFlags) => {
-      const { loadExperiment, parseExecutorFlag, plannedTrials, startRun, newRunId, SqliteStore, describeExecutor } = await engine();
-      const experiment = await loadExperiment(file, process.env, flags.executor !== undefined ? { executor: parseExecutorFlag(flags.executor) } : {});
+      const { parseExecutorFlag, plannedTrials, startRun, newRunId, SqliteStore, describeExecutor } = await engine();
+      const { experiment: loaded } = await prepareExperiment(file, flags, flags.executor !== undefined ? { executor: parseExecutorFlag(flags.executor) } : {});
       const db = dbPath(flags.db);
       const store = SqliteStore.open(db);
+      const cache = await responseCache(flags, loaded, db, loaded.executor);
+      // What the run did is stored with it: resume uses the cache as this run did.
+      const experiment = cache ? { ...loaded, cache: true } : loaded.cache ? { ...loaded, cache: false } : loaded;
       const runId = newRunId();
       const planned = plannedTrials(experiment);
       const policy = experiment.policy?.name ?? 'policy';
@@ -58,24 +65,30 @@ export function runCommand(): Command {
         : experiment.mode === 'continuous' ? `continuous (${policy}), until stopped${planned === null ? '' : ` or ${fmt.int(planned)} trials`}`
           : planned === null ? `adaptive, ${policy}` : `${fmt.int(planned)} trials at most, adaptive (${policy})`;
       const where = experiment.executor && experiment.executor.type !== 'inline' ? `, executor ${describeExecutor(experiment.executor)}` : '';
-      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${where}. Store: ${relativePath(db)}`);
-      process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId }));
+      console.log(`Run ${runId} (${experiment.name}): ${plan}, seed ${experiment.seed}${where}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
+      try {
+        process.exitCode = await execute(store, db, flags, (options) => startRun(experiment, { ...options, runId, ...(cache ? { cache } : {}) }));
+      } finally {
+        cache?.close();
+      }
     });
 }
 
 export function resumeCommand(): Command {
-  return new Command('resume')
+  const command = new Command('resume')
     .description('continue an interrupted or killed run; finished trials are never run or counted again')
     .argument('<run>', 'run id, unique prefix, or "latest"')
     .addOption(dbOption())
     .addOption(outOption())
     .addOption(graceOption())
     .option('--no-progress', 'no live progress view')
-    .addOption(executorOption())
+    .addOption(executorOption());
+  return cacheOptions(envFileOption(command))
     .action(async (ref: string, flags: RunFlags) => {
-      const { resumeRun, SqliteStore, describeExecutor } = await engine();
+      const { resumeRun, SqliteStore, describeExecutor, readEnvFile } = await engine();
       const override = flags.executor !== undefined ? await executorOverride(flags.executor) : undefined;
       const db = dbPath(flags.db);
+      requireStore(db);
       const store = SqliteStore.open(db);
       const runId = store.resolveRunId(ref);
       const run = store.getRun(runId);
@@ -90,10 +103,18 @@ export function resumeCommand(): Command {
         store.close();
         return;
       }
-      const executor = override?.config ?? store.queries().runConfig(runId).executor;
+      // The experiment's .env (or --env-file), as when the run started: variables already set win.
+      if (run) for (const [name, value] of Object.entries(readEnvFile(run.source, flags.envFile, process.env).env)) process.env[name] ??= value;
+      const stored = store.queries().runConfig(runId);
+      const executor = override?.config ?? stored.executor;
+      const cache = await responseCache(flags, { cache: stored.cache === true }, db, executor);
       const where = executor && executor.type !== 'inline' ? ` on executor ${describeExecutor(executor)}` : '';
-      console.log(`Resuming run ${runId}${where}. Store: ${relativePath(db)}`);
-      process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, override ? { ...options, executor: override.factory } : options));
+      console.log(`Resuming run ${runId}${where}${cache ? ', response cache on' : ''}. Store: ${relativePath(db)}`);
+      try {
+        process.exitCode = await execute(store, db, flags, (options) => resumeRun(runId, { ...options, ...(override ? { executor: override.factory } : {}), ...(cache ? { cache } : {}) }));
+      } finally {
+        cache?.close();
+      }
     });
 }
 
@@ -112,9 +133,12 @@ async function execute(
   go: (options: RunOptions) => Promise<RunResult>,
 ): Promise<number> {
   const graceSeconds = Number(flags.grace);
-  const signals = interruptSignals(Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000, (l) => process.stderr.write(`${l}\n`));
+  // The view counts what is in flight even without a bar (--no-progress): Ctrl-C says how many.
+  const progress = consoleProgress(process.stderr, { quiet: !flags.progress });
+  const graceMs = Number.isFinite(graceSeconds) && graceSeconds >= 0 ? graceSeconds * 1000 : 10_000;
+  const signals = interruptSignals(graceMs, interruptNotices(progress));
   try {
-    const observers = flags.progress ? [consoleProgress(process.stderr)] : [];
+    const observers = [progress];
     let result: RunResult;
     try {
       result = await go({ store, observers, stop: signals.stop, cancel: signals.cancel });
@@ -126,7 +150,10 @@ async function execute(
     const { writeReports } = await import('../reports.js');
     const report = writeReports(store, result.runId, dir);
     console.log(`\n${reportTable(report)}\n`);
-    console.log(summaryLine(result, report.best?.id ?? null));
+    const { errorsText } = await import('../../report/errors-text.js');
+    const errors = errorsText(report.topErrors, report.otherErrors);
+    if (errors) console.log(errors);
+    console.log(summaryLine(result, report.winner, report.variants.reduce((n, v) => n + v.cached, 0)));
     if (result.error) console.log(`The run stopped because of its executor: ${result.error}`);
     if (store.queries().runConfig(result.runId).controller) {
       const [{ summaryText }, { summariseDecisions }] = await Promise.all([import('./decisions.js'), import('../../report/decisions.js')]);
@@ -153,11 +180,28 @@ function diskFull(store: SqliteStore, db: string, runId: string, cause: unknown)
   return new DiskFullError(`disk full: ${safe} safe in ${relativePath(db)}; free space and run \`metaorch resume ${runId}\``, runId, { cause });
 }
 
-/** `Run X completed: N trials, E errors, best variant: V.` */
-export function summaryLine(r: RunResult, best: string | null): string {
-  const what = r.stopReason === 'paused' ? 'PAUSED by the controller (see metaorch decisions)' : r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored)' : 'interrupted';
-  const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (best variant identified with the asked confidence)' : '';
-  return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials, ${fmt.int(r.errors)} errors${best ? `, best variant: ${best}` : ''}.`;
+/** The Ctrl-C lines, printed above the progress bar so they stay on screen until the command exits. */
+function interruptNotices(progress: ConsoleProgress): InterruptNotices {
+  return {
+    stopping: (signal, graceMs) => {
+      const n = progress.inFlight;
+      progress.notice(`${signal}: stopping: ${fmt.int(n)} in flight, Ctrl-C again to cancel${n ? ` (they have ${Math.round(graceMs / 1000)}s to finish)` : ''}`);
+    },
+    cancelling: (signal, why) => {
+      const n = progress.inFlight;
+      const what = `${fmt.int(n)} trial${n === 1 ? '' : 's'} in flight`;
+      progress.notice(`${why === 'signal' ? signal : 'grace period over'}: cancelling ${what}; \`metaorch resume\` runs ${n === 1 ? 'it' : 'them'} again`);
+    },
+  };
+}
+
+/** The last line: how the run ended and the one answer to "who won" (the report's, word for word). */
+export function summaryLine(r: RunResult, winner: WinnerVerdict, cached = 0): string {
+  const what = r.stopReason === 'paused' ? 'PAUSED by the controller (see metaorch decisions)'
+    : r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'FAILED (every trial errored: see the errors above)' : 'interrupted';
+  const reason = r.stopReason.startsWith('budget') ? ` (${r.stopReason})` : r.stopReason === 'confident' ? ' (stopping rule met)' : '';
+  const fromCache = cached > 0 ? ` (${fmt.int(cached)} from the response cache)` : '';
+  return `Run ${r.runId} ${what}${reason}: ${fmt.int(r.finished)} trials${fromCache}, ${fmt.int(r.errors)} errors; ${winner.text}.`;
 }
 
 export function relativePath(p: string): string {

@@ -202,7 +202,10 @@ async function execute(
   go: (o: WorkflowRunOptions) => Promise<WorkflowResult>,
 ): Promise<number> {
   const grace = Number(flags.grace);
-  const signals = interruptSignals(Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 10_000, (l) => process.stderr.write(`${l}\n`));
+  const signals = interruptSignals(Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 10_000, {
+    stopping: (signal, graceMs) => process.stderr.write(`\n${signal}: stopping; in-flight calls have ${Math.round(graceMs / 1000)}s to finish (Ctrl-C again to cancel them now).\n`),
+    cancelling: (signal, why) => process.stderr.write(`${why === 'signal' ? signal : 'grace period over'}: cancelling in-flight calls.\n`),
+  });
   const observer: WorkflowObserver = {
     onLog: (level, message) => {
       if (flags.progress || level !== 'info') process.stderr.write(`${time()} ${level === 'info' ? '' : `${level}: `}${message}\n`);

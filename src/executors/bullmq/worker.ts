@@ -3,6 +3,7 @@ import { AdapterError } from '../../adapters/errors.js';
 import { envReferences } from '../../config/env.js';
 import { runTrial } from '../../engine/run-trial.js';
 import { buildRuntime, type TrialRuntime } from '../../engine/runtime.js';
+import { warmRuntime } from '../../engine/warm.js';
 import { UsageError } from '../../model/errors.js';
 import type { TrialOutcome } from '../../model/trial.js';
 import { ScorerFailure } from '../../scoring/types.js';
@@ -201,6 +202,8 @@ class RunCache {
     const usable = withoutMissing(experiment, missing);
     const runtime = buildRuntime(usable, this.o.env);
     patchMissing(runtime, experiment, missing, this.o.project);
+    // Before this worker's first trial of the run is timed: SDKs, modules, the engine's code.
+    await warmRuntime(runtime);
     this.o.log(`run ${runId} (${experiment.name}): ${experiment.variants.length} variant(s), ${experiment.tasks.length} task(s)`);
     return { runtime, published: { ...published, experiment } };
   }

@@ -2,6 +2,7 @@ import type { Experiment } from '../../config/experiment.js';
 import { TrialCancelled } from '../../engine/classify.js';
 import { runTrial } from '../../engine/run-trial.js';
 import { buildRuntime, type TrialRuntime } from '../../engine/runtime.js';
+import { warmRuntime } from '../../engine/warm.js';
 import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
 import { erroredOutcome } from '../outcomes.js';
 import { fromWire } from '../wire.js';
@@ -17,6 +18,8 @@ export interface ProducerChannel {
 interface RunState {
   experiment: Experiment;
   runtime: TrialRuntime | null;
+  /** The runtime warmed (SDKs, modules, the engine's code loaded): trials wait for it, so no first trial is timed with loading. */
+  ready: Promise<void>;
   /** Why the runtime could not be built: every trial of the run errors with it. */
   error: string | null;
   cancel: AbortController;
@@ -68,7 +71,8 @@ export function startProducer(channel: ProducerChannel): void {
       settle();
       return;
     }
-    Promise.resolve(runTrial(spec, run.runtime, run.cancel.signal)).then(
+    const runtime = run.runtime;
+    run.ready.then(() => runTrial(spec, runtime, run.cancel.signal)).then(
       (outcome) => {
         report(runId, outcome);
         settle();
@@ -96,7 +100,8 @@ export function startProducer(channel: ProducerChannel): void {
         } catch (e) {
           error = `the producer could not build the run's adapters and scorers: ${e instanceof Error ? e.message : String(e)}`;
         }
-        runs.set(message.runId, { experiment: message.experiment, runtime, error, cancel: new AbortController(), inFlight: 0 });
+        const ready = runtime ? warmRuntime(runtime).catch(() => undefined) : Promise.resolve();
+        runs.set(message.runId, { experiment: message.experiment, runtime, ready, error, cancel: new AbortController(), inFlight: 0 });
         break;
       }
       case 'trials': {

@@ -4,6 +4,7 @@
  * back with validation, so a hand-edited or damaged file is a clear error naming what is wrong.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { describeIssues } from '../../model/issue-text.js';
 import { dirname, join } from 'node:path';
 import { MetaorchError } from '../../model/errors.js';
 import { workflowStateSchema, type WorkflowState } from '../state.js';
@@ -75,10 +76,11 @@ export function loadState(dir: string): WorkflowState {
   } catch (e) {
     throw new MetaorchError('CONFIG_INVALID', `${file} is not valid JSON (${(e as Error).message}); it was edited by hand or damaged. Restore it, or start the workflow again.`);
   }
-  const parsed = workflowStateSchema.safeParse(raw);
+  const parsed = workflowStateSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 8).map((i) => `  ${i.path.join('.') || '(top)'}: ${i.message}`);
-    const more = parsed.error.issues.length > 8 ? `\n  ... and ${parsed.error.issues.length - 8} more` : '';
+    const described = describeIssues(parsed.error.issues, { hideValues: true });
+    const problems = described.slice(0, 8).map((i) => `  ${i.path.join('.') || '(top)'}: ${i.message}`);
+    const more = described.length > 8 ? `\n  ... and ${described.length - 8} more` : '';
     throw new MetaorchError('CONFIG_INVALID', `${file} does not hold a valid workflow state (edited by hand or damaged):\n${problems.join('\n')}${more}`);
   }
   checkConsistency(file, parsed.data);
