@@ -93,7 +93,7 @@ scorers:
     expect(moreText).toContain("variants[0].adapter: unknown adapter 'gpt5'; known adapters: mock, openai, anthropic, exec, module");
     expect(moreText).toMatch(/variants\[1\]\.accuracy: .*<=1/);
     expect(moreText).toContain("variants[2]: unknown field(s) 'temprature' for adapter 'mock'");
-    expect(moreText).toContain('unknown scorer "nonsense"; known scorers: equals, contains, regex, json-schema, javascript, judge');
+    expect(moreText).toContain('unknown scorer "nonsense"; known scorers: equals, contains, regex, json-schema, javascript, unique-items, judge');
     expect(moreText).toContain('prompt: template variable {{name}} is missing from 1 of 1 task(s)');
     const adapterIssue = more.find((i) => i.path === 'variants[0].adapter');
     expect(adapterIssue?.line).toBe(8);
