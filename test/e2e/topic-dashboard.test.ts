@@ -17,9 +17,10 @@ const TOKEN = 'topic-dashboard-token';
 const cleanups: (() => void | Promise<void>)[] = [];
 const pids = new Set<number>();
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  // Processes first, whatever a cleanup does after.
   killAll(pids);
   pids.clear();
+  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
 });
 
 describe('dashboard topic page', () => {

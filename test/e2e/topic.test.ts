@@ -19,7 +19,7 @@ const pids = new Set<number>();
 afterEach(async () => {
   killAll(pids);
   pids.clear();
-  for (const c of cleanups.splice(0)) await c();
+  for (const c of cleanups.splice(0)) await Promise.resolve().then(c).catch(() => undefined);
 });
 
 function project(): string {
