@@ -79,7 +79,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const scanner = new TaskScanner(templateVariablesOf(templateHead, variants));
   const loaded = broken.has('tasks') ? null
     : head.topic !== undefined ? topicTasks(topic, scanner)
-    : head.tasks === undefined ? noTasks(list)
+    : head.tasks === undefined ? noTasks(head, list)
     : loadTasks(head, baseDir, list, scanner, env);
   const tasks = loaded?.tasks ?? null;
   const scan = loaded ? scanner.scan : null;
@@ -179,9 +179,10 @@ function topicTasks(topic: TopicConfig | undefined, scanner: TaskScanner): Loade
   return { tasks, scorers: new Map(), reportAt: () => {} };
 }
 
-/** No `tasks:` and no `topic:` block. */
-function noTasks(list: IssueList): null {
-  list.at(['tasks'], 'missing: expected a tasks file path or a list of tasks (or a topic: block in mode: continuous)');
+/** No `tasks:` (and, in a continuous run, no `topic:` block either). */
+function noTasks(head: ExperimentHead, list: IssueList): null {
+  const topic = head.mode === 'continuous' ? ', or a topic: block' : '';
+  list.at(['tasks'], `missing: expected a tasks file (.jsonl, .csv, .json or .yaml), a list of tasks, or { file, limit }${topic}`);
   return null;
 }
 

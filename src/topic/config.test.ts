@@ -37,12 +37,12 @@ describe('the topic: block of an experiment file', () => {
     const message = await problems(`mode: grid\ntasks: [{ q: x }]\ntopic: { name: "", batch: 0 }\n${VARIANTS}`);
     expect(message).toContain('topic mode needs mode: continuous (this experiment is mode: grid)');
     expect(message).toContain('a topic experiment has no tasks');
-    expect(message).toMatch(/topic\.name.*expected a non-empty topic/);
+    expect(message).toMatch(/topic\.name: must not be empty/);
     expect(message).toMatch(/topic\.batch.*expected a batch of at least 1/);
     expect(message).toMatch(/topic\.yaml:3/);
   });
 
   it('still requires tasks without a topic', async () => {
-    expect(await problems(`mode: continuous\n${VARIANTS}`)).toContain('expected tasks');
+    expect(await problems(`mode: continuous\n${VARIANTS}`)).toContain('tasks: missing: expected a tasks file (.jsonl, .csv, .json or .yaml), a list of tasks, or { file, limit }, or a topic: block');
   });
 });

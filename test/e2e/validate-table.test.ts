@@ -185,9 +185,9 @@ const CASES: Case[] = [
     name: "scorer typos", files: { 'exp.yaml': `${T}${M}scorers:\n  - equal\n  - { type: contain }\n  - regexp: { pattern: x }\n` },
     problems: [
       "error: 3 problems in the experiment:",
-      "  exp.yaml:4:5 scorers[0]: unknown scorer 'equal'; did you mean 'equals'? (known scorers: equals, contains, regex, json-schema, javascript, judge)",
-      "  exp.yaml:5:13 scorers[1].type: unknown scorer 'contain'; did you mean 'contains'? (known scorers: equals, contains, regex, json-schema, javascript, judge)",
-      "  exp.yaml:6:5 scorers[2].regexp: unknown scorer 'regexp'; did you mean 'regex'? (known scorers: equals, contains, regex, json-schema, javascript, judge)",
+      "  exp.yaml:4:5 scorers[0]: unknown scorer 'equal'; did you mean 'equals'? (known scorers: equals, contains, regex, json-schema, javascript, unique-items, judge)",
+      "  exp.yaml:5:13 scorers[1].type: unknown scorer 'contain'; did you mean 'contains'? (known scorers: equals, contains, regex, json-schema, javascript, unique-items, judge)",
+      "  exp.yaml:6:5 scorers[2].regexp: unknown scorer 'regexp'; did you mean 'regex'? (known scorers: equals, contains, regex, json-schema, javascript, unique-items, judge)",
     ],
   },
   {
@@ -247,7 +247,7 @@ const CASES: Case[] = [
     name: "policy typo and option typo", files: { 'exp.yaml': `mode: adaptive\nbudget: { trials: 100 }\npolicy: { name: thomson }\n${T}${M}` },
     problems: [
       "error: 1 problem in the experiment:",
-      "  exp.yaml:3:17 policy.name: unknown policy 'thomson'; did you mean 'thompson'? (known policies: uniform, epsilon-greedy, ucb1, kl-ucb, thompson, gaussian-thompson, top-two, weighted)",
+      "  exp.yaml:3:17 policy.name: unknown policy 'thomson'; did you mean 'thompson'? (known policies: uniform, epsilon-greedy, ucb1, kl-ucb, thompson, gaussian-thompson, top-two, roundrobin, priority, backoff, weighted)",
     ],
   },
   {
@@ -299,7 +299,7 @@ const CASES: Case[] = [
     name: "task scorers wrong", files: { 'exp.yaml': `tasks:\n  - { q: 1, expected: '1', scorers: [equal] }\n  - { q: 2, scorers: 3 }\n${M}` },
     problems: [
       "error: 2 problems in the experiment:",
-      "  exp.yaml:2:38 tasks[0].scorers[0]: unknown scorer 'equal'; did you mean 'equals'? (known scorers: equals, contains, regex, json-schema, javascript, judge)",
+      "  exp.yaml:2:38 tasks[0].scorers[0]: unknown scorer 'equal'; did you mean 'equals'? (known scorers: equals, contains, regex, json-schema, javascript, unique-items, judge)",
       "  exp.yaml:3:22 tasks[1].scorers: expected a list of scorers (added to the experiment's for this task), got number",
     ],
   },
