@@ -113,7 +113,8 @@ describe('bullmq chaos', () => {
   it(`completes while workers are killed with SIGKILL, ${WORKER_ROUNDS} rounds (seed ${SEED})`, async () => {
     const repeats = LONG ? 25 : 1;
     const planned = 3 * (LONG ? 400 : 300) * repeats;
-    const s = await setup('chaos-kill', LONG ? 400 : 300, [20, 60], 24, repeats);
+    // Trials slow enough (about 6 s of work) that ten kill rounds land before the run ends, however fast the engine.
+    const s = await setup('chaos-kill', LONG ? 400 : 300, [100, 200], 24, repeats);
     worker(s);
     worker(s);
     const o = orchestrate(s, ['run', s.file, '--db', s.db, '--no-progress', '--out', join(s.dir, 'out')]);
