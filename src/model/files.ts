@@ -36,17 +36,9 @@ export function maxFileBytes(env: NodeJS.ProcessEnv = process.env): number {
  */
 export function readRegularFile(file: string, env: NodeJS.ProcessEnv = process.env): string {
   const limit = maxFileBytes(env);
-  let fd: number;
+  const { fd, size } = openRegular(file);
   try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer that never comes.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw new FileReadError(file, openProblem(e), { cause: e });
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new FileReadError(file, `expected a regular file, found ${kindOf(stat)}`);
-    if (stat.size > limit) throw new FileReadError(file, tooLarge(stat.size, limit, true));
+    if (size > limit) throw new FileReadError(file, tooLarge(size, limit, true));
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -59,20 +51,20 @@ export function readRegularFile(file: string, env: NodeJS.ProcessEnv = process.e
     }
     return Buffer.concat(chunks, total).toString('utf8');
   } catch (e) {
-    if (e instanceof FileReadError) throw e;
-    throw new FileReadError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { cause: e });
+    throw readProblem(file, e);
   } finally {
     closeSync(fd);
   }
 }
 
 /**
- * A regular file that exists, for files that are loaded by another reader (modules imported by Node):
- * the same refusal of directories, devices and FIFOs, without reading the content.
+ * Opens `file` for reading without blocking and refuses anything but a regular file, before a byte
+ * is read. The caller closes the returned descriptor.
  */
-export function checkRegularFile(file: string): void {
+function openRegular(file: string): { fd: number; size: number } {
   let fd: number;
   try {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer that never comes.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new FileReadError(file, openProblem(e), { cause: e });
@@ -80,9 +72,25 @@ export function checkRegularFile(file: string): void {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new FileReadError(file, `expected a regular file, found ${kindOf(stat)}`);
-  } finally {
+    return { fd, size: stat.size };
+  } catch (e) {
     closeSync(fd);
+    throw readProblem(file, e);
   }
+}
+
+/** A FileReadError as is; anything else as a plain 'cannot read' with its error code. */
+function readProblem(file: string, e: unknown): FileReadError {
+  if (e instanceof FileReadError) return e;
+  return new FileReadError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { cause: e });
+}
+
+/**
+ * A regular file that exists, for files that are loaded by another reader (modules imported by Node):
+ * the same refusal of directories, devices and FIFOs, without reading the content.
+ */
+export function checkRegularFile(file: string): void {
+  closeSync(openRegular(file).fd);
 }
 
 /**
