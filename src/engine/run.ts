@@ -251,7 +251,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
       obs.onRunStart?.({ runId, name: experiment.name, planned: scheduler.planned, alreadyFinished: prior.finished, variantIds: experiment.variants.map((v) => v.id), resumed: x.resumed });
     }
     stopReason = await runLoop({
-      scheduler, executor, concurrency: experiment.concurrency, observers,
+      scheduler, executor, concurrency: experiment.concurrency + (executor.prefetch ?? 0), observers,
       shouldStop, stop: x.stop, cancel: x.cancel,
     });
     if ('decision' in scheduler && scheduler.decision) sink.event('decision', { kind: 'stop', ...scheduler.decision });

@@ -15,6 +15,12 @@ export interface Executor {
    */
   run(spec: TrialSpec, cancel: AbortSignal): TrialOutcome | Promise<TrialOutcome>;
   close(): Promise<void>;
+  /**
+   * Trials the engine may hand over beyond the run's concurrency, for an executor that holds the
+   * number running at once to the concurrency itself and keeps the rest queued where they run (the
+   * pool: a round trip to the master would otherwise idle each freed slot). Absent: none.
+   */
+  readonly prefetch?: number;
 }
 
 /** What building an executor for one run needs. */

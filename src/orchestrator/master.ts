@@ -83,6 +83,7 @@ export class Master {
     this.state = initialMasterState({ commandFile: options.commandFile, graceMs: options.graceMs });
     this.startedAt = deps.clock.now();
     this.pool = new ProducerPool({
+      producers: options.pool.workers ?? 1,
       ...(options.pool.maxMemoryMb ? { maxMemoryBytes: options.pool.maxMemoryMb * 2 ** 20 } : {}),
       log: (line) => deps.err(`[metaorch] ${line}`),
     });

@@ -79,10 +79,11 @@ export interface ProducerHostOptions {
  */
 export async function startProducerHost(o: ProducerHostOptions): Promise<ProducerHost> {
   const config = o.config;
-  const pool = new ProducerPool({ ...(config.maxMemoryMb ? { maxMemoryBytes: config.maxMemoryMb * 2 ** 20 } : {}), ...(o.log ? { log: o.log } : {}) });
+  const workers = config.workers ?? defaultPoolWorkers();
+  const pool = new ProducerPool({ producers: workers, ...(config.maxMemoryMb ? { maxMemoryBytes: config.maxMemoryMb * 2 ** 20 } : {}), ...(o.log ? { log: o.log } : {}) });
   const entry = producerEntry(config.heartbeat, o.env);
   const processes = o.processes ?? forkProcessManager(() => entry, { ...(o.output ? { output: o.output } : {}), ...(o.redact ? { redact: o.redact } : {}) });
-  const supervisor = new Supervisor(producerChildren(config.workers ?? defaultPoolWorkers()), processes, { ...pool.hooks, ...(o.log ? { log: o.log } : {}) }, supervisorOptionsFor(config));
+  const supervisor = new Supervisor(producerChildren(workers), processes, { ...pool.hooks, ...(o.log ? { log: o.log } : {}) }, supervisorOptionsFor(config));
   pool.attach((id) => supervisor.recycle(id));
   try {
     await supervisor.start();

@@ -29,6 +29,7 @@ export async function createPoolExecutor(ctx: ExecutorContext): Promise<Executor
   const stop = host.stop;
   return {
     name: 'pool',
+    prefetch: run.prefetch,
     run: (spec, cancel) => run.run(spec, cancel),
     async close() {
       await run.close();

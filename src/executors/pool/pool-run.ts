@@ -4,7 +4,7 @@ import type { Executor } from '../../engine/types.js';
 import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
 import { runGates, type RunGates } from '../gates.js';
 import { toWire, type WireSpec } from '../wire.js';
-import type { PoolRunContext, ProducerPool } from './producer-pool.js';
+import { concurrencyShare, prefetchFor, type PoolRunContext, type ProducerPool } from './producer-pool.js';
 
 /** A trial handed to the pool: where it is, and what its producers' deaths have cost it. */
 export interface Trial {
@@ -49,6 +49,19 @@ export class PoolRun implements Executor {
     // them as well would only see its share.
     this.wireExperiment = { ...ctx.experiment, variants: ctx.experiment.variants.map(({ maxConcurrency: _m, rateLimit: _r, ...v }) => v) };
     this.redact = this.gates.redact;
+  }
+
+  /**
+   * Trials the engine may hand over beyond the run's concurrency: each producer runs its share of it
+   * at once and keeps the rest waiting beside it, so a finished trial's slot is refilled there at once
+   * instead of after a round trip through the master.
+   */
+  get prefetch(): number {
+    const slots = this.pool.slots;
+    if (slots === null) return 0;
+    let extra = 0;
+    for (let slot = 0; slot < slots; slot++) extra += prefetchFor(concurrencyShare(this.ctx.experiment.concurrency, slot, slots));
+    return extra;
   }
 
   run(spec: TrialSpec, cancel: AbortSignal): Promise<TrialOutcome> {

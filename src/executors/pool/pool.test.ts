@@ -6,6 +6,7 @@ import { loadExperiment } from '../../config/load.js';
 import { startRun, resumeRun } from '../../engine/run.js';
 import { MetaorchError } from '../../model/errors.js';
 import { SqliteStore } from '../../store/sqlite-store.js';
+import { concurrencyShare, prefetchFor } from './producer-pool.js';
 
 /**
  * The pool executor with real producer processes (forked from the sources under tsx): results equal
@@ -174,5 +175,46 @@ variants:
     } finally {
       store.close();
     }
+  });
+
+  it('never runs more trials at once than the run concurrency, though producers hold more waiting', async () => {
+    // Each call reports when it ran on a clock shared by the processes; 6 slots across 4 producers
+    // (shares 2, 2, 1, 1), while the engine hands the pool 10 trials at once.
+    const file = setup(
+      `${MOCKS.replace(/concurrency: 16/, 'concurrency: 6').replace(/variants:[\s\S]*/, '')}
+executor: { type: pool, workers: 4 }
+variants:
+  - { id: a, adapter: module, file: ./span.js }
+  - { id: b, adapter: module, file: ./span.js }
+`,
+      { 'span.js': `export default async () => { const now = () => performance.timeOrigin + performance.now(); const start = now(); await new Promise((r) => setTimeout(r, 25)); return start + ' ' + now(); };\n` },
+    );
+    const store = SqliteStore.open(join(dir, 's.db'));
+    try {
+      const result = await startRun(await loadExperiment(file), { store });
+      expect(result).toMatchObject({ status: 'completed', finished: 80 });
+      const edges = trialsOf(store, result.runId).flatMap((t) => {
+        const [start, end] = String(t.output).split(' ').map(Number) as [number, number];
+        return [[start, 1], [end, -1]] as const;
+      });
+      // An end and a start at the same instant do not overlap.
+      edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      let running = 0;
+      let most = 0;
+      for (const [, d] of edges) most = Math.max(most, (running += d));
+      expect(most).toBeLessThanOrEqual(6);
+      expect(most).toBeGreaterThanOrEqual(4);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('concurrency shares', () => {
+  it('divide the concurrency of a run among producers exactly, and let each hold half as many again waiting', () => {
+    expect([0, 1, 2].map((slot) => concurrencyShare(8, slot, 3))).toEqual([3, 3, 2]);
+    expect([0, 1, 2, 3].map((slot) => concurrencyShare(2, slot, 4))).toEqual([1, 1, 0, 0]);
+    expect([0, 1, 2, 3].map((slot) => concurrencyShare(200, slot, 4)).reduce((a, b) => a + b)).toBe(200);
+    expect([prefetchFor(50), prefetchFor(1), prefetchFor(0), prefetchFor(Number.POSITIVE_INFINITY)]).toEqual([25, 1, 0, 0]);
   });
 });

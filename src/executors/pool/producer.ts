@@ -24,6 +24,9 @@ interface RunState {
   error: string | null;
   cancel: AbortController;
   inFlight: number;
+  /** Trials of the run that may run here at once; the rest wait in `waiting`. */
+  limit: number;
+  waiting: TrialSpec[];
 }
 
 /**
@@ -58,12 +61,20 @@ export function startProducer(channel: ProducerChannel): void {
     }
   };
 
-  const start = (runId: string, run: RunState, spec: TrialSpec) => {
+  /** Starts the trial, or queues it behind the run's limit (it counts as in flight either way). */
+  const admit = (runId: string, run: RunState, spec: TrialSpec) => {
     inFlight++;
+    if (run.inFlight < run.limit) start(runId, run, spec);
+    else run.waiting.push(spec);
+  };
+
+  const start = (runId: string, run: RunState, spec: TrialSpec) => {
     run.inFlight++;
     const settle = () => {
       inFlight--;
       run.inFlight--;
+      const next = run.waiting.shift();
+      if (next && !run.cancel.signal.aborted) start(runId, run, next);
       if (shuttingDown && inFlight === 0 && !flushQueued) channel.exit(0);
     };
     if (!run.runtime) {
@@ -88,6 +99,12 @@ export function startProducer(channel: ProducerChannel): void {
     );
   };
 
+  /** Cancelled trials that never started report nothing, like those cancelled while running. */
+  const dropWaiting = (run: RunState) => {
+    inFlight -= run.waiting.length;
+    run.waiting = [];
+  };
+
   channel.onMessage((message) => {
     switch (message.t) {
       case 'run': {
@@ -101,21 +118,26 @@ export function startProducer(channel: ProducerChannel): void {
           error = `the producer could not build the run's adapters and scorers: ${e instanceof Error ? e.message : String(e)}`;
         }
         const ready = runtime ? warmRuntime(runtime).catch(() => undefined) : Promise.resolve();
-        runs.set(message.runId, { experiment: message.experiment, runtime, ready, error, cancel: new AbortController(), inFlight: 0 });
+        const limit = message.limit === undefined ? Number.POSITIVE_INFINITY : Math.max(1, message.limit);
+        runs.set(message.runId, { experiment: message.experiment, runtime, ready, error, cancel: new AbortController(), inFlight: 0, limit, waiting: [] });
         break;
       }
       case 'trials': {
         const run = runs.get(message.runId);
         if (!run) break;
-        for (const wire of message.specs) start(message.runId, run, fromWire(message.runId, wire, run.experiment));
+        for (const wire of message.specs) admit(message.runId, run, fromWire(message.runId, wire, run.experiment));
         break;
       }
-      case 'cancel':
-        runs.get(message.runId)?.cancel.abort();
+      case 'cancel': {
+        const run = runs.get(message.runId);
+        if (run) dropWaiting(run);
+        run?.cancel.abort();
         break;
+      }
       case 'end': {
         const run = runs.get(message.runId);
         runs.delete(message.runId);
+        if (run) dropWaiting(run);
         run?.cancel.abort();
         void run?.runtime?.close().catch(() => undefined);
         break;

@@ -14,8 +14,12 @@ import type { WireSpec } from '../wire.js';
  */
 
 export type ToProducer =
-  /** Build this run's runtime (adapters, scorers) from its validated experiment, once. */
-  | { t: 'run'; runId: string; experiment: Experiment; backoff?: BackoffOptions }
+  /**
+   * Build this run's runtime (adapters, scorers) from its validated experiment, once. `limit`: how
+   * many of the run's trials may run here at once (this producer's share of the run's concurrency);
+   * trials sent beyond it wait here, in order, so a freed slot never waits a round trip to the master.
+   */
+  | { t: 'run'; runId: string; experiment: Experiment; backoff?: BackoffOptions; limit?: number }
   | { t: 'trials'; runId: string; specs: WireSpec[] }
   /** Cancel every trial of the run in flight here (they report nothing). */
   | { t: 'cancel'; runId: string }
