@@ -26,6 +26,8 @@ export async function createPoolExecutor(ctx: ExecutorContext): Promise<Executor
     throw new MetaorchError('EXECUTOR', `the pool's producers could not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const run = host.pool.openRun({ runId: ctx.runId, experiment: ctx.experiment, fail: ctx.fail, ...(ctx.backoff ? { backoff: ctx.backoff } : {}) });
+  // Ready means ready at full speed: each producer has built and warmed the run's adapters and scorers.
+  await host.pool.prepare(run);
   const stop = host.stop;
   return {
     name: 'pool',

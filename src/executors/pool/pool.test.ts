@@ -179,7 +179,7 @@ variants:
 
   it('never runs more trials at once than the run concurrency, though producers hold more waiting', async () => {
     // Each call reports when it ran on a clock shared by the processes; 6 slots across 4 producers
-    // (shares 2, 2, 1, 1), while the engine hands the pool 10 trials at once.
+    // (shares 2, 2, 1, 1), while the engine hands the pool 12 trials at once.
     const file = setup(
       `${MOCKS.replace(/concurrency: 16/, 'concurrency: 6').replace(/variants:[\s\S]*/, '')}
 executor: { type: pool, workers: 4 }
@@ -211,10 +211,10 @@ variants:
 });
 
 describe('concurrency shares', () => {
-  it('divide the concurrency of a run among producers exactly, and let each hold half as many again waiting', () => {
+  it('divide the concurrency of a run among producers exactly, and let each hold as many again waiting', () => {
     expect([0, 1, 2].map((slot) => concurrencyShare(8, slot, 3))).toEqual([3, 3, 2]);
     expect([0, 1, 2, 3].map((slot) => concurrencyShare(2, slot, 4))).toEqual([1, 1, 0, 0]);
     expect([0, 1, 2, 3].map((slot) => concurrencyShare(200, slot, 4)).reduce((a, b) => a + b)).toBe(200);
-    expect([prefetchFor(50), prefetchFor(1), prefetchFor(0), prefetchFor(Number.POSITIVE_INFINITY)]).toEqual([25, 1, 0, 0]);
+    expect([prefetchFor(50), prefetchFor(1), prefetchFor(0), prefetchFor(Number.POSITIVE_INFINITY)]).toEqual([50, 1, 0, 0]);
   });
 });

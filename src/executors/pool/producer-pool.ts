@@ -1,6 +1,5 @@
 import type { Experiment } from '../../config/experiment.js';
 import type { BackoffOptions } from '../../engine/retry.js';
-import type { Executor } from '../../engine/types.js';
 import type { ExitDescription, SupervisorHooks } from '../../supervisor/supervisor.js';
 import type { ChildHandle } from '../../supervisor/types.js';
 import { erroredOutcome, retriesOf } from '../outcomes.js';
@@ -29,6 +28,8 @@ interface Producer {
   slot: number | null;
   /** Trials of each run held here, running or waiting there for the run's limit. */
   load: Map<PoolRun, number>;
+  /** Who waits for a run's runtime to be warmed here (`prepare`), by run id. */
+  warming: Map<string, () => void>;
 }
 
 export interface PoolOptions {
@@ -82,7 +83,7 @@ export class ProducerPool {
   /** The supervisor hooks for the producer children. */
   readonly hooks: SupervisorHooks = {
     up: (id, generation, handle) => {
-      this.producers.set(id, { id, generation, handle, inFlight: new Set(), runs: new Set(), solo: null, draining: null, slot: slotOf(id, this.options.producers), load: new Map() });
+      this.producers.set(id, { id, generation, handle, inFlight: new Set(), runs: new Set(), solo: null, draining: null, slot: slotOf(id, this.options.producers), load: new Map(), warming: new Map() });
       this.schedule();
     },
     down: (id, generation, how) => this.onDown(id, generation, how),
@@ -113,12 +114,24 @@ export class ProducerPool {
    * An executor for one run on these producers. Closing it ends the run on the producers; the
    * producers stay (they serve other runs).
    */
-  openRun(ctx: PoolRunContext): Executor {
+  openRun(ctx: PoolRunContext): PoolRun {
     if (this.runs.has(ctx.runId)) throw new Error(`run ${ctx.runId} is already executing on this pool`);
     const run = new PoolRun(this, ctx);
     this.runs.set(ctx.runId, run);
     if (this.failure) queueMicrotask(() => ctx.fail(this.failure as Error));
     return run;
+  }
+
+  /**
+   * Sends the run to every ready producer now and resolves once each has built and warmed its
+   * runtime (or has died), so the run's first trials do not share the producers with that work.
+   */
+  prepare(run: PoolRun): Promise<void> {
+    const waits = [...this.producers.values()].map((p) => new Promise<void>((resolve) => {
+      p.warming.set(run.ctx.runId, resolve);
+      this.sendRun(p, run);
+    }));
+    return Promise.all(waits).then(() => undefined);
   }
 
   /** @internal */
@@ -220,14 +233,18 @@ export class ProducerPool {
       specs.push(t.wire);
     }
     for (const [run, specs] of byRun) {
-      const runId = run.ctx.runId;
-      if (!p.runs.has(runId)) {
-        p.runs.add(runId);
-        const limit = this.limit(p, run);
-        this.send(p, { t: 'run', runId, experiment: run.wireExperiment, ...(run.ctx.backoff ? { backoff: run.ctx.backoff } : {}), ...(Number.isFinite(limit) ? { limit } : {}) });
-      }
-      this.send(p, { t: 'trials', runId, specs });
+      this.sendRun(p, run);
+      this.send(p, { t: 'trials', runId: run.ctx.runId, specs });
     }
+  }
+
+  /** Gives the producer the run's experiment, once per incarnation. */
+  private sendRun(p: Producer, run: PoolRun): void {
+    const runId = run.ctx.runId;
+    if (p.runs.has(runId)) return;
+    p.runs.add(runId);
+    const limit = this.limit(p, run);
+    this.send(p, { t: 'run', runId, experiment: run.wireExperiment, ...(run.ctx.backoff ? { backoff: run.ctx.backoff } : {}), ...(Number.isFinite(limit) ? { limit } : {}) });
   }
 
   /** How many of the run's trials may run on this producer at once (its share of the run's concurrency). */
@@ -236,7 +253,7 @@ export class ProducerPool {
     return slots === undefined || p.slot === null ? Number.POSITIVE_INFINITY : concurrencyShare(run.ctx.experiment.concurrency, p.slot, slots);
   }
 
-  /** How many of the run's trials the producer may hold: its share, and as many again waiting there. */
+  /** How many of the run's trials the producer may hold: its share running, and `prefetchFor(share)` waiting. */
   private capacity(p: Producer, run: PoolRun): number {
     const limit = this.limit(p, run);
     return limit + prefetchFor(limit);
@@ -261,6 +278,9 @@ export class ProducerPool {
       }
       if (p.draining === 'recycle' && p.inFlight.size === 0) this.recycle(p.id);
       this.schedule();
+    } else if (message.t === 'warmed') {
+      p.warming.get(message.runId)?.();
+      p.warming.delete(message.runId);
     } else if (message.t === 'hb') {
       const max = this.options.maxMemoryBytes;
       if (max !== undefined && message.rss > max && p.draining !== 'recycle') {
@@ -275,6 +295,8 @@ export class ProducerPool {
     const p = this.producers.get(id);
     if (!p || p.generation !== generation) return;
     this.producers.delete(id);
+    for (const resolve of p.warming.values()) resolve();
+    p.warming.clear();
     const lone = p.inFlight.size === 1;
     const now = performance.now();
     const what = describeExit(how);
@@ -337,15 +359,15 @@ export function concurrencyShare(concurrency: number, slot: number, slots: numbe
 }
 
 /**
- * Trials a producer may hold beyond its share, waiting there: half of it covers the round trip that
- * separates a trial's end on the producer from the master's next dispatch (about 5 ms under load:
- * a quarter of a 20 ms call) with margin.
+ * Trials a producer may hold beyond its share, waiting there: as many again. A freed slot is then
+ * refilled on the producer while the master, a round trip away, sends the next ones; the margin also
+ * covers the master's own pauses (a batch commit, a collection) of up to one call's duration.
  *
  * @example
- * prefetchFor(50); // 25
+ * prefetchFor(50); // 50
  */
 export function prefetchFor(share: number): number {
-  return Number.isFinite(share) ? Math.ceil(share / 2) : 0;
+  return Number.isFinite(share) ? share : 0;
 }
 
 /** `producer-3` of a pool of `producers` is slot 2; anything else has no slot (no per-producer share). */

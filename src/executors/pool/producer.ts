@@ -118,6 +118,8 @@ export function startProducer(channel: ProducerChannel): void {
           error = `the producer could not build the run's adapters and scorers: ${e instanceof Error ? e.message : String(e)}`;
         }
         const ready = runtime ? warmRuntime(runtime).catch(() => undefined) : Promise.resolve();
+        const runId = message.runId;
+        void ready.then(() => channel.send({ t: 'warmed', runId }));
         const limit = message.limit === undefined ? Number.POSITIVE_INFINITY : Math.max(1, message.limit);
         runs.set(message.runId, { experiment: message.experiment, runtime, ready, error, cancel: new AbortController(), inFlight: 0, limit, waiting: [] });
         break;

@@ -10,7 +10,7 @@ import type { WireSpec } from '../wire.js';
  * compact tuples in batches, and outcomes come back in batches.
  *
  *   master -> producer: run, trials, cancel, end, shutdown
- *   producer -> master: ready, hb (heartbeat), outcomes
+ *   producer -> master: ready, hb (heartbeat), warmed, outcomes
  */
 
 export type ToProducer =
@@ -31,4 +31,6 @@ export type ToProducer =
 export type FromProducer =
   | { t: 'ready' }
   | { t: 'hb'; rss: number; done: number }
+  /** The run's runtime is built and warmed here: its trials start at full speed. */
+  | { t: 'warmed'; runId: string }
   | { t: 'outcomes'; runId: string; outcomes: TrialOutcome[] };
