@@ -41,3 +41,17 @@ export function trackGroup(child: ChildProcess): () => void {
   live.add(child);
   return () => void live.delete(child);
 }
+
+/**
+ * The process groups this process's running commands lead (their leaders' pids). A pool producer
+ * reports them in its heartbeat, so the master can end them if the producer is killed with SIGKILL,
+ * which gives its exit hook no chance to.
+ *
+ * @example
+ * liveGroups(); // [48211, 48230]
+ */
+export function liveGroups(): number[] {
+  const pids: number[] = [];
+  for (const child of live) if (child.pid !== undefined) pids.push(child.pid);
+  return pids;
+}

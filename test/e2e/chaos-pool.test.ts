@@ -1,11 +1,11 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectRunComplete, seeded, sleep } from '../support/chaos.js';
 import { collect, REPO, startCli, tempDir } from '../support/cli.js';
-import { childrenOf, isAlive, killAll, processState, waitGone } from '../support/processes.js';
+import { childrenOf, descendantsOf, isAlive, killAll, processState, waitGone } from '../support/processes.js';
 
 /**
  * The pool executor under abuse, through the real CLI (`metaorch run` with `executor: pool`):
@@ -226,4 +226,45 @@ describe('pool chaos', () => {
     expect(expectRunComplete(dbFile, runId, 600, join(tmp.dir, 'out', 'summary.json'))).toEqual({ status: 'completed', ok: 600, errors: 0 });
     for (const pid of producers) expect(isAlive(pid)).toBe(false);
   }, 180_000);
+
+  it('ends the commands a producer ran (exec variants, in their own process groups) when it is killed with SIGKILL', async () => {
+    const tmp = tempDir('metaorch-chaos-pool-');
+    cleanup = tmp.cleanup;
+    const file = join(tmp.dir, 'exp.yaml');
+    writeFileSync(file, [
+      'name: exec-groups', 'mode: grid', 'seed: 5', 'concurrency: 2', 'timeout: 60s', 'retries: 0', 'prompt: "x{{n}}"',
+      'tasks: [{ input: { n: 1 } }, { input: { n: 2 } }]', 'executor: { type: pool, workers: 1, heartbeat: 2s }', 'variants:',
+      '  - { id: slow, adapter: exec, command: ["sleep", "31.337"] }', '',
+    ].join('\n'));
+    const dbFile = join(tmp.dir, 's.db');
+    const child = startCli(['run', file, '--db', dbFile, '--no-progress'], { cwd: tmp.dir });
+    const exited = collect(child, 120_000);
+    const runPid = child.pid as number;
+    track(runPid);
+    const sleeps = () => descendantsOf(runPid).filter((pid) => readCmdline(pid) === 'sleep 31.337');
+    let first: number[] = [];
+    for (let waited = 0; first.length < 2 && waited < 60_000; waited += 50) {
+      await sleep(50);
+      first = sleeps();
+    }
+    expect(first).toHaveLength(2);
+    for (const pid of first) spawned.add(pid);
+    // A heartbeat (every 400 ms here) has told the master about the commands' groups.
+    await sleep(1200);
+    const producer = childrenOf(runPid).map((c) => c.pid).find((pid) => descendantsOf(pid).some((d) => first.includes(d)));
+    expect(producer).toBeDefined();
+    process.kill(producer as number, 'SIGKILL');
+    expect(await waitGone(first, 5000)).toEqual([]);
+    process.kill(runPid, 'SIGKILL');
+    await exited;
+    for (const pid of sleeps()) spawned.add(pid);
+  }, 180_000);
 });
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}

@@ -30,6 +30,8 @@ interface Producer {
   load: Map<PoolRun, number>;
   /** Who waits for a run's runtime to be warmed here (`prepare`), by run id. */
   warming: Map<string, () => void>;
+  /** Process groups of the commands it ran at its last heartbeat: ended with it. */
+  groups: number[];
 }
 
 export interface PoolOptions {
@@ -83,7 +85,7 @@ export class ProducerPool {
   /** The supervisor hooks for the producer children. */
   readonly hooks: SupervisorHooks = {
     up: (id, generation, handle) => {
-      this.producers.set(id, { id, generation, handle, inFlight: new Set(), runs: new Set(), solo: null, draining: null, slot: slotOf(id, this.options.producers), load: new Map(), warming: new Map() });
+      this.producers.set(id, { id, generation, handle, inFlight: new Set(), runs: new Set(), solo: null, draining: null, slot: slotOf(id, this.options.producers), load: new Map(), warming: new Map(), groups: [] });
       this.schedule();
     },
     down: (id, generation, how) => this.onDown(id, generation, how),
@@ -282,6 +284,7 @@ export class ProducerPool {
       p.warming.get(message.runId)?.();
       p.warming.delete(message.runId);
     } else if (message.t === 'hb') {
+      p.groups = message.groups ?? [];
       const max = this.options.maxMemoryBytes;
       if (max !== undefined && message.rss > max && p.draining !== 'recycle') {
         this.options.log?.(`${id} uses ${Math.round(message.rss / 2 ** 20)} MB (limit ${Math.round(max / 2 ** 20)} MB): replacing it once its trials are done`);
@@ -295,6 +298,9 @@ export class ProducerPool {
     const p = this.producers.get(id);
     if (!p || p.generation !== generation) return;
     this.producers.delete(id);
+    // A producer killed with SIGKILL could not end the commands it had started (exec variants run in
+    // their own process groups): end them here, or they would outlive the run.
+    for (const group of p.groups) killProcessGroup(group);
     for (const resolve of p.warming.values()) resolve();
     p.warming.clear();
     const lone = p.inFlight.size === 1;
@@ -375,6 +381,14 @@ function slotOf(id: string, producers: number | undefined): number | null {
   const n = /^producer-(\d+)$/.exec(id)?.[1];
   const slot = n === undefined ? null : Number(n) - 1;
   return producers === undefined || slot === null || slot >= producers ? null : slot;
+}
+
+function killProcessGroup(leader: number): void {
+  try {
+    process.kill(-leader, 'SIGKILL');
+  } catch {
+    // ESRCH: the group ended with its producer, or before.
+  }
 }
 
 function take(p: Producer, trial: Trial): void {

@@ -1,3 +1,4 @@
+import { liveGroups } from '../../adapters/exec-group.js';
 import type { Experiment } from '../../config/experiment.js';
 import { TrialCancelled } from '../../engine/classify.js';
 import { runTrial } from '../../engine/run-trial.js';
@@ -151,7 +152,10 @@ export function startProducer(channel: ProducerChannel): void {
     }
   });
 
-  const heartbeat = setInterval(() => channel.send({ t: 'hb', rss: process.memoryUsage.rss(), done }), Math.max(50, channel.heartbeatMs));
+  const heartbeat = setInterval(() => {
+    const groups = liveGroups();
+    channel.send({ t: 'hb', rss: process.memoryUsage.rss(), done, ...(groups.length ? { groups } : {}) });
+  }, Math.max(50, channel.heartbeatMs));
   heartbeat.unref();
   channel.send({ t: 'ready' });
 }

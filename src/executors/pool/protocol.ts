@@ -30,7 +30,8 @@ export type ToProducer =
 
 export type FromProducer =
   | { t: 'ready' }
-  | { t: 'hb'; rss: number; done: number }
+  /** `groups`: the process groups of commands (exec variants) running here, ended by the master if this producer dies. */
+  | { t: 'hb'; rss: number; done: number; groups?: number[] }
   /** The run's runtime is built and warmed here: its trials start at full speed. */
   | { t: 'warmed'; runId: string }
   | { t: 'outcomes'; runId: string; outcomes: TrialOutcome[] };
