@@ -6,6 +6,7 @@ import { mockTopicSchema, vocabularyDrawer } from '../adapters/mock-vocabulary.j
 import { createRandom } from '../model/random.js';
 import { topicSchema, topicSlug } from './config.js';
 import { Deduper } from './dedup.js';
+import { NearIndex } from './near-index.js';
 import { exclusionList, exclusionText } from './exclusion.js';
 import { checkWritable, openLedger } from './ledger.js';
 import { cleanItem, parseItems, replyHead } from './parse.js';
@@ -117,4 +118,20 @@ describe('unique-items scorer', () => {
     expect(await scorer.score(input('["the louvre", "Eifel Tower", "Pantheon", "Panthéon"]'))).toEqual({ score: 0.25, reason: '1 new of 4 items' });
     expect(await scorer.score(input(''))).toMatchObject({ score: 0 });
   });
+});
+
+describe('near index posting lists', () => {
+  it('decode gaps of every varint width (1 to 4 bytes) in order', () => {
+    const index = new NearIndex();
+    // The words' trigrams are listed for items 0, 1, 200, 20,000 and 2,200,000: gaps of 1, 1, 199,
+    // 19,800 and 2,180,000 take one, two, three and four bytes. Only the last is short enough to be a
+    // near-duplicate of the query, so finding it means every gap before it was read right.
+    const long = ['quixotic', 'zephyr', 'lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur'];
+    const listed = new Set([0, 1, 200, 20_000]);
+    for (let i = 0; i < 2_200_000; i++) index.add(listed.has(i) ? long : [`w${i}`], '');
+    expect(index.find(['quixotic', 'zephyr'], '')).toBe(-1);
+    expect(index.add(['quixotic', 'zephyr'], '')).toBe(2_200_000);
+    expect(index.find(['quixotic', 'zephyr'], '')).toBe(2_200_000);
+    expect(index.find(long, '')).toBe(0);
+  }, 120_000);
 });

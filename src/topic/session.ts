@@ -173,6 +173,9 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
     wrap(executor) {
       return {
         name: executor.name,
+        // A request's slot at the master also covers recording its items (durably); on a pool the
+        // producers keep calling meanwhile, with requests waiting beside them.
+        ...(executor.prefetch ? { prefetch: executor.prefetch } : {}),
         async run(spec, cancel) {
           return digest(spec, await executor.run(spec, cancel));
         },
