@@ -36,6 +36,28 @@ describe('start-up', () => {
     expect(heavy.filter((h) => uses(modules, h))).toEqual([]);
   });
 
+  it('--version through the bin (what `metaorch` runs) loads no module of ours and no dependency', async () => {
+    const log = join(dir, 'modules-bin.log');
+    writeFileSync(log, '');
+    const child = spawn(process.execPath, ['--import', join(REPO, 'test/support/module-log.mjs'), join(REPO, 'bin/metaorch.cjs'), '--version'], {
+      cwd: dir, env: cliEnv({ METAORCH_MODULE_LOG: log }), stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const result = await collect(child);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
+    const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    expect(modules.filter((m) => m.includes('/dist/') || m.includes('node_modules/'))).toEqual([]);
+  });
+
+  it('the bin runs every other command through the program, exit codes included', async () => {
+    const ok = await collect(spawn(process.execPath, [join(REPO, 'bin/metaorch.cjs'), '--help'], { cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Usage: metaorch');
+    const bad = await collect(spawn(process.execPath, [join(REPO, 'bin/metaorch.cjs'), 'validate', join(dir, 'missing.yaml')], { cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('file not found');
+  });
+
   it('--help loads the command definitions, not what the commands use', async () => {
     const modules = await loaded(['--help']);
     expect(heavy.filter((h) => uses(modules, h))).toEqual([]);
