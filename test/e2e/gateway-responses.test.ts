@@ -371,4 +371,39 @@ describe('metaorch gateway: the Responses API', () => {
     ({ child: gateway, url } = await startGateway());
     await check();
   });
+
+  it('records every try of a fallback, and a gateway killed and restarted learns the failed tries again', async () => {
+    const chat = (content: string) => openai().chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content }] }).withResponse();
+    let runId = '';
+    for (let i = 0; i < 12; i++) {
+      const { response } = await chat(`question ${i}`);
+      expect(response.headers.get('x-metaorch-variant')).toBe('steady');
+      runId = response.headers.get('x-metaorch-trial')!.split('/')[0]!;
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    await stop(gateway, 'SIGKILL');
+    ({ child: gateway, url } = await startGateway());
+    for (let i = 0; i < 4; i++) await chat(`after ${i}`);
+    await new Promise((r) => setTimeout(r, 400));
+
+    // Every try is in its trial's attempts, naming the variant it went to.
+    const trials = read<{ variant_id: string; attempts: string }>("SELECT variant_id, attempts FROM trials WHERE run_id = ? AND status = 'ok' ORDER BY seq", runId);
+    const attempts = trials.map((t) => JSON.parse(t.attempts) as { n: number; variant: string; error?: { kind: string } }[]);
+    const failedTries = attempts.filter((a) => a.length === 2);
+    expect(failedTries.length).toBeGreaterThan(0);
+    for (const a of failedTries) expect(a).toMatchObject([{ n: 1, variant: 'broken', error: { kind: 'server' } }, { n: 2, variant: 'steady' }]);
+    for (const a of attempts.filter((x) => x.length === 1)) expect(a).toMatchObject([{ n: 1, variant: 'steady' }]);
+    expect(read<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE run_id = ? AND type = 'fallback'", runId)[0]!.n).toBe(failedTries.length);
+
+    // The policy's snapshots (one per trial reward here) show what it knew: across two restarts (the
+    // SIGTERM of the budget test and this SIGKILL) it never forgot a failed try nor learned one twice.
+    const snapshots = read<{ data: string }>("SELECT data FROM events WHERE run_id = ? AND type = 'policy' ORDER BY seq", runId)
+      .map((e) => JSON.parse(e.data) as { learned: number; snapshot: { counts: number[] } });
+    expect(snapshots.length).toBe(trials.length);
+    for (let i = 1; i < snapshots.length; i++) expect(snapshots[i]!.learned).toBeGreaterThan(snapshots[i - 1]!.learned);
+    for (const s of snapshots) expect(s.snapshot.counts[0]! + s.snapshot.counts[1]!).toBe(s.learned);
+    const last = snapshots.at(-1)!;
+    expect(last.snapshot.counts).toEqual([failedTries.length, trials.length]);
+    expect(last.learned).toBe(failedTries.length + trials.length);
+  });
 });

@@ -278,7 +278,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       } catch (error) {
         release();
         const e = classify(error, variant.id, timedOut ? run.route.timeoutMs : null, redact);
-        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), retryable: e.retryable } });
+        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), retryable: e.retryable }, variant: variant.id });
         lastError = e;
         if (aborted.signal.aborted || !e.retryable) break;
         continue;
@@ -292,12 +292,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         release();
         // The stream broke after it started: the client saw an error event; the trial is an error.
         const e = classify(error, variant.id, timedOut ? run.route.timeoutMs : null, redact);
-        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, retryable: false } });
+        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, retryable: false }, variant: variant.id });
         record(run, routeIdx, seq, arm, key, { status: 'error', prompt, output: null, summary: null, attempts, startedAt, t0, error: e, cost: null });
         return;
       }
       release();
-      attempts.push({ n: i + 1, latencyMs: performance.now() - a0 });
+      attempts.push({ n: i + 1, latencyMs: performance.now() - a0, variant: variant.id });
       const cost = reply.cost ?? prices[routeIdx]![arm]!({ input: summary.tokens?.input ?? null, output: summary.tokens?.output ?? null });
       record(run, routeIdx, seq, arm, key, { status: 'ok', prompt, output: storeContent ? redact(outputText(summary)) : null, summary, attempts, startedAt, t0, error: null, cost });
       const judge = judges[routeIdx];
