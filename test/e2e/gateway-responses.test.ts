@@ -14,7 +14,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAimock, type Aimock, type AimockFixture } from '../support/aimock.js';
 import { startCli } from '../support/cli.js';
-import { startScriptedServer, type FakeServer } from '../support/fake-openai-server.js';
+import { openaiCompletion, startScriptedServer, type FakeServer } from '../support/fake-openai-server.js';
 
 const KEY = 'gw-resp-key-0123456789';
 const BROKE = 'gw-broke-key-0123456789';
@@ -30,11 +30,13 @@ const fixtures: AimockFixture[] = [
 let dir: string;
 let mock: Aimock;
 let failing: FakeServer;
+/** Answers its first 40 requests, then fails every one (a variant that goes down). */
+let degrading: FakeServer;
 let gateway: ChildProcess;
 let url: string;
 let db: string;
 
-function yaml(mockUrl: string, failingUrl: string): string {
+function yaml(mockUrl: string, failingUrl: string, degradingUrl: string): string {
   return `
 seed: 11
 maxBodySize: 64kb
@@ -73,6 +75,21 @@ routes:
         model: broken-model
         baseURL: ${failingUrl}/v1
       - id: steady
+        adapter: openai
+        model: gpt-4o-mini
+        baseURL: ${mockUrl}/v1
+  - name: watched
+    fallbacks: 1
+    policy: { name: uniform }
+    breaker: { failures: 0 }
+    controller: { warmup: 20 }
+    feedback: { wait: 0, missing: 1 }
+    variants:
+      - id: down
+        adapter: openai
+        model: degrading-model
+        baseURL: ${degradingUrl}/v1
+      - id: up
         adapter: openai
         model: gpt-4o-mini
         baseURL: ${mockUrl}/v1
@@ -145,7 +162,11 @@ beforeAll(async () => {
   db = join(dir, 'store.db');
   mock = await startAimock(fixtures);
   failing = await startScriptedServer({ respond: () => ({ status: 500, body: { error: { message: 'upstream is down', type: 'server_error' } } }) });
-  writeFileSync(join(dir, 'gateway.yaml'), yaml(mock.url, failing.url));
+  let served = 0;
+  degrading = await startScriptedServer({
+    respond: () => (served++ < 40 ? { status: 200, body: openaiCompletion('Hello there.') } : { status: 500, body: { error: { message: 'down now', type: 'server_error' } } }),
+  });
+  writeFileSync(join(dir, 'gateway.yaml'), yaml(mock.url, failing.url, degrading.url));
   ({ child: gateway, url } = await startGateway());
 }, 60_000);
 
@@ -153,6 +174,7 @@ afterAll(async () => {
   if (gateway) await stop(gateway);
   await mock?.stop();
   await failing?.close();
+  await degrading?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -340,7 +362,7 @@ describe('metaorch gateway: the Responses API', () => {
     expect(r.headers.get('content-type')).toBe('application/json');
     const health = (await r.json()) as { status: string; routes: { route: string; run: string; trials: number }[] };
     expect(health.status).toBe('ok');
-    expect(health.routes.map((x) => x.route)).toEqual(['chat', 'flaky']);
+    expect(health.routes.map((x) => x.route)).toEqual(['chat', 'flaky', 'watched']);
     const runs = read<{ id: string; name: string }>('SELECT id, name FROM runs');
     for (const route of health.routes) {
       expect(route.run).toBe(runs.find((x) => x.name === `gateway/${route.route}`)!.id);
@@ -405,5 +427,35 @@ describe('metaorch gateway: the Responses API', () => {
     const last = snapshots.at(-1)!;
     expect(last.snapshot.counts).toEqual([failedTries.length, trials.length]);
     expect(last.learned).toBe(failedTries.length + trials.length);
+  });
+
+  it('lets the controller see every failed try: a variant whose failures fallbacks hide is taken out, and a restart replays the same', async () => {
+    let runId = '';
+    for (let i = 0; i < 160; i++) {
+      const { data, response } = await openai().chat.completions.create({ model: 'watched', messages: [{ role: 'user', content: `w${i}` }] }).withResponse();
+      // Every request is answered: only the failed tries tell that 'down' is down.
+      expect(data.choices[0]!.message.content).toBe('Hello there.');
+      runId = response.headers.get('x-metaorch-trial')!.split('/')[0]!;
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    expect(read<{ n: number }>("SELECT COUNT(*) AS n FROM trials WHERE run_id = ? AND status != 'ok'", runId)[0]!.n).toBe(0);
+    // The controller acts on its clock (a second): wait for its decision.
+    let decisions: { kind: string; target: string; detector: string | null }[] = [];
+    for (let i = 0; i < 50 && decisions.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      decisions = read('SELECT kind, target, detector FROM decisions WHERE run_id = ? ORDER BY id', runId);
+    }
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions[0]).toMatchObject({ kind: 'quarantine', target: 'down' });
+    // Once out, 'down' is not tried first any more (the controller's steering); its probes aside, requests go to 'up' at once.
+    const lastTrials = read<{ attempts: string }>('SELECT attempts FROM trials WHERE run_id = ? ORDER BY seq DESC LIMIT 10', runId);
+    expect(lastTrials.filter((t) => (JSON.parse(t.attempts) as unknown[]).length > 1).length).toBeLessThan(5);
+    // A restart rebuilds the controller from the trials (their attempts included) and reaches the same decisions.
+    await stop(gateway);
+    ({ child: gateway, url } = await startGateway());
+    await openai().chat.completions.create({ model: 'watched', messages: [{ role: 'user', content: 'after' }] });
+    const mismatches = read<{ data: string }>("SELECT data FROM events WHERE run_id = ? AND type = 'controller' AND data LIKE '%replay-mismatch%'", runId);
+    expect(mismatches).toEqual([]);
+    expect(read<{ n: number }>('SELECT COUNT(*) AS n FROM decisions WHERE run_id = ?', runId)[0]!.n).toBe(decisions.length);
   });
 });
