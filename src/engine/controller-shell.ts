@@ -7,7 +7,7 @@ import { createEscalator, escalationTarget, ESCALATION_SCHEMA_VERSION, type Esca
 import { controllerMetrics } from '../controller/metrics.js';
 import { createController, type ControllerState } from '../controller/state.js';
 import { steeringFor } from '../controller/steering.js';
-import type { TrialOutcome, TrialSpec } from '../model/trial.js';
+import type { Attempt, TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { Steering } from '../policies/steer.js';
 import type { DecisionRecord } from '../store/records.js';
 import type { Store, TrialSink } from '../store/store.js';
@@ -124,6 +124,8 @@ export function startControllerShell(o: ControllerShellOptions): ControllerShell
       if (arm === undefined) return;
       // A scratch event: the core reads it and keeps nothing of it, so the hot path allocates nothing.
       const e = scratch;
+      // Tries that failed on other variants before this one answered (gateway fallbacks) come first.
+      if (outcome.attempts.length > 1) feedMovedTries(state, outcome.attempts, spec.variantId, spec.seq, o.nextSeq(), outcome.finishedAt, armOf, experiment, perform);
       e.seq = spec.seq;
       e.nextSeq = o.nextSeq();
       e.arm = arm;
@@ -147,6 +149,27 @@ export function startControllerShell(o: ControllerShellOptions): ControllerShell
       clearTimeout(timeout);
     },
   };
+}
+
+/**
+ * Each attempt that failed on another variant than `answered` (a gateway fallback) as an errored trial
+ * of that variant, fed before the trial itself: its circuit breaker sees the failures fallbacks hide.
+ * The same function feeds a live trial and a replayed one, so a resume reaches the same state.
+ */
+function feedMovedTries(
+  state: ControllerState, attempts: readonly Attempt[], answered: string, seq: number, nextSeq: number, time: number,
+  armOf: ReadonlyMap<string, number>, experiment: Experiment, perform: (actions: readonly ControllerAction[]) => void,
+): void {
+  for (const a of attempts) {
+    if (!a.error || a.variant === undefined || a.variant === answered) continue;
+    const arm = armOf.get(a.variant);
+    if (arm === undefined) continue;
+    const r = reward(experiment.objective, { status: 'error', score: null, cost: null, latencyMs: a.latencyMs });
+    const { actions } = transition(state, {
+      type: 'trial', seq, nextSeq, arm, time, status: 'error', errorKind: a.error.kind, score: null, reward: r, latencyMs: a.latencyMs, cost: null, attempts: 1,
+    });
+    if (actions.length) perform(actions);
+  }
 }
 
 function trialEvent(seq: number, nextSeq: number, arm: number, o: Pick<TrialOutcome, 'status' | 'error' | 'score' | 'latencyMs' | 'cost' | 'attempts' | 'finishedAt'>, r: number): ControllerEvent {
@@ -205,6 +228,14 @@ function replay(state: ControllerState, store: Store, runId: string, experiment:
       status: t.status, error: t.errorKind ? { kind: t.errorKind, message: '', retryable: false } : null, score: t.score, latencyMs: t.latencyMs, cost: t.cost,
       attempts: Array.from({ length: Math.max(1, t.attempts) }, (_, i) => ({ n: i + 1, latencyMs: 0 })), finishedAt: t.finishedAt,
     } as Parameters<typeof trialEvent>[3];
+    if (t.movedAttempts) {
+      feedMovedTries(state, JSON.parse(t.movedAttempts) as Attempt[], t.variantId, t.seq, t.seq + 1, t.finishedAt, armOf, experiment, (actions) => {
+        for (const a of actions) {
+          if (a.type === 'record') made.push(a.decision);
+          if (a.type === 'update') updates.set(a.id, [...(updates.get(a.id) ?? []), a]);
+        }
+      });
+    }
     apply(trialEvent(t.seq, t.seq + 1, arm, outcome, t.reward ?? reward(experiment.objective, { status: t.status, score: t.score, cost: t.cost, latencyMs: t.latencyMs })));
     for (const e of injected.get(state.finished) ?? []) apply(e);
   }

@@ -43,6 +43,8 @@ export interface Attempt {
   n: number;
   latencyMs: number;
   error?: TrialError;
+  /** The variant this attempt went to, when it may differ from the trial's (a gateway fallback). */
+  variant?: string;
 }
 
 export interface TokenUsage {

@@ -118,7 +118,8 @@ export function sqliteControllerLog(db: Database, appendEvent: (runId: string, t
     history: (runId) =>
       db
         .prepare(`SELECT seq, variant_id AS variantId, status, error_kind AS errorKind, score, reward, COALESCE(latency_ms, 0) AS latencyMs,
-                    cost, COALESCE(attempt_count, 1) AS attempts, COALESCE(finished_at, 0) AS finishedAt
+                    cost, COALESCE(attempt_count, 1) AS attempts, COALESCE(finished_at, 0) AS finishedAt,
+                    CASE WHEN attempts IS NOT NULL AND instr(attempts, '"variant"') > 0 AND instr(attempts, '"error"') > 0 THEN attempts END AS movedAttempts
                   FROM trials WHERE run_id = ? AND status != 'scheduled' ORDER BY finished_at, seq`)
         .iterate(runId) as Iterable<ControllerTrial>,
     requestUndo: (runId, decision, reason) => {

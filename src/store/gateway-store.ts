@@ -35,6 +35,18 @@ export interface DecidedReward {
   reward: number;
   latencyMs: number;
   cost: number | null;
+  /** When it was decided (ms): an error's finish, its feedback's arrival, or the end of its wait. */
+  decidedAt: number;
+}
+
+/** A failed try that a fallback took over (its variant learned an error at once), from its `fallback` event. */
+export interface FailedTry {
+  seq: number;
+  variantId: string;
+  reward: number;
+  latencyMs: number;
+  /** When it failed (ms; the event's commit time for events written before the time was recorded). */
+  at: number;
 }
 
 /** A successful trial whose reward was not decided yet (it waits for feedback). */
@@ -52,11 +64,28 @@ export interface UndecidedTrial {
  */
 export function decidedRewards(db: Database, runId: string, waitMs: number): Iterable<DecidedReward> {
   return db
-    .prepare(`SELECT t.seq, t.variant_id AS variantId, t.status, t.reward, COALESCE(t.latency_ms, 0) AS latencyMs, t.cost
-              FROM trials t LEFT JOIN feedback f ON f.run_id = t.run_id AND f.seq = t.seq
-              WHERE t.run_id = ? AND t.status != 'scheduled' AND t.reward IS NOT NULL
-              ORDER BY CASE WHEN t.status = 'error' THEN t.finished_at WHEN f.received_at IS NOT NULL AND f.received_at < t.finished_at + ? THEN f.received_at ELSE t.finished_at + ? END, t.seq`)
-    .iterate(runId, waitMs, waitMs) as Iterable<DecidedReward>;
+    .prepare(`SELECT seq, variantId, status, reward, latencyMs, cost, decidedAt FROM (
+                SELECT t.seq, t.variant_id AS variantId, t.status, t.reward, COALESCE(t.latency_ms, 0) AS latencyMs, t.cost,
+                       CASE WHEN t.status = 'error' THEN t.finished_at WHEN f.received_at IS NOT NULL AND f.received_at < t.finished_at + ? THEN f.received_at ELSE t.finished_at + ? END AS decidedAt
+                FROM trials t LEFT JOIN feedback f ON f.run_id = t.run_id AND f.seq = t.seq
+                WHERE t.run_id = ? AND t.status != 'scheduled' AND t.reward IS NOT NULL)
+              ORDER BY decidedAt, seq`)
+    .iterate(waitMs, waitMs, runId) as Iterable<DecidedReward>;
+}
+
+/**
+ * The failed tries fallbacks took over, in the order they failed: each taught its variant an error at
+ * once, and a restarted gateway's policy learns them again (they are no trial's reward).
+ *
+ * @example
+ * for (const t of failedTries(store.db, runId)) policy.update(arm(t.variantId), t.reward);
+ */
+export function failedTries(db: Database, runId: string): FailedTry[] {
+  return db
+    .prepare(`SELECT json_extract(data, '$.seq') AS seq, json_extract(data, '$.variant') AS variantId, json_extract(data, '$.reward') AS reward,
+                     COALESCE(json_extract(data, '$.latencyMs'), 0) AS latencyMs, COALESCE(json_extract(data, '$.at'), ts) AS at
+              FROM events WHERE run_id = ? AND type = 'fallback' ORDER BY at, seq`)
+    .all(runId) as FailedTry[];
 }
 
 /** Successful trials finished at or after `since` whose reward is still undecided. */

@@ -260,4 +260,9 @@ export interface ControllerTrial {
   cost: number | null;
   attempts: number;
   finishedAt: number;
+  /**
+   * The trial's attempts as JSON when some failed on another variant than the one that answered (a
+   * gateway fallback); null otherwise. The controller learns those failed tries too.
+   */
+  movedAttempts?: string | null;
 }

@@ -279,9 +279,9 @@ describe('metaorch gateway', () => {
     await expect(openai().chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
     await expect(anthropic().messages.create({ model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 404, error: { error: { type: 'not_found_error' } } });
 
-    const responses = await post('/v1/responses', JSON.stringify({ model: 'chat', input: 'hi' }));
-    expect(responses.status).toBe(404);
-    expect(((await responses.json()) as { error: { message: string } }).error.message).toContain('Responses API is not served');
+    const nowhere = await post('/v1/completions', JSON.stringify({ model: 'chat', prompt: 'hi' }));
+    expect(nowhere.status).toBe(404);
+    expect(((await nowhere.json()) as { error: { message: string } }).error.message).toContain('No route for POST /v1/completions');
 
     const tiny = openai('gw-tiny-key-0123456789');
     await tiny.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] });

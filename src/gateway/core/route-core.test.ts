@@ -118,7 +118,7 @@ describe('route core', () => {
       transition(state, { type: 'start', seq, arm: arms[0]! });
       if (arms[0] === 0) {
         const out = transition(state, { type: 'fail', seq, arm: 0, next: arms[1]!, latencyMs: 1, time: 100 });
-        expect(out).toEqual([{ type: 'failed', seq, arm: 0, reward: 0 }]);
+        expect(out).toEqual([{ type: 'failed', seq, arm: 0, reward: 0, latencyMs: 1, time: 100 }]);
         failed++;
       }
       transition(state, { type: 'finish', seq, arm: arms[0] === 0 ? arms[1]! : arms[0]!, time: 100, ok: true, cost: null, latencyMs: 1 });

@@ -107,7 +107,7 @@ export type RouteAction =
   | { type: 'reward'; seq: number; arm: number; reward: number; score: number | null }
   | { type: 'feedback'; seq: number; outcome: FeedbackOutcome }
   /** A failed try's error reward, learned (the trial itself is decided later, on the variant that answered). */
-  | { type: 'failed'; seq: number; arm: number; reward: number }
+  | { type: 'failed'; seq: number; arm: number; reward: number; latencyMs: number; time: number }
   | { type: 'snapshot'; learned: number; snapshot: PolicySnapshot };
 
 /**
@@ -194,7 +194,7 @@ function fail(state: RouteState, e: Extract<RouteEvent, { type: 'fail' }>): Rout
   trip(state, e.arm, e.time);
   policy.update(e.arm, config.objective.error, { success: false, latencyMs: e.latencyMs });
   state.learned++;
-  return [{ type: 'failed', seq: e.seq, arm: e.arm, reward: config.objective.error }];
+  return [{ type: 'failed', seq: e.seq, arm: e.arm, reward: config.objective.error, latencyMs: e.latencyMs, time: e.time }];
 }
 
 /** One more failed try of `arm`: its breaker opens at the threshold (and again on each failure past it). */

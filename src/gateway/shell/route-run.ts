@@ -16,11 +16,11 @@ import { hashSeed } from '../../model/random.js';
 import type { Task } from '../../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../../model/trial.js';
 import { LEASE_MS, newOwner, type RunOwner } from '../../store/claim.js';
-import { decidedRewards, FeedbackWriter, type FeedbackRow, findGatewayRun, interruptedTrials, nextSeqOf, taskIndex, trialForFeedback, undecidedTrials } from '../../store/gateway-store.js';
+import { decidedRewards, failedTries, FeedbackWriter, type FeedbackRow, findGatewayRun, interruptedTrials, nextSeqOf, taskIndex, trialForFeedback, undecidedTrials } from '../../store/gateway-store.js';
 import type { SqliteStore } from '../../store/sqlite-store.js';
 import type { TrialSink } from '../../store/store.js';
 import type { GatewayConfig, GatewayRoute } from '../config/load.js';
-import { createRouteState, transition, type FeedbackOutcome, type RouteAction, type RouteState } from '../core/route-core.js';
+import { createRouteState, transition, type FeedbackOutcome, type PastReward, type RouteAction, type RouteState } from '../core/route-core.js';
 
 /** The task a request without a gateway key is recorded under. */
 export const ANONYMOUS = 'anonymous';
@@ -270,7 +270,8 @@ export class RouteRun {
   private perform(actions: readonly RouteAction[]): void {
     for (const a of actions) {
       if (a.type === 'reward') this.feedbackWriter.reward(a.seq, a.reward);
-      else if (a.type === 'failed') this.writer.event('fallback', { seq: a.seq, variant: this.route.variants[a.arm]!.id, reward: a.reward });
+      // Everything a restart needs to learn this failed try again (failedTries in the store).
+      else if (a.type === 'failed') this.writer.event('fallback', { seq: a.seq, variant: this.route.variants[a.arm]!.id, reward: a.reward, latencyMs: a.latencyMs, at: a.time });
       else if (a.type === 'snapshot') this.writer.event('policy', { learned: a.learned, snapshot: a.snapshot });
     }
   }
@@ -325,11 +326,26 @@ function armOf(experiment: Experiment, variantId: string): number {
   return experiment.variants.findIndex((v) => v.id === variantId);
 }
 
-function pastRewards(store: SqliteStore, runId: string, experiment: Experiment, waitMs: number) {
-  const out = [];
+/**
+ * What the route's policy learned before, in the order it learned it: the trials' decided rewards
+ * merged with the failed tries fallbacks took over (a failure learned at once, before the trial that
+ * moved on is decided; so at equal times the failed try comes first).
+ */
+function pastRewards(store: SqliteStore, runId: string, experiment: Experiment, waitMs: number): PastReward[] {
+  const out: PastReward[] = [];
+  const tries = failedTries(store.db, runId);
+  let i = 0;
+  const learnTriesUntil = (time: number) => {
+    for (; i < tries.length && tries[i]!.at <= time; i++) {
+      const t = tries[i]!;
+      out.push({ arm: armOf(experiment, t.variantId), reward: t.reward, success: false, latencyMs: t.latencyMs, cost: null });
+    }
+  };
   for (const r of decidedRewards(store.db, runId, waitMs)) {
+    learnTriesUntil(r.decidedAt);
     out.push({ arm: armOf(experiment, r.variantId), reward: r.reward, success: r.status === 'ok', latencyMs: r.latencyMs, cost: r.cost });
   }
+  learnTriesUntil(Infinity);
   return out;
 }
 

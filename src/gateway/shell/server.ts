@@ -20,6 +20,7 @@ import { closeAgents } from '../upstream/http.js';
 import { createUpstream, type Upstream, type UpstreamReply } from '../upstream/index.js';
 import { errorAnswer, streamErrorEvent, type ErrorAnswer, type GatewayErrorKind } from '../wire/errors.js';
 import { completionToMessage, messageToCompletion } from '../wire/responses.js';
+import { ChatToResponsesStream, completionToResponse, responsesToChatRequest, type ResponsesContext, type ResponsesRequest } from '../wire/responses-api.js';
 import { SseParser, sseText } from '../wire/sse.js';
 import { AnthropicToChatStream, ChatToAnthropicStream, type OutEvent } from '../wire/streams.js';
 import { ChatStreamSummary, MessageStreamSummary, outputText, summariseCompletion, summariseMessage, type AnswerSummary } from '../wire/summary.js';
@@ -96,6 +97,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     responses.set(id, trial);
   };
   const inFlight = new Set<Promise<void>>();
+  let responseCounter = 0;
 
   const server: Server = createServer((req, res) => {
     const p = handle(req, res).catch((error: unknown) => {
@@ -123,10 +125,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (req.method === 'GET' && path === '/v1/models') return models(res, wire);
-    if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/messages' && path !== '/v1/feedback')) {
+    if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/messages' && path !== '/v1/feedback' && path !== '/v1/responses')) {
       drain(req);
-      const hint = path === '/v1/responses' ? ' (the Responses API is not served: use /v1/chat/completions)' : '';
-      send(res, errorAnswer(wire, 404, 'not_found', `No route for ${req.method} ${path}${hint}. Served: POST /v1/chat/completions, POST /v1/messages, POST /v1/feedback, GET /v1/models, GET /health.`));
+      send(res, errorAnswer(wire, 404, 'not_found', `No route for ${req.method} ${path}. Served: POST /v1/chat/completions, POST /v1/responses, POST /v1/messages, POST /v1/feedback, GET /v1/models, GET /health.`));
       return;
     }
     const body = await readBody(req, config.maxBodyBytes);
@@ -146,7 +147,21 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return;
     }
     if (path === '/v1/feedback') return feedback(res, parsed as Record<string, unknown>, key);
+    if (path === '/v1/responses') return respond(req, res, parsed as ResponsesRequest, key);
     return complete(req, res, wire, parsed as ChatRequest | MessagesRequest, key);
+  }
+
+  /**
+   * `POST /v1/responses`: translated to a chat request and routed exactly like one (policy, trial,
+   * fallbacks, keys, limits); the answer is translated back into a Response or its event stream.
+   */
+  function respond(req: IncomingMessage, res: ServerResponse, body: ResponsesRequest, key: Key | null): Promise<void> {
+    const translated = responsesToChatRequest(body, { id: `resp_${Date.now().toString(36)}${(responseCounter++).toString(36)}`, created: Math.floor(Date.now() / 1000) });
+    if (!translated.ok) {
+      send(res, errorAnswer('openai', 400, 'invalid_request', translated.message, { param: translated.param }));
+      return Promise.resolve();
+    }
+    return complete(req, res, 'openai', translated.chat, key, translated.context);
   }
 
   function authenticate(req: IncomingMessage): Key | null | false {
@@ -193,7 +208,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     json(res, 200, { trial_id: trial, score, outcome: result.outcome });
   }
 
-  async function complete(req: IncomingMessage, res: ServerResponse, wire: Wire, body: ChatRequest | MessagesRequest, key: Key | null): Promise<void> {
+  async function complete(req: IncomingMessage, res: ServerResponse, wire: Wire, body: ChatRequest | MessagesRequest, key: Key | null, responses?: ResponsesContext): Promise<void> {
     if (!Array.isArray(body.messages)) {
       send(res, errorAnswer(wire, 400, 'invalid_request', "'messages' is required: an array of messages", { param: 'messages' }));
       return;
@@ -263,7 +278,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       } catch (error) {
         release();
         const e = classify(error, variant.id, timedOut ? run.route.timeoutMs : null, redact);
-        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), retryable: e.retryable } });
+        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), retryable: e.retryable }, variant: variant.id });
         lastError = e;
         if (aborted.signal.aborted || !e.retryable) break;
         continue;
@@ -271,17 +286,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       const headers = { 'x-metaorch-route': run.route.name, 'x-metaorch-variant': variant.id, 'x-metaorch-trial': trialId(run.runId, seq) };
       let summary: AnswerSummary;
       try {
-        summary = reply.kind === 'json' ? answerJson(res, wire, reply, headers, seq, run.runId) : await answerStream(res, wire, reply, headers, seq, run.runId, body);
+        if (responses) summary = reply.kind === 'json' ? answerResponseJson(res, reply, headers, responses) : await answerResponseStream(res, reply, headers, responses);
+        else summary = reply.kind === 'json' ? answerJson(res, wire, reply, headers, seq, run.runId) : await answerStream(res, wire, reply, headers, seq, run.runId, body);
       } catch (error) {
         release();
         // The stream broke after it started: the client saw an error event; the trial is an error.
         const e = classify(error, variant.id, timedOut ? run.route.timeoutMs : null, redact);
-        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, retryable: false } });
+        attempts.push({ n: i + 1, latencyMs: performance.now() - a0, error: { kind: e.kind, message: e.message, retryable: false }, variant: variant.id });
         record(run, routeIdx, seq, arm, key, { status: 'error', prompt, output: null, summary: null, attempts, startedAt, t0, error: e, cost: null });
         return;
       }
       release();
-      attempts.push({ n: i + 1, latencyMs: performance.now() - a0 });
+      attempts.push({ n: i + 1, latencyMs: performance.now() - a0, variant: variant.id });
       const cost = reply.cost ?? prices[routeIdx]![arm]!({ input: summary.tokens?.input ?? null, output: summary.tokens?.output ?? null });
       record(run, routeIdx, seq, arm, key, { status: 'ok', prompt, output: storeContent ? redact(outputText(summary)) : null, summary, attempts, startedAt, t0, error: null, cost });
       const judge = judges[routeIdx];
@@ -414,6 +430,66 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return reply.wire === 'openai' ? chatSummary.summary() : messageSummary.summary();
   }
 
+  /** A Responses API answer from a whole chat completion or Messages answer. */
+  function answerResponseJson(res: ServerResponse, reply: Extract<UpstreamReply, { kind: 'json' }>, headers: Record<string, string>, ctx: ResponsesContext): AnswerSummary {
+    const completion = reply.wire === 'openai' ? (reply.json as ChatCompletion) : messageToCompletion(reply.json as Message, { id: ctx.id, created: ctx.created });
+    const summary = reply.wire === 'openai' ? summariseCompletion(completion) : summariseMessage(reply.json as Message);
+    remember(ctx.id, headers['x-metaorch-trial']!);
+    const text = JSON.stringify(completionToResponse(completion, ctx));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+    return summary;
+  }
+
+  /** The Responses event stream, from chat chunks (an Anthropic stream is translated to chunks first). */
+  async function answerResponseStream(res: ServerResponse, reply: Extract<UpstreamReply, { kind: 'stream' }>, headers: Record<string, string>, ctx: ResponsesContext): Promise<AnswerSummary> {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
+    res.flushHeaders();
+    remember(ctx.id, headers['x-metaorch-trial']!);
+    const parser = new SseParser();
+    const chatSummary = new ChatStreamSummary();
+    const messageSummary = new MessageStreamSummary();
+    const toChat = reply.wire === 'anthropic' ? new AnthropicToChatStream({ id: ctx.id, created: ctx.created, includeUsage: true }) : null;
+    const out = new ChatToResponsesStream(ctx);
+    const emit = (events: OutEvent[]) => {
+      for (const e of events) res.write(sseText(e.event, JSON.stringify(e.data)));
+    };
+    const chunks = (events: OutEvent[]) => {
+      for (const e of events) if (typeof e.data === 'object') emit(out.push(e.data as ChatChunk));
+    };
+    const handle = (events: ReturnType<SseParser['push']>) => {
+      for (const e of events) {
+        if (e.data === '[DONE]' || e.data === '') continue;
+        let data: unknown;
+        try {
+          data = JSON.parse(e.data);
+        } catch {
+          continue;
+        }
+        if (!data || typeof data !== 'object') continue;
+        if (toChat) {
+          messageSummary.push(data as MessageEvent);
+          chunks(toChat.push(data as MessageEvent));
+        } else {
+          chatSummary.push(data as ChatChunk);
+          emit(out.push(data as ChatChunk));
+        }
+      }
+    };
+    try {
+      for await (const chunk of reply.body as AsyncIterable<Uint8Array | string>) handle(parser.push(chunk));
+      handle(parser.end());
+    } catch (error) {
+      emit(out.fail(redact(`the upstream's stream broke: ${(error as Error).message}`)));
+      res.end();
+      throw error;
+    }
+    if (toChat) chunks(toChat.end());
+    emit(out.end());
+    res.end();
+    return toChat ? messageSummary.summary() : chatSummary.summary();
+  }
+
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? config.port, o.host ?? config.host, () => {
@@ -453,7 +529,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 function wireOf(req: IncomingMessage): Wire {
   const path = req.url ?? '';
   if (path.startsWith('/v1/messages')) return 'anthropic';
-  if (path.startsWith('/v1/chat') || path.startsWith('/v1/feedback')) return 'openai';
+  if (path.startsWith('/v1/chat') || path.startsWith('/v1/feedback') || path.startsWith('/v1/responses')) return 'openai';
   return req.headers['anthropic-version'] !== undefined || (req.headers['x-api-key'] !== undefined && req.headers['authorization'] === undefined) ? 'anthropic' : 'openai';
 }
 
