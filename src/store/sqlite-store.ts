@@ -5,6 +5,7 @@ import type { Experiment } from '../config/experiment.js';
 import { DiskFullError, isDiskFull, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
 import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
 import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
 import { migrate } from './migrations.js';
 import type { AdaptiveHistory, EventRecord, FinishedTrial, PendingTrial, RunRecord, RunStats, WorkflowTrial } from './records.js';
@@ -51,6 +52,7 @@ function enableWal(db: Database.Database): void {
 export class SqliteStore implements Store {
   private reads: SqliteRunQueries | undefined;
   private log: ControllerLog | undefined;
+  private stopCheckpointer: (() => void) | null = null;
 
   private constructor(readonly db: Database.Database, readonly path: string) {}
 
@@ -59,7 +61,11 @@ export class SqliteStore implements Store {
     return (this.log ??= sqliteControllerLog(this.db, (runId, type, data) => this.appendEvent(runId, type, data)));
   }
 
-  static open(path: string, options: { readonly?: boolean } = {}): SqliteStore {
+  /**
+   * `checkpointer`: checkpoint the WAL on a worker thread (see checkpointer.ts), for the processes
+   * that write for long (a run, the orchestrator, the gateway); short commands keep SQLite's default.
+   */
+  static open(path: string, options: { readonly?: boolean; checkpointer?: boolean } = {}): SqliteStore {
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
@@ -70,7 +76,12 @@ export class SqliteStore implements Store {
         db.pragma('foreign_keys = ON');
         migrate(db);
       }
-      return new SqliteStore(db, path);
+      const store = new SqliteStore(db, path);
+      if (options.checkpointer && !options.readonly && path !== ':memory:') {
+        db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+        store.stopCheckpointer = startCheckpointer(path);
+      }
+      return store;
     } catch (e) {
       if (e instanceof StoreError) throw e;
       if (isDiskFull(e)) throw new DiskFullError(`disk full: cannot open the store at ${path}; free space and try again.`, undefined, { cause: e });
@@ -79,6 +90,10 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    // The checkpointer closes first, so this connection's close is the last: it checkpoints what is
+    // left and removes the WAL, as without one.
+    this.stopCheckpointer?.();
+    this.stopCheckpointer = null;
     if (this.db.open) this.db.close();
   }
 

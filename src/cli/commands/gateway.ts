@@ -31,7 +31,7 @@ export function gatewayCommand(): Command {
       const { createRedactor, secretValues } = await import('../../config/env.js');
       const { SqliteStore } = await import('../../store/sqlite-store.js');
       const config = await loadGatewayConfig(flags.config, process.env);
-      const store = SqliteStore.open(dbPath(flags.db));
+      const store = SqliteStore.open(dbPath(flags.db), { checkpointer: true });
       const redact = createRedactor(secretValues({ routes: config.routes, keys: config.keys }, process.env));
       let gateway;
       try {

@@ -86,7 +86,7 @@ export function orchestratorCommand(): Command {
       // The experiment is checked before anything starts: a bad file exits 2 with nothing written.
       if (file !== undefined) await loadExperiment(file);
       const db = dbPath(flags.db);
-      const store = SqliteStore.open(db);
+      const store = SqliteStore.open(db, { checkpointer: true });
       const { Master } = await import('../../orchestrator/master.js');
       const { forkProcessManager, moduleEntry } = await import('../../supervisor/fork.js');
       const { producerEntry } = await import('../../executors/pool/host.js');

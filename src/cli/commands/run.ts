@@ -54,7 +54,7 @@ export function runCommand(): Command {
       const { parseExecutorFlag, plannedTrials, startRun, newRunId, SqliteStore, describeExecutor } = await engine();
       const { experiment: loaded } = await prepareExperiment(file, flags, flags.executor !== undefined ? { executor: parseExecutorFlag(flags.executor) } : {});
       const db = dbPath(flags.db);
-      const store = SqliteStore.open(db);
+      const store = SqliteStore.open(db, { checkpointer: true });
       const cache = await responseCache(flags, loaded, db, loaded.executor);
       // What the run did is stored with it: resume uses the cache as this run did.
       const experiment = cache ? { ...loaded, cache: true } : loaded.cache ? { ...loaded, cache: false } : loaded;
@@ -89,7 +89,7 @@ export function resumeCommand(): Command {
       const override = flags.executor !== undefined ? await executorOverride(flags.executor) : undefined;
       const db = dbPath(flags.db);
       requireStore(db);
-      const store = SqliteStore.open(db);
+      const store = SqliteStore.open(db, { checkpointer: true });
       const runId = store.resolveRunId(ref);
       const run = store.getRun(runId);
       if (run?.mode === 'workflow') {
