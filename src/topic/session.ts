@@ -11,7 +11,9 @@ import { Deduper, type DuplicateLayer } from './dedup.js';
 import { exclusionList, exclusionText } from './exclusion.js';
 import { openLedger, type Ledger } from './ledger.js';
 import { parseItems, replyHead } from './parse.js';
+import { callsFromEvents, type TopicCall } from './calls.js';
 import { emptyStats, recordCall, summarise, type VariantStats } from './stats.js';
+import { topicStatistics } from './statistics.js';
 
 /** One unique item: its number (0, 1, ... in the order found), first spelling, and where it came from. */
 export interface FoundItem {
@@ -30,6 +32,10 @@ export interface TopicEvent {
   new: { n: number; text: string }[];
   duplicates: Record<DuplicateLayer, number>;
   recovered?: true;
+  /** The request's outcome (every finished request has an event, failed ones too): the trends' data. */
+  ok?: boolean;
+  cost?: number | null;
+  latencyMs?: number | null;
 }
 
 /** What the engine plugs in for a topic run: its task source, executor wrapper and observer. */
@@ -72,6 +78,8 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
   const stats = new Map<string, VariantStats>(experiment.variants.map((v) => [v.id, emptyStats()]));
   const pending = new Map<number, TopicEvent>();
   const startedAt = now();
+  // Every request in finish order (earlier sessions' from the store): metadata.json's trends and judgement.
+  const calls: TopicCall[] = [];
 
   // What the store knows (events of earlier sessions), then the ledger, the truth.
   const known = new Map<number, FoundItem>();
@@ -83,9 +91,10 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
     for (const e of page) {
       if (e.type !== 'topic') continue;
       const data = e.data as TopicEvent;
+      calls.push(...callsFromEvents([e]).calls);
       for (const item of data.new) known.set(item.n, { n: item.n, text: item.text, variant: data.variant, seq: data.seq, ts: e.ts });
       if (data.variant !== null && stats.has(data.variant) && !data.recovered) {
-        recordCall(stats.get(data.variant)!, { ok: true, returned: data.returned, fresh: data.new.length, cost: 0, latencyMs: 0 });
+        recordCall(stats.get(data.variant)!, { ok: data.ok ?? true, returned: data.returned, fresh: data.new.length, cost: data.cost ?? 0, latencyMs: data.latencyMs ?? 0 });
       }
     }
   }
@@ -157,10 +166,24 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
   const writeSummaries = () => {
     writeFileAtomic(join(folder, 'output.json'), `${JSON.stringify({ topic: config.name, runId, items: items.map((i) => ({ item: i.text, variant: i.variant, trial: i.seq === null ? null : `${runId}/${i.seq}`, time: new Date(i.ts).toISOString() })) }, null, 2)}\n`);
     const perVariant = Object.fromEntries([...stats].map(([id, s]) => [id, summarise(s)]));
+    // Commit the queued policy snapshots first. A failed commit keeps its batch: the writer's own close
+    // (after this) tries again and reports the failure, so nothing is lost by going on here.
+    try {
+      sink.flush();
+    } catch {
+      // reported by the writer's close
+    }
+    const { snapshots } = callsFromEvents(queries.eventsAfter(0, { runId, limit: 1_000_000, types: ['policy'] }));
+    const statistics = topicStatistics(calls, snapshots, { variants: experiment.variants.map((v) => v.id), maxPoints: 50 });
+    const { changes, ...effectiveness } = statistics.effectiveness;
     writeFileAtomic(join(folder, 'metadata.json'), `${JSON.stringify({
       topic: config.name, runId, experiment: experiment.name, settings: config, variants: experiment.variants.map((v) => ({ id: v.id, adapter: v.adapter })),
       policy: experiment.policy ?? null, startedAt: new Date(startedAt).toISOString(), writtenAt: new Date(now()).toISOString(),
       uniqueItems: items.length, perVariant,
+      requests: statistics.calls,
+      weightChanges: { ...effectiveness, changes: changes.length, raisedAt: changes.filter((c) => c.raised).map((c) => c.at) },
+      trendWindow: statistics.window,
+      trends: Object.fromEntries(statistics.variants.map((v) => [v.id, v.trend])),
     }, null, 2)}\n`);
   };
 
@@ -180,11 +203,16 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
       };
     },
     observer: {
-      onTrialEnd(spec) {
-        const event = pending.get(spec.seq);
-        if (!event) return;
+      onTrialEnd(spec, outcome) {
+        // One event per finished request, failed ones included, with its outcome: the trends and the
+        // judgement of weight changes are computed from these events alone.
+        const event = pending.get(spec.seq) ?? { seq: spec.seq, variant: spec.variantId, returned: 0, new: [], duplicates: { exact: 0, near: 0, semantic: 0 } };
         pending.delete(spec.seq);
+        event.ok = outcome.status === 'ok';
+        event.cost = outcome.cost;
+        event.latencyMs = outcome.latencyMs;
         sink.event('topic', event);
+        calls.push({ variant: spec.variantId, ok: event.ok, returned: event.returned, fresh: event.new.length, cost: event.cost, latencyMs: event.latencyMs, ts: now() });
       },
     },
     close() {

@@ -90,6 +90,16 @@ describe('metaorch orchestrator --topic', () => {
     const report = await runCli(['report', runId!, '--db', join(dir, 't.db')], { cwd: dir });
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain('rich');
+    // The topic section: per-variant figures with the last window's band, and the weight changes judged.
+    expect(report.stdout).toContain('## Topic: Paris attractions');
+    expect(report.stdout).toMatch(/\| rich \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+% \|/);
+    expect(report.stdout).toMatch(/\*\*Weight changes:\*\* \d+ of \d+ judged changes raised the unique rate \([\d.]+%\)/);
+    const metaChanges = (JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8')) as { weightChanges: { judged: number; raised: number; share: number } }).weightChanges;
+    expect(metaChanges.judged).toBeGreaterThan(0);
+    expect(report.stdout).toContain(`${metaChanges.raised} of ${metaChanges.judged} judged changes`);
+    const reportJson = JSON.parse((await runCli(['report', runId!, '--db', join(dir, 't.db'), '--format', 'json'], { cwd: dir })).stdout) as { topic: { calls: number; effectiveness: { judged: number } } };
+    expect(reportJson.topic.calls).toBe(240);
+    expect(reportJson.topic.effectiveness.judged).toBe(metaChanges.judged);
   }, 180_000);
 
   it('refuses an empty topic, a batch of 0 and an unwritable output folder before anything starts (exit 2)', async () => {
