@@ -7,6 +7,8 @@ import { Deduper } from '../../src/topic/dedup.js';
 import { startAimock, type Aimock } from '../support/aimock.js';
 import { CLI, cliEnv, collect, runCli, tempDir } from '../support/cli.js';
 import { childrenOf, killAll, waitGone } from '../support/processes.js';
+import type { ProcessesResponse } from '../../src/server/api-types.js';
+import { until } from './dashboard-support.js';
 
 /**
  * Topic mode end to end through the built CLI: `metaorch orchestrator --topic` with mock variants
@@ -190,4 +192,57 @@ describe('metaorch orchestrator --topic', () => {
     trials.close();
     expect(done).toBe(600);
   }, 180_000);
+
+  it('a new topic from the dashboard stops the current producers and starts fresh ones (new pids), losing no item of the old topic', async () => {
+    const dir = project();
+    const db = join(dir, 'o.db');
+    const token = 'fresh-producers-token';
+    const child = spawn(process.execPath, [CLI, 'orchestrator', '-n', '2', '-p', '0', '--db', db, '--token', token, '--no-progress'], { cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    pids.add(child.pid!);
+    let all = '';
+    child.stdout?.on('data', (d: Buffer) => (all += String(d)));
+    child.stderr?.on('data', (d: Buffer) => (all += String(d)));
+    const exited = collect(child, 180_000);
+    const url = await until(() => /metaorch dashboard: (http:\/\/\S+?)\/#token=/.exec(all)?.[1], 30_000, 'the dashboard line');
+    for (const c of childrenOf(child.pid!)) pids.add(c.pid);
+    const variants = ['- { id: a, adapter: mock, latencyMs: 20, topic: { vocabulary: 5000, seed: 1 } }', '- { id: b, adapter: mock, latencyMs: 20, topic: { vocabulary: 5000, seed: 2 } }'].join('\n');
+    const startTopic = async (topic: string, maxRequests: number) => {
+      const r = await fetch(`${url}/api/topic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-metaorch-token': token }, body: JSON.stringify({ topic, maxRequests, batch: 5, variants }) });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { runId: string }).runId;
+    };
+    const producers = async () => ((await (await fetch(`${url}/api/processes`)).json()) as ProcessesResponse).processes.filter((p) => p.role === 'producer');
+    const status = async (runId: string) => ((await (await fetch(`${url}/api/runs/${runId}`)).json()) as { run: { status: string } }).run.status;
+
+    const first = await startTopic('Paris attractions', 100_000);
+    const firstFile = join(dir, 'output', 'paris-attractions', 'output.txt');
+    await until(() => existsSync(firstFile) && lines(firstFile).length >= 100, 60_000, 'items of the first topic');
+    // Both producers have worked on the first topic (work done arrives with their heartbeats).
+    const before = await until(async () => {
+      const ps = await producers();
+      return ps.length === 2 && ps.every((p) => p.state === 'ready' && p.pid !== null && p.done > 0) ? ps : null;
+    }, 30_000, 'both producers at work');
+    const oldPids = before.map((p) => p.pid!);
+
+    const second = await startTopic('Famous bridges', 60);
+    // The first topic stops; the second runs on fresh processes only.
+    await until(async () => ((await status(first)) !== 'running' ? true : null), 60_000, 'the first topic to stop');
+    await until(async () => ((await status(second)) === 'completed' ? true : null), 90_000, 'the second topic to complete');
+    const after = await producers();
+    expect(after).toHaveLength(2);
+    for (const p of after) {
+      expect(p.state).toBe('ready');
+      expect(oldPids).not.toContain(p.pid);
+      expect(p.lastExit?.code).toBe(0);
+    }
+    expect(await waitGone(oldPids, 20_000)).toEqual([]);
+    expect(all).toContain('New topic "Famous bridges": replacing the 2 producer(s) with fresh processes.');
+    // The old producers finished what they held: every item of the first topic is in its file and the store.
+    const firstItems = lines(firstFile);
+    expect(storedItems(db, first)).toEqual(firstItems);
+    expectAllUnique(firstItems);
+    expect(lines(join(dir, 'output', 'famous-bridges', 'output.txt')).length).toBeGreaterThan(50);
+    child.kill('SIGINT');
+    expect((await exited).code).toBe(0);
+  }, 240_000);
 });
