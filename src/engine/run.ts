@@ -230,7 +230,7 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     if (experiment.topic) {
       // Loaded for topic runs only (start-up time other runs do not need).
       const { openTopicSession } = await import('../topic/session.js');
-      topic = openTopicSession({ runId, experiment, store, sink });
+      topic = openTopicSession({ runId, experiment, store, sink, ...(options.env ? { env: options.env } : {}) });
       executor = topic.wrap(executor);
     }
     const scheduler = await createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq), topic?.source);

@@ -7,7 +7,9 @@ import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { Store, TrialSink } from '../store/store.js';
 import { topicSlug, type TopicConfig } from './config.js';
-import { Deduper, type DuplicateLayer } from './dedup.js';
+import { createRedactor, resolveEnv, secretValues } from '../config/env.js';
+import { Deduper, type DuplicateLayer, type Verdict } from './dedup.js';
+import { EmbeddingLayer, type SemanticConfig } from './semantic.js';
 import { exclusionList, exclusionText } from './exclusion.js';
 import { openLedger, type Ledger } from './ledger.js';
 import { parseItems, replyHead } from './parse.js';
@@ -66,15 +68,16 @@ export function topicFolder(experiment: Experiment): string {
  * const session = openTopicSession({ runId, experiment, store, sink });
  * // the adaptive scheduler takes tasks from session.source, trials run on session.wrap(executor)
  */
-export function openTopicSession(input: { runId: string; experiment: Experiment; store: Store; sink: TrialSink; now?: () => number }): TopicSession {
+export function openTopicSession(input: { runId: string; experiment: Experiment; store: Store; sink: TrialSink; now?: () => number; env?: NodeJS.ProcessEnv }): TopicSession {
   const { runId, experiment, store, sink } = input;
   const now = input.now ?? Date.now;
   const config = experiment.topic as TopicConfig;
   const folder = topicFolder(experiment);
   const ledger: Ledger = openLedger(folder);
-  const deduper = new Deduper({ near: config.near ? undefined : null });
   const items: FoundItem[] = [];
   const texts: string[] = [];
+  const semantic = config.semantic ? semanticLayerOf(config.semantic, input.env ?? process.env) : null;
+  const deduper = new Deduper({ near: config.near ? undefined : null, semantic, display: (n) => texts[n] ?? '' });
   const stats = new Map<string, VariantStats>(experiment.variants.map((v) => [v.id, emptyStats()]));
   const pending = new Map<number, TopicEvent>();
   const startedAt = now();
@@ -101,6 +104,7 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
   const recovered: { n: number; text: string }[] = [];
   ledger.items.forEach((text, n) => {
     deduper.restoreSync(text);
+    void semantic?.add(text, n); // queued: embedded in batches when first needed
     texts.push(text);
     const k = known.get(n);
     items.push(k ?? { n, text, variant: null, seq: null, ts: now() });
@@ -112,6 +116,7 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
     ledger.appendSync(missing.map((m) => m.text));
     for (const m of missing) {
       deduper.restoreSync(m.text);
+      void semantic?.add(m.text, texts.length);
       texts.push(m.text);
       items.push({ ...m, n: items.length });
     }
@@ -142,17 +147,28 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
     const duplicates: Record<DuplicateLayer, number> = { exact: 0, near: 0, semantic: 0 };
     const fresh: FoundItem[] = [];
     const ts = now();
-    for (const text of parsed.items) {
-      const verdict = deduper.offerSync(text);
+    const take = (text: string, verdict: Verdict) => {
       if (!verdict.isNew) {
         duplicates[verdict.layer ?? 'exact']++;
-        continue;
+        return;
       }
       const item: FoundItem = { n: items.length, text, variant: spec.variantId, seq: spec.seq, ts };
       items.push(item);
       texts.push(text);
       fresh.push(item);
-    }
+    };
+    if (semantic) {
+      // One reply at a time, so two replies naming the same thing cannot both find it new; the
+      // reply's vectors come in one request, with its first item the string layers find new.
+      await semantic.serial(async () => {
+        semantic.expect(parsed.items);
+        try {
+          for (const text of parsed.items) take(text, await deduper.offer(text));
+        } finally {
+          semantic.discard(parsed.items);
+        }
+      });
+    } else for (const text of parsed.items) take(text, deduper.offerSync(text));
     // Durable before it is reported: the event, the trial's score and the dashboard come after. The
     // deduplicator already holds the items, so requests answered meanwhile count them as known.
     await ledger.append(fresh.map((f) => f.text));
@@ -180,6 +196,7 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
       topic: config.name, runId, experiment: experiment.name, settings: config, variants: experiment.variants.map((v) => ({ id: v.id, adapter: v.adapter })),
       policy: experiment.policy ?? null, startedAt: new Date(startedAt).toISOString(), writtenAt: new Date(now()).toISOString(),
       uniqueItems: items.length, perVariant,
+      ...(semantic ? { semantic: { layer: semantic.name, storedVectors: semantic.size, ...semantic.health } } : {}),
       requests: statistics.calls,
       weightChanges: { ...effectiveness, changes: changes.length, raisedAt: changes.filter((c) => c.raised).map((c) => c.at) },
       trendWindow: statistics.window,
@@ -235,4 +252,10 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
 export function rewardOf(config: TopicConfig, fresh: number, cost: number | null): number {
   if (config.reward === 'per-dollar' && cost !== null && cost > 0) return Math.min(1, fresh / cost / config.perDollar);
   return Math.min(1, fresh / config.batch);
+}
+
+/** The configured semantic layer, its secrets resolved here (the stored config keeps the references). */
+function semanticLayerOf(config: SemanticConfig, env: NodeJS.ProcessEnv): EmbeddingLayer {
+  const embeddings = resolveEnv(config.embeddings, env);
+  return new EmbeddingLayer(embeddings, embeddings.apiKey, createRedactor(secretValues(config, env)));
 }

@@ -245,4 +245,39 @@ describe('metaorch orchestrator --topic', () => {
     child.kill('SIGINT');
     expect((await exited).code).toBe(0);
   }, 240_000);
+
+  it('the semantic layer: embeddings from aimock\'s /v1/embeddings catch translations and nicknames; the key never reaches the store or files', async () => {
+    const same = Array.from({ length: 64 }, (_, i) => (i === 5 ? 1 : 0));
+    const mock: Aimock = await startAimock([
+      { match: { model: 'lister' }, response: { content: '1. Eiffel Tower\n2. Iron Lady\n3. Pantheon\n4. La Dame de Fer' } },
+      ...['Eiffel Tower', 'Iron Lady', 'La Dame de Fer'].map((inputText) => ({ match: { inputText }, response: { embedding: same } })),
+    ]);
+    cleanups.push(() => mock.stop());
+    const dir = project();
+    const secret = 'sk-embeddings-secret-0123456789';
+    const file = join(dir, 'topic.yaml');
+    writeFileSync(file, [
+      'mode: continuous', 'budget: { trials: 3 }', 'concurrency: 1',
+      'topic:', '  name: Paris attractions', '  batch: 4',
+      `  semantic: { embeddings: { baseURL: "${mock.url}/v1", model: embedder, apiKey: "\${EMBED_KEY}", threshold: 0.95, dimensions: 64, batchSize: 1 } }`,
+      'variants:', `  - { id: lister, adapter: openai, model: lister, baseURL: "${mock.url}/v1", retries: 0 }`,
+    ].join('\n'));
+    const db = join(dir, 't.db');
+    const r = await runCli([...ORCH, '-n', '1', '--db', db, file], { cwd: dir, timeoutMs: 120_000, env: { EMBED_KEY: secret } });
+    expect(r.code, r.stderr).toBe(0);
+    const folder = join(dir, 'output', 'paris-attractions');
+    expect(lines(join(folder, 'output.txt'))).toEqual(['Eiffel Tower', 'Pantheon']);
+    const sqlite = new Database(db, { readonly: true });
+    const events = (sqlite.prepare("SELECT data FROM events WHERE type = 'topic' ORDER BY seq").all() as { data: string }[]).map((e) => JSON.parse(e.data) as { duplicates: { exact: number; near: number; semantic: number } });
+    const dump = (sqlite.prepare('SELECT data FROM events').all() as { data: string }[]).map((e) => e.data).join('\n') + JSON.stringify(sqlite.prepare('SELECT * FROM runs').all());
+    sqlite.close();
+    expect(events.map((e) => e.duplicates)).toEqual([{ exact: 0, near: 0, semantic: 2 }, { exact: 4, near: 0, semantic: 0 }, { exact: 4, near: 0, semantic: 0 }]);
+    const meta = JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8')) as { semantic: { layer: string; errors: number; storedVectors: number; requests: number } };
+    expect(meta.semantic).toMatchObject({ layer: 'embeddings', errors: 0, storedVectors: 2 });
+    // One request per item of the first reply (batchSize 1); later replies are exact duplicates, never asked.
+    const embedRequests = (await mock.requests()).filter((q) => q.path.endsWith('/embeddings'));
+    expect(embedRequests).toHaveLength(4);
+    expect(meta.semantic.requests).toBe(4);
+    for (const text of [dump, readFileSync(join(folder, 'metadata.json'), 'utf8'), r.stdout, r.stderr]) expect(text).not.toContain('embeddings-secret');
+  }, 120_000);
 });
