@@ -136,7 +136,7 @@ export const experimentShape = {
   ),
   tasks: taskSourceSchema.optional().describe('The tasks (required, except in topic mode, whose requests are built per trial).'),
   topic: z.record(z.string(), z.unknown()).optional().describe(
-    'Topic mode (mode: continuous): { name: "Paris attractions", batch: 10, contextTokens: 8000, exclusionShare: 0.25, output: output, reward: per-call | per-dollar, near: true }.',
+    'Topic mode (mode: continuous): { name: "Paris attractions", batch: 10, contextTokens: 8000, exclusionShare: 0.25, output: output, reward: per-call | per-dollar, near: true, semantic: { embeddings: { baseURL, model, apiKey: "${OPENAI_API_KEY}", threshold: 0.9 } } }.',
   ),
   scorers: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).optional().describe(
     'Scorers combined by weight into one score in [0,1]. Default: equals, when tasks have expected answers.',

@@ -230,8 +230,12 @@ async function executeClaimed(x: Execution): Promise<RunResult> {
     if (experiment.topic) {
       // Loaded for topic runs only (start-up time other runs do not need).
       const { openTopicSession } = await import('../topic/session.js');
-      topic = openTopicSession({ runId, experiment, store, sink });
+      topic = openTopicSession({ runId, experiment, store, sink, ...(options.env ? { env: options.env } : {}) });
       executor = topic.wrap(executor);
+    } else if (experiment.scorers.some((s) => s.type === 'unique-items')) {
+      // unique-items decided here, the one writer, against the whole run's items (src/topic/run-unique.ts).
+      const { runUniqueItems } = await import('../topic/run-unique.js');
+      executor = runUniqueItems(experiment, x.resumed ? store.queries() : null, runId)?.wrap(executor) ?? executor;
     }
     const scheduler = await createScheduler(store, runId, experiment, sink, (seq) => controller!.steering(seq), topic?.source);
     if (experiment.controller) {

@@ -75,6 +75,8 @@ export class Master {
   private exit: (code: number) => void = () => {};
   private cancelGrace: (() => void) | null = null;
   private stateTimer: NodeJS.Timeout | null = null;
+  /** Whether a run has used the producers since they started (a new topic then gets fresh ones). */
+  private producersUsed = false;
 
   constructor(
     private readonly deps: MasterDeps,
@@ -194,8 +196,17 @@ export class Master {
     const stop = new AbortController();
     const cancel = new AbortController();
     let runId: string | null = null;
-    const executor: ExecutorFactory = (ctx) =>
-      experiment.executor?.type === 'bullmq' ? createExecutor(ctx) : this.pool.openRun({ runId: ctx.runId, experiment: ctx.experiment, fail: ctx.fail, ...(ctx.backoff ? { backoff: ctx.backoff } : {}) });
+    const executor: ExecutorFactory = (ctx) => {
+      if (experiment.executor?.type === 'bullmq') return createExecutor(ctx);
+      // A new topic stops the current producers and starts fresh ones (seed 003's decision 6): each
+      // finishes what it holds, then is replaced; the topic's requests wait for the fresh processes.
+      if (experiment.topic && this.producersUsed) {
+        const renewed = this.pool.renewAll();
+        if (renewed > 0) this.deps.out(`New topic "${experiment.topic.name}": replacing the ${renewed} producer(s) with fresh processes.`);
+      }
+      this.producersUsed = true;
+      return this.pool.openRun({ runId: ctx.runId, experiment: ctx.experiment, fail: ctx.fail, ...(ctx.backoff ? { backoff: ctx.backoff } : {}) });
+    };
     const starter: RunObserver = {
       onRunStart: (info) => {
         runId = info.runId;

@@ -9,10 +9,10 @@ export const uniqueItemsOptions = z.strictObject({
 
 /**
  * `unique-items`: the share of a trial's items (one per line, or a JSON list) that are new in the
- * run. The items seen so far are held by the scorer, so they are the run's when trials are scored in
- * one process (the inline executor; in topic mode the master scores every reply this way itself); on
- * a pool or BullMQ each process knows only the items it scored, and a resumed run starts afresh. A
- * reply with no items scores 0.
+ * run. The items seen so far are held by the scorer, so it knows only the items its process scored;
+ * the run's master then scores each trial again against the whole run (src/topic/run-unique.ts, and
+ * in topic mode the session), so on a pool, on BullMQ and after a resume the recorded score is the
+ * run's. A reply with no items scores 0.
  *
  * @example
  * const s = uniqueItems({});

@@ -7,6 +7,7 @@ import type { WinnerVerdict } from '../report/winner.js';
 import type { RunComparison } from '../compare/types.js';
 import type { TrialBrief, TrialDetail, TrialPage } from '../store/read-records.js';
 import type { DecisionSummary } from '../report/decisions.js';
+import type { TopicStatistics } from '../topic/statistics.js';
 
 export type { LeaderCheck, TopError, TrialBrief, TrialDetail, TrialPage, WinnerVerdict };
 /**
@@ -336,3 +337,6 @@ export interface ProcessesResponse {
   /** This web server process. */
   server: { pid: number; rss: number };
 }
+
+/** `GET /api/runs/:id/topic`: a topic run's statistics (src/topic/statistics.ts). */
+export type TopicStatsResponse = TopicStatistics & { runId: string; topic: string };

@@ -1,6 +1,8 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { prepareTopic } from '../topic/launch.js';
-import type { ApiError, LaunchResponse } from './api-types.js';
+import { readTopicHistory, type TopicHistory } from '../topic/read-statistics.js';
+import { topicStatistics } from '../topic/statistics.js';
+import type { ApiError, LaunchResponse, TopicStatsResponse } from './api-types.js';
 import type { AppContext } from './app.js';
 
 /** What the dashboard's topic form posts. */
@@ -24,6 +26,33 @@ export interface TopicLaunchBody {
  */
 export function topicRoutes(app: Hono, ctx: AppContext, guarded: MiddlewareHandler, limit: MiddlewareHandler): void {
   const topicRuns = new Set<string>();
+  // Each run's events read so far: a poll reads only the new ones (events are append-only).
+  const histories = new Map<string, TopicHistory>();
+
+  /**
+   * `GET /api/runs/:id/topic?window=20`: the topic run's statistics: per variant the totals and the
+   * trend of each figure in windows of `window` requests with confidence bands (at most 200 points
+   * per variant: a long run's windows widen), the discovery curve and the effectiveness of the
+   * policy's weight changes.
+   */
+  app.get('/api/runs/:id/topic', (c: Context) => {
+    const id = c.req.param('id') ?? '';
+    const run = ctx.queries.getRun(id);
+    if (!run) return c.json<ApiError>({ error: { code: 'NOT_FOUND', message: `No run ${id}` } }, 404);
+    const config = ctx.queries.runConfig(run.id) as { topic?: { name: string }; variants?: { id: string }[] };
+    if (!config.topic) return c.json<ApiError>({ error: { code: 'NOT_FOUND', message: `Run ${run.id} is not a topic run` } }, 404);
+    const asked = Number(c.req.query('window') ?? 20);
+    const window = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, 100_000) : 20;
+    let history = histories.get(run.id);
+    if (!history) {
+      if (histories.size >= 20) histories.delete(histories.keys().next().value as string);
+      histories.set(run.id, (history = { after: 0, calls: [], snapshots: [] }));
+    }
+    readTopicHistory(ctx.queries, run.id, history);
+    const statistics = topicStatistics(history.calls, history.snapshots, { window, maxPoints: 200, variants: (config.variants ?? []).map((v) => v.id) });
+    return c.json<TopicStatsResponse>({ runId: run.id, topic: config.topic.name, ...statistics });
+  });
+
   app.post('/api/topic', guarded, limit, async (c: Context) => {
     const body = ((await c.req.json().catch(() => ({}))) ?? {}) as TopicLaunchBody;
     const count = (v: unknown, min: number): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number.isInteger(Number(v)) && Number(v) >= min ? Number(v) : NaN);

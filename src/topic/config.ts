@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Task } from '../model/task.js';
+import { semanticSchema } from './semantic.js';
 
 /**
  * The `topic:` block of a `mode: continuous` experiment: what the producers generate items about,
@@ -16,6 +17,7 @@ export const topicSchema = z.strictObject({
   reward: z.enum(['per-call', 'per-dollar']).default('per-call').describe("What the policy maximises: unique items per call (default), or per dollar."),
   perDollar: z.number().positive().default(1000).describe('With reward: per-dollar, the unique items per dollar that count as the full reward of 1.'),
   near: z.boolean().default(true).describe('Near-duplicate detection (spelling variants, plurals, word order); false: normalised exact match only.'),
+  semantic: semanticSchema.optional().describe('The optional semantic layer for what spelling cannot tell (translations, synonyms): embeddings from an OpenAI-compatible endpoint.'),
 });
 
 export type TopicConfig = z.output<typeof topicSchema>;

@@ -7,18 +7,20 @@ import { startRun } from '../engine/run.js';
 import type { Executor } from '../engine/types.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { callsFromEvents } from './calls.js';
+import { weightEffectiveness } from './effectiveness.js';
 import { openTopicSession, type TopicEvent } from './session.js';
 
 /** A topic experiment on two mock vocabularies, its folder in a fresh temporary directory. */
-async function setup() {
+async function setup(extra: { head?: string[]; variantB?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'topic-session-'));
   const file = join(dir, 'topic.yaml');
   writeFileSync(file, [
-    'mode: continuous', 'seed: 5', 'concurrency: 4', 'budget: { trials: 40 }',
+    'mode: continuous', 'seed: 5', 'concurrency: 4', 'budget: { trials: 40 }', ...(extra.head ?? []),
     'topic: { name: Paris attractions, batch: 10, contextTokens: 100, exclusionShare: 0.5 }',
     'variants:',
     '  - { id: a, adapter: mock, topic: { vocabulary: 100, seed: 1 } }',
-    '  - { id: b, adapter: mock, topic: { vocabulary: 1000, seed: 2 } }',
+    `  - { id: b, adapter: mock, topic: { vocabulary: 1000, seed: 2 }${extra.variantB ?? ''} }`,
   ].join('\n'));
   const experiment = await loadExperiment(file);
   const store = SqliteStore.open(join(dir, 't.db'));
@@ -47,6 +49,37 @@ describe('topic session (the master side)', () => {
       expect(t.score).toBeCloseTo(e.new.length / 10);
       expect(t.scores?.[0]?.scorer).toBe('unique-items');
     }
+    store.close();
+  });
+
+  it('records every request with its outcome, failed ones too, and judges the weight changes in metadata.json', async () => {
+    const { experiment, store, output } = await setup({ head: ['snapshotEvery: 5', 'retries: 0'], variantB: ', failureRate: 0.5, cost: 0.002' });
+    const result = await startRun(experiment, { store });
+    const events = topicEvents(store, result.runId);
+    expect(events).toHaveLength(40);
+    const trials = [...store.queries().trials(result.runId)];
+    const failed = trials.filter((t) => t.status === 'error');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const t of trials) {
+      const e = events.find((x) => x.seq === t.seq)!;
+      expect(e.ok).toBe(t.status === 'ok');
+      expect(e.latencyMs).toBe(t.latencyMs);
+      expect(e.cost).toBe(t.cost);
+      if (!e.ok) expect(e.new).toEqual([]);
+    }
+    const metadata = JSON.parse(readFileSync(join(output, '..', 'metadata.json'), 'utf8')) as {
+      requests: number; perVariant: Record<string, { ok: number }>; weightChanges: unknown; trends: Record<string, { successRate: { value: number } }[]>;
+    };
+    expect(metadata.requests).toBe(40);
+    expect(metadata.perVariant['b']!.ok).toBe(trials.filter((t) => t.variantId === 'b' && t.status === 'ok').length);
+    // The same judgement as computed from the store's events.
+    const { calls, snapshots } = callsFromEvents(store.queries().eventsAfter(0, { runId: result.runId, limit: 10_000, types: ['topic', 'policy'] }));
+    const expected = weightEffectiveness(calls, snapshots);
+    expect(snapshots.length).toBe(8);
+    expect(metadata.weightChanges).toMatchObject({ judged: expected.judged, raised: expected.raised, share: expected.share, changes: expected.changes.length });
+    expect(expected.judged).toBeGreaterThan(0);
+    expect(Object.keys(metadata.trends)).toEqual(['a', 'b']);
+    expect(metadata.trends['b']![0]!.successRate.value).toBeLessThan(1);
     store.close();
   });
 

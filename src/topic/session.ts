@@ -7,11 +7,15 @@ import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { Store, TrialSink } from '../store/store.js';
 import { topicSlug, type TopicConfig } from './config.js';
-import { Deduper, type DuplicateLayer } from './dedup.js';
+import { createRedactor, resolveEnv, secretValues } from '../config/env.js';
+import { Deduper, type DuplicateLayer, type Verdict } from './dedup.js';
+import { EmbeddingLayer, type SemanticConfig } from './semantic.js';
 import { exclusionList, exclusionText } from './exclusion.js';
 import { openLedger, type Ledger } from './ledger.js';
 import { parseItems, replyHead } from './parse.js';
+import { callsFromEvents, type TopicCall } from './calls.js';
 import { emptyStats, recordCall, summarise, type VariantStats } from './stats.js';
+import { topicStatistics } from './statistics.js';
 
 /** One unique item: its number (0, 1, ... in the order found), first spelling, and where it came from. */
 export interface FoundItem {
@@ -30,6 +34,10 @@ export interface TopicEvent {
   new: { n: number; text: string }[];
   duplicates: Record<DuplicateLayer, number>;
   recovered?: true;
+  /** The request's outcome (every finished request has an event, failed ones too): the trends' data. */
+  ok?: boolean;
+  cost?: number | null;
+  latencyMs?: number | null;
 }
 
 /** What the engine plugs in for a topic run: its task source, executor wrapper and observer. */
@@ -60,18 +68,21 @@ export function topicFolder(experiment: Experiment): string {
  * const session = openTopicSession({ runId, experiment, store, sink });
  * // the adaptive scheduler takes tasks from session.source, trials run on session.wrap(executor)
  */
-export function openTopicSession(input: { runId: string; experiment: Experiment; store: Store; sink: TrialSink; now?: () => number }): TopicSession {
+export function openTopicSession(input: { runId: string; experiment: Experiment; store: Store; sink: TrialSink; now?: () => number; env?: NodeJS.ProcessEnv }): TopicSession {
   const { runId, experiment, store, sink } = input;
   const now = input.now ?? Date.now;
   const config = experiment.topic as TopicConfig;
   const folder = topicFolder(experiment);
   const ledger: Ledger = openLedger(folder);
-  const deduper = new Deduper({ near: config.near ? undefined : null });
   const items: FoundItem[] = [];
   const texts: string[] = [];
+  const semantic = config.semantic ? semanticLayerOf(config.semantic, input.env ?? process.env) : null;
+  const deduper = new Deduper({ near: config.near ? undefined : null, semantic, display: (n) => texts[n] ?? '' });
   const stats = new Map<string, VariantStats>(experiment.variants.map((v) => [v.id, emptyStats()]));
   const pending = new Map<number, TopicEvent>();
   const startedAt = now();
+  // Every request in finish order (earlier sessions' from the store): metadata.json's trends and judgement.
+  const calls: TopicCall[] = [];
 
   // What the store knows (events of earlier sessions), then the ledger, the truth.
   const known = new Map<number, FoundItem>();
@@ -83,15 +94,17 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
     for (const e of page) {
       if (e.type !== 'topic') continue;
       const data = e.data as TopicEvent;
+      calls.push(...callsFromEvents([e]).calls);
       for (const item of data.new) known.set(item.n, { n: item.n, text: item.text, variant: data.variant, seq: data.seq, ts: e.ts });
       if (data.variant !== null && stats.has(data.variant) && !data.recovered) {
-        recordCall(stats.get(data.variant)!, { ok: true, returned: data.returned, fresh: data.new.length, cost: 0, latencyMs: 0 });
+        recordCall(stats.get(data.variant)!, { ok: data.ok ?? true, returned: data.returned, fresh: data.new.length, cost: data.cost ?? 0, latencyMs: data.latencyMs ?? 0 });
       }
     }
   }
   const recovered: { n: number; text: string }[] = [];
   ledger.items.forEach((text, n) => {
     deduper.restoreSync(text);
+    void semantic?.add(text, n); // queued: embedded in batches when first needed
     texts.push(text);
     const k = known.get(n);
     items.push(k ?? { n, text, variant: null, seq: null, ts: now() });
@@ -103,6 +116,7 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
     ledger.appendSync(missing.map((m) => m.text));
     for (const m of missing) {
       deduper.restoreSync(m.text);
+      void semantic?.add(m.text, texts.length);
       texts.push(m.text);
       items.push({ ...m, n: items.length });
     }
@@ -133,17 +147,28 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
     const duplicates: Record<DuplicateLayer, number> = { exact: 0, near: 0, semantic: 0 };
     const fresh: FoundItem[] = [];
     const ts = now();
-    for (const text of parsed.items) {
-      const verdict = deduper.offerSync(text);
+    const take = (text: string, verdict: Verdict) => {
       if (!verdict.isNew) {
         duplicates[verdict.layer ?? 'exact']++;
-        continue;
+        return;
       }
       const item: FoundItem = { n: items.length, text, variant: spec.variantId, seq: spec.seq, ts };
       items.push(item);
       texts.push(text);
       fresh.push(item);
-    }
+    };
+    if (semantic) {
+      // One reply at a time, so two replies naming the same thing cannot both find it new; the
+      // reply's vectors come in one request, with its first item the string layers find new.
+      await semantic.serial(async () => {
+        semantic.expect(parsed.items);
+        try {
+          for (const text of parsed.items) take(text, await deduper.offer(text));
+        } finally {
+          semantic.discard(parsed.items);
+        }
+      });
+    } else for (const text of parsed.items) take(text, deduper.offerSync(text));
     // Durable before it is reported: the event, the trial's score and the dashboard come after. The
     // deduplicator already holds the items, so requests answered meanwhile count them as known.
     await ledger.append(fresh.map((f) => f.text));
@@ -157,10 +182,25 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
   const writeSummaries = () => {
     writeFileAtomic(join(folder, 'output.json'), `${JSON.stringify({ topic: config.name, runId, items: items.map((i) => ({ item: i.text, variant: i.variant, trial: i.seq === null ? null : `${runId}/${i.seq}`, time: new Date(i.ts).toISOString() })) }, null, 2)}\n`);
     const perVariant = Object.fromEntries([...stats].map(([id, s]) => [id, summarise(s)]));
+    // Commit the queued policy snapshots first. A failed commit keeps its batch: the writer's own close
+    // (after this) tries again and reports the failure, so nothing is lost by going on here.
+    try {
+      sink.flush();
+    } catch {
+      // reported by the writer's close
+    }
+    const { snapshots } = callsFromEvents(queries.eventsAfter(0, { runId, limit: 1_000_000, types: ['policy'] }));
+    const statistics = topicStatistics(calls, snapshots, { variants: experiment.variants.map((v) => v.id), maxPoints: 50 });
+    const { changes, ...effectiveness } = statistics.effectiveness;
     writeFileAtomic(join(folder, 'metadata.json'), `${JSON.stringify({
       topic: config.name, runId, experiment: experiment.name, settings: config, variants: experiment.variants.map((v) => ({ id: v.id, adapter: v.adapter })),
       policy: experiment.policy ?? null, startedAt: new Date(startedAt).toISOString(), writtenAt: new Date(now()).toISOString(),
       uniqueItems: items.length, perVariant,
+      ...(semantic ? { semantic: { layer: semantic.name, storedVectors: semantic.size, ...semantic.health } } : {}),
+      requests: statistics.calls,
+      weightChanges: { ...effectiveness, changes: changes.length, raisedAt: changes.filter((c) => c.raised).map((c) => c.at) },
+      trendWindow: statistics.window,
+      trends: Object.fromEntries(statistics.variants.map((v) => [v.id, v.trend])),
     }, null, 2)}\n`);
   };
 
@@ -183,11 +223,16 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
       };
     },
     observer: {
-      onTrialEnd(spec) {
-        const event = pending.get(spec.seq);
-        if (!event) return;
+      onTrialEnd(spec, outcome) {
+        // One event per finished request, failed ones included, with its outcome: the trends and the
+        // judgement of weight changes are computed from these events alone.
+        const event = pending.get(spec.seq) ?? { seq: spec.seq, variant: spec.variantId, returned: 0, new: [], duplicates: { exact: 0, near: 0, semantic: 0 } };
         pending.delete(spec.seq);
+        event.ok = outcome.status === 'ok';
+        event.cost = outcome.cost;
+        event.latencyMs = outcome.latencyMs;
         sink.event('topic', event);
+        calls.push({ variant: spec.variantId, ok: event.ok, returned: event.returned, fresh: event.new.length, cost: event.cost, latencyMs: event.latencyMs, ts: now() });
       },
     },
     close() {
@@ -210,4 +255,10 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
 export function rewardOf(config: TopicConfig, fresh: number, cost: number | null): number {
   if (config.reward === 'per-dollar' && cost !== null && cost > 0) return Math.min(1, fresh / cost / config.perDollar);
   return Math.min(1, fresh / config.batch);
+}
+
+/** The configured semantic layer, its secrets resolved here (the stored config keeps the references). */
+function semanticLayerOf(config: SemanticConfig, env: NodeJS.ProcessEnv): EmbeddingLayer {
+  const embeddings = resolveEnv(config.embeddings, env);
+  return new EmbeddingLayer(embeddings, embeddings.apiKey, createRedactor(secretValues(config, env)));
 }

@@ -44,6 +44,8 @@ const CASES: Case[] = [
   { name: 'a rate limit whose wait overflows a timer', files: { 'exp.yaml': `${TASKS}variants: [{ id: a, adapter: mock, rateLimit: 1e-9 }]\n` }, message: /variants\[0\]\.rateLimit/ },
   { name: 'an adaptive budget beyond what a run can hold', files: { 'exp.yaml': `mode: adaptive\nbudget: { trials: 9007199254740991 }\n${TASKS}${MOCK}` }, message: /budget\.trials/ },
   { name: 'a policy window that cannot be allocated', files: { 'exp.yaml': `mode: adaptive\nbudget: { trials: 10 }\npolicy: { name: thompson, window: 9007199254740991 }\n${TASKS}${MOCK}` }, message: /policy.*window/ },
+  { name: 'a topic semantic threshold above 1', files: { 'exp.yaml': `mode: continuous\ntopic: { name: x, semantic: { embeddings: { model: m, threshold: 2 } } }\n${MOCK}` }, message: /exp\.yaml:2:\d+ topic\.semantic\.embeddings\.threshold: expected at most 1, got 2/ },
+  { name: 'a topic semantic layer with a misspelt kind', files: { 'exp.yaml': `mode: continuous\ntopic: { name: x, semantic: { embedings: {} } }\n${MOCK}` }, message: /topic\.semantic\.embedings: unknown field 'embedings'/ },
   { name: 'an infinite number', files: { 'exp.yaml': `threshold: .inf\n${TASKS}${MOCK}` }, message: /threshold/ },
   { name: 'a module variant that is not JavaScript', files: { 'exp.yaml': `${TASKS}variants: [{ id: a, adapter: module, file: ./agent.js }]\n`, 'agent.js': 'export default (input) => {{ nope\n' }, message: /variants\[0\]\.file: cannot load .*agent\.js: \S/ },
   { name: 'a module variant without the function', files: { 'exp.yaml': `${TASKS}variants: [{ id: a, adapter: module, file: ./agent.ts, export: run }]\n`, 'agent.ts': 'export const other = 1;\n' }, message: /agent\.ts has no function export 'run'/ },

@@ -75,6 +75,19 @@ describe('dashboard topic page', () => {
     }
     const firstRun = new URL(page.url()).searchParams.get('run');
     expect(firstRun).toBeTruthy();
+    // The trends with their bands (one chart per variant), and the weight changes judged.
+    for (const variant of ['small', 'rich']) {
+      await expect.poll(() => page.getByTestId(`topic-trend-${variant}`).locator('canvas').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    }
+    await page.getByTestId('topic-trend-metric').selectOption('latencyMs');
+    await expect.poll(() => page.getByTestId('topic-trend-rich').locator('canvas').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('topic-effectiveness').textContent(), { timeout: 30_000 }).toMatch(/raised the unique rate|none judged yet/);
+    const stats = (await (await fetch(`${url}/api/runs/${firstRun}/topic?window=10`)).json()) as { window: number; calls: number; variants: { id: string; trend: { request: number; uniquenessRatio: { value: number; low: number; high: number } }[] }[] };
+    expect(stats.window).toBeGreaterThanOrEqual(10);
+    expect(stats.variants.map((v) => v.id)).toEqual(['small', 'rich']);
+    const point = stats.variants[1]!.trend[0]!;
+    expect(point.uniquenessRatio.low).toBeLessThanOrEqual(point.uniquenessRatio.value);
+    expect(point.uniquenessRatio.high).toBeGreaterThanOrEqual(point.uniquenessRatio.value);
     await page.screenshot({ path: join(ARTIFACTS, 'topic.png'), fullPage: true }).catch(() => undefined);
 
     // A new topic stops the producers' current topic and starts a fresh one.

@@ -7,6 +7,8 @@ import { Deduper } from '../../src/topic/dedup.js';
 import { startAimock, type Aimock } from '../support/aimock.js';
 import { CLI, cliEnv, collect, runCli, tempDir } from '../support/cli.js';
 import { childrenOf, killAll, waitGone } from '../support/processes.js';
+import type { ProcessesResponse } from '../../src/server/api-types.js';
+import { until } from './dashboard-support.js';
 
 /**
  * Topic mode end to end through the built CLI: `metaorch orchestrator --topic` with mock variants
@@ -90,6 +92,16 @@ describe('metaorch orchestrator --topic', () => {
     const report = await runCli(['report', runId!, '--db', join(dir, 't.db')], { cwd: dir });
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain('rich');
+    // The topic section: per-variant figures with the last window's band, and the weight changes judged.
+    expect(report.stdout).toContain('## Topic: Paris attractions');
+    expect(report.stdout).toMatch(/\| rich \| [\d,]+ \| [\d,]+ \| [\d,]+ \| [\d.]+% \|/);
+    expect(report.stdout).toMatch(/\*\*Weight changes:\*\* \d+ of \d+ judged changes raised the unique rate \([\d.]+%\)/);
+    const metaChanges = (JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8')) as { weightChanges: { judged: number; raised: number; share: number } }).weightChanges;
+    expect(metaChanges.judged).toBeGreaterThan(0);
+    expect(report.stdout).toContain(`${metaChanges.raised} of ${metaChanges.judged} judged changes`);
+    const reportJson = JSON.parse((await runCli(['report', runId!, '--db', join(dir, 't.db'), '--format', 'json'], { cwd: dir })).stdout) as { topic: { calls: number; effectiveness: { judged: number } } };
+    expect(reportJson.topic.calls).toBe(240);
+    expect(reportJson.topic.effectiveness.judged).toBe(metaChanges.judged);
   }, 180_000);
 
   it('refuses an empty topic, a batch of 0 and an unwritable output folder before anything starts (exit 2)', async () => {
@@ -180,4 +192,92 @@ describe('metaorch orchestrator --topic', () => {
     trials.close();
     expect(done).toBe(600);
   }, 180_000);
+
+  it('a new topic from the dashboard stops the current producers and starts fresh ones (new pids), losing no item of the old topic', async () => {
+    const dir = project();
+    const db = join(dir, 'o.db');
+    const token = 'fresh-producers-token';
+    const child = spawn(process.execPath, [CLI, 'orchestrator', '-n', '2', '-p', '0', '--db', db, '--token', token, '--no-progress'], { cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    pids.add(child.pid!);
+    let all = '';
+    child.stdout?.on('data', (d: Buffer) => (all += String(d)));
+    child.stderr?.on('data', (d: Buffer) => (all += String(d)));
+    const exited = collect(child, 180_000);
+    const url = await until(() => /metaorch dashboard: (http:\/\/\S+?)\/#token=/.exec(all)?.[1], 30_000, 'the dashboard line');
+    for (const c of childrenOf(child.pid!)) pids.add(c.pid);
+    const variants = ['- { id: a, adapter: mock, latencyMs: 20, topic: { vocabulary: 5000, seed: 1 } }', '- { id: b, adapter: mock, latencyMs: 20, topic: { vocabulary: 5000, seed: 2 } }'].join('\n');
+    const startTopic = async (topic: string, maxRequests: number) => {
+      const r = await fetch(`${url}/api/topic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-metaorch-token': token }, body: JSON.stringify({ topic, maxRequests, batch: 5, variants }) });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { runId: string }).runId;
+    };
+    const producers = async () => ((await (await fetch(`${url}/api/processes`)).json()) as ProcessesResponse).processes.filter((p) => p.role === 'producer');
+    const status = async (runId: string) => ((await (await fetch(`${url}/api/runs/${runId}`)).json()) as { run: { status: string } }).run.status;
+
+    const first = await startTopic('Paris attractions', 100_000);
+    const firstFile = join(dir, 'output', 'paris-attractions', 'output.txt');
+    await until(() => existsSync(firstFile) && lines(firstFile).length >= 100, 60_000, 'items of the first topic');
+    // Both producers have worked on the first topic (work done arrives with their heartbeats).
+    const before = await until(async () => {
+      const ps = await producers();
+      return ps.length === 2 && ps.every((p) => p.state === 'ready' && p.pid !== null && p.done > 0) ? ps : null;
+    }, 30_000, 'both producers at work');
+    const oldPids = before.map((p) => p.pid!);
+
+    const second = await startTopic('Famous bridges', 60);
+    // The first topic stops; the second runs on fresh processes only.
+    await until(async () => ((await status(first)) !== 'running' ? true : null), 60_000, 'the first topic to stop');
+    await until(async () => ((await status(second)) === 'completed' ? true : null), 90_000, 'the second topic to complete');
+    const after = await producers();
+    expect(after).toHaveLength(2);
+    for (const p of after) {
+      expect(p.state).toBe('ready');
+      expect(oldPids).not.toContain(p.pid);
+      expect(p.lastExit?.code).toBe(0);
+    }
+    expect(await waitGone(oldPids, 20_000)).toEqual([]);
+    expect(all).toContain('New topic "Famous bridges": replacing the 2 producer(s) with fresh processes.');
+    // The old producers finished what they held: every item of the first topic is in its file and the store.
+    const firstItems = lines(firstFile);
+    expect(storedItems(db, first)).toEqual(firstItems);
+    expectAllUnique(firstItems);
+    expect(lines(join(dir, 'output', 'famous-bridges', 'output.txt')).length).toBeGreaterThan(50);
+    child.kill('SIGINT');
+    expect((await exited).code).toBe(0);
+  }, 240_000);
+
+  it('the semantic layer: embeddings from aimock\'s /v1/embeddings catch translations and nicknames; the key never reaches the store or files', async () => {
+    const same = Array.from({ length: 64 }, (_, i) => (i === 5 ? 1 : 0));
+    const mock: Aimock = await startAimock([
+      { match: { model: 'lister' }, response: { content: '1. Eiffel Tower\n2. Iron Lady\n3. Pantheon\n4. La Dame de Fer' } },
+      ...['Eiffel Tower', 'Iron Lady', 'La Dame de Fer'].map((inputText) => ({ match: { inputText }, response: { embedding: same } })),
+    ]);
+    cleanups.push(() => mock.stop());
+    const dir = project();
+    const secret = 'sk-embeddings-secret-0123456789';
+    const file = join(dir, 'topic.yaml');
+    writeFileSync(file, [
+      'mode: continuous', 'budget: { trials: 3 }', 'concurrency: 1',
+      'topic:', '  name: Paris attractions', '  batch: 4',
+      `  semantic: { embeddings: { baseURL: "${mock.url}/v1", model: embedder, apiKey: "\${EMBED_KEY}", threshold: 0.95, dimensions: 64, batchSize: 1 } }`,
+      'variants:', `  - { id: lister, adapter: openai, model: lister, baseURL: "${mock.url}/v1", retries: 0 }`,
+    ].join('\n'));
+    const db = join(dir, 't.db');
+    const r = await runCli([...ORCH, '-n', '1', '--db', db, file], { cwd: dir, timeoutMs: 120_000, env: { EMBED_KEY: secret } });
+    expect(r.code, r.stderr).toBe(0);
+    const folder = join(dir, 'output', 'paris-attractions');
+    expect(lines(join(folder, 'output.txt'))).toEqual(['Eiffel Tower', 'Pantheon']);
+    const sqlite = new Database(db, { readonly: true });
+    const events = (sqlite.prepare("SELECT data FROM events WHERE type = 'topic' ORDER BY seq").all() as { data: string }[]).map((e) => JSON.parse(e.data) as { duplicates: { exact: number; near: number; semantic: number } });
+    const dump = (sqlite.prepare('SELECT data FROM events').all() as { data: string }[]).map((e) => e.data).join('\n') + JSON.stringify(sqlite.prepare('SELECT * FROM runs').all());
+    sqlite.close();
+    expect(events.map((e) => e.duplicates)).toEqual([{ exact: 0, near: 0, semantic: 2 }, { exact: 4, near: 0, semantic: 0 }, { exact: 4, near: 0, semantic: 0 }]);
+    const meta = JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8')) as { semantic: { layer: string; errors: number; storedVectors: number; requests: number } };
+    expect(meta.semantic).toMatchObject({ layer: 'embeddings', errors: 0, storedVectors: 2 });
+    // One request per item of the first reply (batchSize 1); later replies are exact duplicates, never asked.
+    const embedRequests = (await mock.requests()).filter((q) => q.path.endsWith('/embeddings'));
+    expect(embedRequests).toHaveLength(4);
+    expect(meta.semantic.requests).toBe(4);
+    for (const text of [dump, readFileSync(join(folder, 'metadata.json'), 'utf8'), r.stdout, r.stderr]) expect(text).not.toContain('embeddings-secret');
+  }, 120_000);
 });

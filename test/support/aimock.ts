@@ -19,9 +19,11 @@ import { dirname, join } from 'node:path';
 
 /** One fixture, as aimock's fixture files write it. */
 export interface AimockFixture {
-  match: { userMessage?: string; model?: string; systemMessage?: string | string[]; sequenceIndex?: number; endpoint?: string };
+  match: { userMessage?: string; model?: string; systemMessage?: string | string[]; sequenceIndex?: number; endpoint?: string; inputText?: string };
   response:
     | { content: string; usage?: Record<string, number>; model?: string }
+    /** /v1/embeddings (matched by `inputText`): every input of the request gets this vector. */
+    | { embedding: number[] }
     | { error: { message: string; type?: string; code?: string }; status: number };
   /** A fixed delay before the answer (aimock's per-fixture chaos latency), in ms. */
   latencyMs?: number;

@@ -2,12 +2,14 @@
  * Topic mode: the form (topic, producers, iterations, requests, batch, variants) starts a topic on the
  * orchestrator's producers (a new topic stops the previous one); the page then follows the run's
  * `topic` and `policy` events: the live item stream, per-variant uniqueness and weights over time,
- * and the discovery curve (unique items over requests).
+ * and the discovery curve (unique items over requests); and GET /api/runs/:id/topic: each variant's
+ * trends with their confidence bands and the share of weight changes that raised the unique rate.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { EventsResponse, LaunchResponse } from '../../../src/server/api-types.js';
+import type { EventsResponse, LaunchResponse, TopicStatsResponse } from '../../../src/server/api-types.js';
 import { api, ApiFailure } from '../api.js';
 import { Chart } from '../components/chart.js';
+import { effectivenessText, TopicTrends } from '../components/topic-trends.js';
 import { ErrorBox, Section, Stat } from '../components/ui.js';
 import { colorOf } from '../format.js';
 import { patchQuery, type Route } from '../route.js';
@@ -91,6 +93,7 @@ function TopicForm() {
 function TopicRun({ runId }: { runId: string }) {
   const [view, setView] = useState<TopicView>(emptyView);
   const [error, setError] = useState<unknown>(null);
+  const stats = useTopicStats(runId);
   useEffect(() => {
     let after = 0;
     let stopped = false;
@@ -138,15 +141,25 @@ function TopicRun({ runId }: { runId: string }) {
       <div class="stats">
         <Stat label="Unique items" value={<span data-testid="topic-count">{view.curve.y.at(-1) ?? 0}</span>} />
         <Stat label="Requests" value={view.requests} />
+        <Stat label="Weight changes" value={<span data-testid="topic-effectiveness">{stats ? effectivenessText(stats.effectiveness) : '–'}</span>} />
         <Stat label="Run" value={<a href={`/runs/${encodeURIComponent(runId)}`}>{runId}</a>} />
       </div>
       <Section title="Per variant">
         <table class="table" data-testid="topic-variants">
-          <thead><tr><th>variant</th><th>calls</th><th>items returned</th><th>new</th><th>uniqueness</th></tr></thead>
+          <thead><tr><th>variant</th><th>calls</th><th>items returned</th><th>new</th><th>uniqueness</th><th>new/call</th><th>new/$</th><th>new/s</th><th>latency</th><th>success</th><th>cost</th></tr></thead>
           <tbody>
             {variants.map((v) => {
               const s = view.variants.get(v)!;
-              return <tr key={v}><td>{v}</td><td>{s.calls}</td><td>{s.returned}</td><td>{s.fresh}</td><td>{s.returned ? `${((s.fresh / s.returned) * 100).toFixed(1)}%` : '–'}</td></tr>;
+              // The event stream is the freshest; the statistics add what the events alone do not sum.
+              const t = stats?.variants.find((x) => x.id === v)?.totals;
+              return (
+                <tr key={v}>
+                  <td>{v}</td><td>{s.calls}</td><td>{s.returned}</td><td>{s.fresh}</td><td>{s.returned ? `${((s.fresh / s.returned) * 100).toFixed(1)}%` : '–'}</td>
+                  <td>{fixed(t?.uniquePerCall, 2)}</td><td>{fixed(t?.uniquePerDollar, 0)}</td><td>{fixed(t?.uniquePerSecond, 1)}</td>
+                  <td>{t?.meanLatencyMs != null ? `${Math.round(t.meanLatencyMs)} ms` : '–'}</td><td>{t?.successRate != null ? `${Math.round(t.successRate * 100)}%` : '–'}</td>
+                  <td>{t && t.cost > 0 ? `$${t.cost.toPrecision(3)}` : '–'}</td>
+                </tr>
+              );
             })}
           </tbody>
         </table>
@@ -158,6 +171,7 @@ function TopicRun({ runId }: { runId: string }) {
       <Section title="Uniqueness per variant (cumulative share of new items)">
         <Chart key={ratio.x.length > 0 ? 'data' : 'empty'} testId="topic-uniqueness" x={ratio.x} ys={ratio.ys} lines={variants.map((v) => ({ label: v, color: color(v) }))} yRange={[0, 1]} xLabel="requests" />
       </Section>
+      {stats ? <TopicTrends stats={stats} color={color} /> : null}
       <Section title="Weights (the policy's choice probabilities)">
         <Chart key={view.weights.x.length > 0 ? 'data' : 'empty'} testId="topic-weights" x={view.weights.x} ys={view.weights.ys} lines={view.weights.variants.map((v) => ({ label: v, color: color(v) }))} yRange={[0, 1]} xLabel="requests" />
       </Section>
@@ -168,6 +182,34 @@ function TopicRun({ runId }: { runId: string }) {
       </Section>
     </div>
   );
+}
+
+/** The run's statistics with trends and bands (`GET /api/runs/:id/topic`), polled every 2 s. */
+function useTopicStats(runId: string): TopicStatsResponse | null {
+  const [stats, setStats] = useState<TopicStatsResponse | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const s = await api.get<TopicStatsResponse>(`/api/runs/${encodeURIComponent(runId)}/topic`);
+        if (!stopped) setStats(s);
+      } catch {
+        // shown by the event stream's error box; the statistics try again
+      }
+      if (!stopped) timer = setTimeout(() => void poll(), 2000);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [runId]);
+  return stats;
+}
+
+function fixed(x: number | null | undefined, digits: number): string {
+  return x === null || x === undefined ? '–' : x.toFixed(digits);
 }
 
 function absorbTopic(acc: TopicView, d: TopicEventData): void {

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { RunQueries } from '../../store/run-queries.js';
 import { dbPath, lazyQueries } from '../context.js';
 
 type ReportFormat = 'md' | 'json' | 'html';
@@ -22,11 +23,24 @@ export function reportCommand(): Command {
         if (flags.format === 'html') {
           const { reportHtml, scoreSeries } = await import('../../report/html.js');
           process.stdout.write(reportHtml(report, scoreSeries(data.trials(), report.variants.map((v) => v.id))));
-        } else process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
+        } else {
+          // A topic run in the store: its statistics from its events (trends, the weight changes' effect).
+          const topic = data.experiment.topic && !isExportRef(ref) ? await topicSection(store.get(), data.run.id, data.experiment.topic.name) : null;
+          process.stdout.write(flags.format === 'json' ? `${JSON.stringify(topic ? { ...report, topic: topic.statistics } : report, null, 2)}\n` : `${reportMarkdown(report)}${topic ? `\n${topic.markdown}` : ''}`);
+        }
       } finally {
         store.close();
       }
     });
+}
+
+async function topicSection(queries: RunQueries, runId: string, topic: string) {
+  const [{ readTopicHistory }, { topicStatistics }, { topicMarkdown }] = await Promise.all([
+    import('../../topic/read-statistics.js'), import('../../topic/statistics.js'), import('../../topic/report-markdown.js'),
+  ]);
+  const history = readTopicHistory(queries, runId);
+  const statistics = topicStatistics(history.calls, history.snapshots, { variants: queries.variants(runId).map((v) => v.id), maxPoints: 50 });
+  return { statistics, markdown: topicMarkdown(topic, statistics) };
 }
 
 export function exportCommand(): Command {

@@ -107,6 +107,22 @@ export class ProducerPool {
     return this.options.producers ?? null;
   }
 
+  /**
+   * Replaces every producer with a fresh process, gracefully: each takes no new trial, finishes the
+   * ones it holds and is then restarted by its supervisor, so no trial is lost (a new topic gets
+   * fresh producers, seed 003's decision 6). Trials queued meanwhile wait for the fresh ones.
+   */
+  renewAll(): number {
+    let renewed = 0;
+    for (const p of this.producers.values()) {
+      if (p.draining === 'recycle') continue;
+      p.draining = 'recycle';
+      renewed++;
+      if (p.inFlight.size === 0) this.recycle(p.id);
+    }
+    return renewed;
+  }
+
   /** Producers ready for work. */
   get readyCount(): number {
     return this.producers.size;
