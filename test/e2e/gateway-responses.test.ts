@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAimock, type Aimock, type AimockFixture } from '../support/aimock.js';
-import { startCli } from '../support/cli.js';
+import { startGateway as startGatewayProcess, stopChild } from '../support/gateway.js';
 import { openaiCompletion, startScriptedServer, type FakeServer } from '../support/fake-openai-server.js';
 
 const KEY = 'gw-resp-key-0123456789';
@@ -98,35 +98,8 @@ routes:
 
 const env = { GW_KEY: KEY, GW_BROKE: BROKE, UPSTREAM_KEY: SECRET };
 
-async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
-  const child = startCli(['gateway', '--config', join(dir, 'gateway.yaml'), '--port', '0', '--db', db], { cwd: dir, env });
-  let out = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const found = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${out}`)), 30_000);
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /metaorch gateway: (http:\/\/[\d.]+:\d+)\/v1/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code}: ${out}`));
-    });
-  });
-  return { child, url: found };
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
+const startGateway = () => startGatewayProcess({ config: join(dir, 'gateway.yaml'), db, cwd: dir, env });
+const stop = stopChild;
 
 const openai = (key = KEY) => new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
 const anthropic = (key = KEY) => new Anthropic({ apiKey: key, baseURL: url, maxRetries: 0 });
