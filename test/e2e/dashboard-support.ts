@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { CLI, cliEnv } from '../support/cli.js';
+import { CLI, cliEnv, collect, type CliResult } from '../support/cli.js';
+import { childrenOf } from '../support/processes.js';
 
 export interface Served {
   url: string;
@@ -124,4 +125,30 @@ export async function until<T>(f: () => T | Promise<T>, timeoutMs = 10_000, what
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface Orchestrator {
+  child: ChildProcess;
+  /** The dashboard's URL (`exited` if the master ended before printing it). */
+  url: string;
+  exited: Promise<CliResult>;
+  output: () => string;
+}
+
+/**
+ * Starts `metaorch orchestrator -n 2 -p 0 --db DIR/o.db --token TOKEN` (plus `args`) and waits for its
+ * dashboard line; `track` is told the master's pid and its children's.
+ */
+export async function startOrchestrator(o: { dir: string; token: string; track: (pid: number) => void; args?: string[]; env?: Record<string, string>; db?: string }): Promise<Orchestrator> {
+  const child = spawn(process.execPath, [CLI, 'orchestrator', '-n', '2', '-p', '0', '--db', o.db ?? join(o.dir, 'o.db'), '--token', o.token, '--no-progress', ...(o.args ?? [])], {
+    cwd: o.dir, env: cliEnv(o.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  o.track(child.pid as number);
+  let all = '';
+  child.stdout?.on('data', (d: Buffer) => (all += String(d)));
+  child.stderr?.on('data', (d: Buffer) => (all += String(d)));
+  const exited = collect(child, 180_000);
+  const url = await until(() => /metaorch dashboard: (http:\/\/\S+?)\/#token=/.exec(all)?.[1] ?? (child.exitCode !== null ? 'exited' : null), 30_000, 'the dashboard line');
+  for (const c of childrenOf(child.pid as number)) o.track(c.pid);
+  return { child, url, exited, output: () => all };
 }

@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessesResponse } from '../../src/server/api-types.js';
 import { expectRunComplete, sleep } from '../support/chaos.js';
-import { CLI, cliEnv, collect, REPO, runCli, type CliResult } from '../support/cli.js';
+import { CLI, cliEnv, collect, REPO, runCli } from '../support/cli.js';
 import { childrenOf, isAlive, killAll, waitGone } from '../support/processes.js';
-import { browser, mockExperiment, tempProject, until } from './dashboard-support.js';
+import { browser, mockExperiment, startOrchestrator, tempProject, until, type Orchestrator } from './dashboard-support.js';
 
 /**
  * `metaorch orchestrator` with real processes: the master, its producers and its web server child.
@@ -18,12 +18,6 @@ import { browser, mockExperiment, tempProject, until } from './dashboard-support
 const ARTIFACTS = resolve(REPO, 'test-artifacts', 'dashboard');
 const TOKEN = 'orchestrator-test-token';
 
-interface Orchestrator {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<CliResult>;
-  output: () => string;
-}
 
 const cleanups: (() => void)[] = [];
 const pids = new Set<number>();
@@ -33,19 +27,8 @@ afterEach(() => {
   cleanups.splice(0).forEach((c) => c());
 });
 
-async function orchestrator(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Orchestrator> {
-  const child = spawn(process.execPath, [CLI, 'orchestrator', '-n', '2', '-p', '0', '--db', join(dir, 'o.db'), '--token', TOKEN, '--no-progress', ...args], {
-    cwd: dir, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pids.add(child.pid as number);
-  let all = '';
-  child.stdout?.on('data', (d: Buffer) => (all += String(d)));
-  child.stderr?.on('data', (d: Buffer) => (all += String(d)));
-  const exited = collect(child, 180_000);
-  const url = await until(() => /metaorch dashboard: (http:\/\/\S+?)\/#token=/.exec(all)?.[1] ?? (child.exitCode !== null ? 'exited' : null), 30_000, 'the dashboard line');
-  for (const c of childrenOf(child.pid as number)) pids.add(c.pid);
-  return { child, url, exited, output: () => all };
-}
+const orchestrator = (dir: string, args: string[] = [], env: Record<string, string> = {}) =>
+  startOrchestrator({ dir, token: TOKEN, args, env, track: (pid) => pids.add(pid) });
 
 async function getJson<T>(url: string): Promise<T> {
   const r = await fetch(url);

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, collect, REPO } from '../support/cli.js';
-import { childrenOf, killAll } from '../support/processes.js';
-import { browser, tempProject, until } from './dashboard-support.js';
+import { REPO } from '../support/cli.js';
+import { killAll } from '../support/processes.js';
+import { browser, startOrchestrator, tempProject, until } from './dashboard-support.js';
 
 /**
  * The dashboard's topic page in headless Chromium against a real `metaorch orchestrator` (producers
@@ -27,16 +26,7 @@ describe('dashboard topic page', () => {
   it('starts a topic from the form, streams its items live, draws the charts, and a new topic stops the old one', async () => {
     const { dir, cleanup } = tempProject('metaorch-topic-dash-');
     cleanups.push(cleanup);
-    const child: ChildProcess = spawn(process.execPath, [CLI, 'orchestrator', '-n', '2', '-p', '0', '--db', join(dir, 'o.db'), '--token', TOKEN, '--no-progress'], {
-      cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    pids.add(child.pid!);
-    let all = '';
-    child.stdout?.on('data', (d: Buffer) => (all += String(d)));
-    child.stderr?.on('data', (d: Buffer) => (all += String(d)));
-    const exited = collect(child, 180_000);
-    const url = await until(() => /metaorch dashboard: (http:\/\/\S+?)\/#token=/.exec(all)?.[1], 30_000, 'the dashboard line');
-    for (const c of childrenOf(child.pid!)) pids.add(c.pid);
+    const { child, url, exited } = await startOrchestrator({ dir, token: TOKEN, track: (pid) => pids.add(pid) });
 
     const context = await browser(join(dir, 'profile'));
     cleanups.push(() => context.close());

@@ -8,7 +8,7 @@ import { startAimock, type Aimock } from '../support/aimock.js';
 import { CLI, cliEnv, collect, runCli, tempDir } from '../support/cli.js';
 import { childrenOf, killAll, waitGone } from '../support/processes.js';
 import type { ProcessesResponse } from '../../src/server/api-types.js';
-import { until } from './dashboard-support.js';
+import { startOrchestrator, until } from './dashboard-support.js';
 
 /**
  * Topic mode end to end through the built CLI: `metaorch orchestrator --topic` with mock variants
@@ -197,14 +197,7 @@ describe('metaorch orchestrator --topic', () => {
     const dir = project();
     const db = join(dir, 'o.db');
     const token = 'fresh-producers-token';
-    const child = spawn(process.execPath, [CLI, 'orchestrator', '-n', '2', '-p', '0', '--db', db, '--token', token, '--no-progress'], { cwd: dir, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    pids.add(child.pid!);
-    let all = '';
-    child.stdout?.on('data', (d: Buffer) => (all += String(d)));
-    child.stderr?.on('data', (d: Buffer) => (all += String(d)));
-    const exited = collect(child, 180_000);
-    const url = await until(() => /metaorch dashboard: (http:\/\/\S+?)\/#token=/.exec(all)?.[1], 30_000, 'the dashboard line');
-    for (const c of childrenOf(child.pid!)) pids.add(c.pid);
+    const { child, url, exited, output } = await startOrchestrator({ dir, db, token, track: (pid) => pids.add(pid) });
     const variants = ['- { id: a, adapter: mock, latencyMs: 20, topic: { vocabulary: 5000, seed: 1 } }', '- { id: b, adapter: mock, latencyMs: 20, topic: { vocabulary: 5000, seed: 2 } }'].join('\n');
     const startTopic = async (topic: string, maxRequests: number) => {
       const r = await fetch(`${url}/api/topic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-metaorch-token': token }, body: JSON.stringify({ topic, maxRequests, batch: 5, variants }) });
@@ -236,7 +229,7 @@ describe('metaorch orchestrator --topic', () => {
       expect(p.lastExit?.code).toBe(0);
     }
     expect(await waitGone(oldPids, 20_000)).toEqual([]);
-    expect(all).toContain('New topic "Famous bridges": replacing the 2 producer(s) with fresh processes.');
+    expect(output()).toContain('New topic "Famous bridges": replacing the 2 producer(s) with fresh processes.');
     // The old producers finished what they held: every item of the first topic is in its file and the store.
     const firstItems = lines(firstFile);
     expect(storedItems(db, first)).toEqual(firstItems);
