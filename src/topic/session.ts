@@ -214,10 +214,9 @@ export function openTopicSession(input: { runId: string; experiment: Experiment;
       return {
         name: executor.name,
         // A request's slot at the master also covers recording its items (durably); on a pool the
-        // producers keep calling meanwhile, with requests waiting beside them. Their exclusion lists
-        // are then a round older: at concurrency 1 (one request at a time, each seeing every item
-        // found before it) none wait.
-        ...(executor.prefetch && experiment.concurrency > 1 ? { prefetch: executor.prefetch } : {}),
+        // producers keep calling meanwhile, with requests waiting beside them (their exclusion lists a
+        // round older; none wait at concurrency 1, see PoolRun.prefetch).
+        ...(executor.prefetch ? { prefetch: executor.prefetch } : {}),
         async run(spec, cancel) {
           return digest(spec, await executor.run(spec, cancel));
         },

@@ -54,11 +54,12 @@ export class PoolRun implements Executor {
   /**
    * Trials the engine may hand over beyond the run's concurrency: each producer runs its share of it
    * at once and keeps the rest waiting beside it, so a finished trial's slot is refilled there at once
-   * instead of after a round trip through the master.
+   * instead of after a round trip through the master. None at concurrency 1: a run asked to go one
+   * trial at a time (each chosen, or its prompt built, knowing every result before it) stays so.
    */
   get prefetch(): number {
     const slots = this.pool.slots;
-    if (slots === null) return 0;
+    if (slots === null || this.ctx.experiment.concurrency <= 1) return 0;
     let extra = 0;
     for (let slot = 0; slot < slots; slot++) extra += prefetchFor(concurrencyShare(this.ctx.experiment.concurrency, slot, slots));
     return extra;
