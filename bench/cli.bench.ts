@@ -4,10 +4,10 @@
  * invocation (bench/reference-loop.mjs: async provider + equals check + batched better-sqlite3 appends
  * in WAL). Ratios are the stable figures on a shared machine; absolute numbers drift.
  *
- *   npx tsc -p tsconfig.build.json
+ *   npm run build   (tsc, then the CLI's bundle: scripts/bundle.mjs)
  *   npx tsx bench/cli.bench.ts [--baseline DIR] [--long] [--quick] [--only case,case]
  *
- * --baseline DIR  also runs the same cases with DIR/dist/cli/main.js (another build: "before")
+ * --baseline DIR  also runs the same cases with DIR's `metaorch` bin (another build: "before")
  * --long          adds the 10,000,000-trial memory case (3 variants x 3,333,334 tasks; minutes)
  * --quick         smaller sizes, for a smoke test (floors are not checked)
  * --only          cases by key: reference, million, report, small, version, first, long
@@ -33,9 +33,11 @@ const long = flag('--long');
 const only = value('--only')?.split(',');
 const wanted = (key: string) => (only ? only.includes(key) : key !== 'long' || long);
 
-const builds: Build[] = [{ name: 'this build', cli: join(REPO, 'dist/cli/main.js') }];
+// Each build runs as users run it: its package.json's `metaorch` bin (this build's is bin/metaorch.cjs,
+// which loads the bundle in dist/bin/; older builds' bin was dist/cli/main.js).
+const builds: Build[] = [{ name: 'this build', cli: binOf(REPO) }];
 const baselineDir = value('--baseline');
-if (baselineDir) builds.push({ name: `baseline (${baselineDir})`, cli: join(resolve(baselineDir), 'dist/cli/main.js') });
+if (baselineDir) builds.push({ name: `baseline (${baselineDir})`, cli: binOf(resolve(baselineDir)) });
 
 interface Row {
   case: string;
@@ -179,9 +181,7 @@ async function version(dir: string): Promise<void> {
   rows.push({ case: '`node -e 0` (process start alone)', build: 'node', wallMs: nodeMs, trials: null, cpuUsPerTrial: null, peakRssMb: null, ratio: '1', floor: '-', pass: null });
   for (const build of builds) {
     const times: number[] = [];
-    // What a user runs: the package's bin (bin/metaorch.cjs where the build has one, else the CLI itself).
-    const bin = binOf(build.cli);
-    for (let k = 0; k < 10; k++) times.push((await measureNode([bin, '--version'], { cwd: dir, env })).wallMs);
+    for (let k = 0; k < 10; k++) times.push((await measureNode([build.cli, '--version'], { cwd: dir, env })).wallMs);
     const wall = median(times);
     const mine = build === builds[0];
     rows.push({
@@ -191,11 +191,11 @@ async function version(dir: string): Promise<void> {
   }
 }
 
-/** The `metaorch` bin of the build whose CLI is `cli` (DIR/dist/cli/main.js), from its package.json. */
-function binOf(cli: string): string {
-  const root = resolve(cli, '../../..');
+/** The `metaorch` bin of the build in `root`, from its package.json. */
+function binOf(root: string): string {
   const bin = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin?.['metaorch'];
-  return bin ? join(root, bin) : cli;
+  if (!bin) throw new Error(`${root}/package.json names no metaorch bin`);
+  return join(root, bin);
 }
 
 async function first(dir: string): Promise<void> {
@@ -246,7 +246,7 @@ function table(): string {
 }
 
 async function main(): Promise<void> {
-  for (const b of builds) if (!existsSync(b.cli)) throw new Error(`${b.cli} missing: build it first (npx tsc -p tsconfig.build.json)`);
+  for (const b of builds) if (!existsSync(b.cli)) throw new Error(`${b.cli} missing: build it first (npm run build)`);
   const dir = mkdtempSync(join(tmpdir(), 'metaorch-cli-bench-'));
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   try {

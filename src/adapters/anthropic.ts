@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRandom } from '../model/random.js';
 import { AdapterError } from './errors.js';
 import { parseAnthropicMessage } from './provider-anthropic-response.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdapterError } from './errors.js';
 import { ProcessExitError, runProcess } from './exec-process.js';
 import { redact } from './provider-errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRandom, hashSeed, type Random } from '../model/random.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema } from '../config/schema.js';
 import type { Random } from '../model/random.js';
 import type { Task } from '../model/task.js';

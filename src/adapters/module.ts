@@ -1,6 +1,6 @@
 import { basename, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkRegularFile, FileReadError } from '../model/files.js';
 import type { Task } from '../model/task.js';
 import type { TokenUsage } from '../model/trial.js';

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRandom } from '../model/random.js';
 import { AdapterError } from './errors.js';
 import { toAdapterError } from './provider-errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidOutput } from './provider-errors.js';
 import { parseBody } from './provider-response.js';
 import type { AdapterResponse } from './types.js';

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, describeValue } from '../model/issue-text.js';
 import { didYouMean } from '../model/suggest.js';
 import { durationSchema } from './schema.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { allAdapters } from '../adapters/registry.js';
 import { findScorer, scorerTypes } from '../scoring/registry.js';
 import { EXECUTOR_SCHEMAS, executorTypes } from './executor.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { adapterKinds, allAdapters, findAdapter } from '../adapters/registry.js';
 import type { VariantSpec } from './experiment.js';
 import { hasReference, resolveEnv } from './env.js';

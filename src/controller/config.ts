@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema } from '../config/schema.js';
 import { fieldsAt } from '../config/schema-keys.js';
 import { describeIssues, describeValue } from '../model/issue-text.js';

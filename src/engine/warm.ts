@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { compilePrompt } from '../tasks/template.js';
 import { createLimiter } from './limits.js';
@@ -13,8 +13,8 @@ const DRY_TRIALS = 3;
  * work: every adapter and scorer loads what its first call would (an SDK, a user's module through
  * tsx: 100-700 ms otherwise paid by the first trial of each variant), then a few dry trials run
  * through `runTrial` against an instant adapter that calls nothing (no provider is called, no scorer
- * runs), so the engine's code is compiled before it is timed; last, one garbage collection clears what
- * loading left behind (tens of MB after an SDK and tsx), which would otherwise pause one of the first
+ * runs), so the engine's code is compiled before it is timed; last, when loading left tens of MB behind
+ * (an SDK, tsx), one garbage collection clears them, which would otherwise pause one of the first
  * trials. A load that fails is left for the first trial to report, as it would have been.
  *
  * @example
@@ -45,8 +45,15 @@ export async function warmRuntime(runtime: TrialRuntime): Promise<void> {
   for (let seq = 0; seq < DRY_TRIALS; seq++) {
     await runTrial({ runId: 'warm-up', seq, variantId: 'warm-up', task: { id: 'warm-up', input: { q: 'warm-up' } }, taskIdx: 0, repeat: 0, seed: seq }, dryRuntime, never);
   }
-  collectGarbage();
+  if (getHeapStatistics().used_heap_size > GC_AFTER_WARM_BYTES) collectGarbage();
 }
+
+/**
+ * The heap size above which warming ends with a full collection. Loading an SDK or tsx leaves tens of
+ * MB; a run of built-in adapters leaves a few, whose collection (25-50 ms, a fresh context included)
+ * would cost more than the pauses it saves.
+ */
+const GC_AFTER_WARM_BYTES = 32 * 2 ** 20;
 
 /**
  * A full garbage collection now. V8 exposes `gc` to contexts created after `--expose-gc` is set, so

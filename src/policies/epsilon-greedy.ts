@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { adaptive } from './adaptive.js';
 import { createArmStats } from './arm-stats.js';
 import { argmax } from './choice.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Random } from '../model/random.js';
 import { adaptive } from './adaptive.js';
 import { createArmStats, pooledVariance, type ArmStats } from './arm-stats.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Options every adaptive policy accepts. `discount` and `window` are two ways to forget old outcomes

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Random } from '../model/random.js';
 import { epsilonGreedy, epsilonGreedyOptions } from './epsilon-greedy.js';
 import { PolicyConfigError } from './errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { adaptive } from './adaptive.js';
 import { createArmStats, type ArmStats } from './arm-stats.js';
 import { argmax, monteCarlo } from './choice.js';

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { importUserModule } from '../adapters/module.js';
 import type { Task } from '../model/task.js';
 import { ScorerFailure, type Scorer, type ScoreValue } from './types.js';

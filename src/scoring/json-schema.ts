@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Ajv as AjvType, ValidateFunction } from 'ajv';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeJsonError, FileReadError, readRegularFile } from '../model/files.js';
 import { ScorerFailure, type Scorer, type ScorerContext } from './types.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRandom, hashSeed } from '../model/random.js';
 import { renderTemplate } from '../tasks/template.js';
 import { ScorerFailure, type Scorer, type ScorerContext, type ScoreValue } from './types.js';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkUserFunction } from '../adapters/module.js';
 import { javascript, javascriptOptions } from './javascript.js';
 import { compileSchema, jsonSchema, jsonSchemaOptions } from './json-schema.js';

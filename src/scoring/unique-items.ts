@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Deduper } from '../topic/dedup.js';
 import { parseItems } from '../topic/parse.js';
 import type { Scorer } from './types.js';

@@ -9,19 +9,23 @@ import { t975, Z975 } from './t975.js';
 
 const require = createRequire(import.meta.url);
 
-/** A function of an @stdlib package, required the first time it is called. */
-function lazy<F extends (...args: number[]) => number>(name: string): F {
+/**
+ * A function of an @stdlib package, required the first time it is called. Each `require` names its
+ * package literally, so the CLI's bundle (scripts/bundle.mjs) carries the package in one file instead
+ * of resolving its hundreds of small modules at run time.
+ */
+function lazy<F extends (...args: number[]) => number>(load: () => unknown): F {
   let f: F | undefined;
-  return ((...args: number[]) => (f ??= require(name) as F)(...args)) as F;
+  return ((...args: number[]) => (f ??= load() as F)(...args)) as F;
 }
 
-const betaQuantile = lazy<(p: number, a: number, b: number) => number>('@stdlib/stats-base-dists-beta-quantile');
-const binomialCdf = lazy<(k: number, n: number, p: number) => number>('@stdlib/stats-base-dists-binomial-cdf');
-const chisquareCdf = lazy<(x: number, k: number) => number>('@stdlib/stats-base-dists-chisquare-cdf');
-const normalCdfStd = lazy<(x: number, mu: number, sigma: number) => number>('@stdlib/stats-base-dists-normal-cdf');
-const normalQuantileStd = lazy<(p: number, mu: number, sigma: number) => number>('@stdlib/stats-base-dists-normal-quantile');
-const tCdfStd = lazy<(x: number, v: number) => number>('@stdlib/stats-base-dists-t-cdf');
-const tQuantileStd = lazy<(p: number, v: number) => number>('@stdlib/stats-base-dists-t-quantile');
+const betaQuantile = lazy<(p: number, a: number, b: number) => number>(() => require('@stdlib/stats-base-dists-beta-quantile'));
+const binomialCdf = lazy<(k: number, n: number, p: number) => number>(() => require('@stdlib/stats-base-dists-binomial-cdf'));
+const chisquareCdf = lazy<(x: number, k: number) => number>(() => require('@stdlib/stats-base-dists-chisquare-cdf'));
+const normalCdfStd = lazy<(x: number, mu: number, sigma: number) => number>(() => require('@stdlib/stats-base-dists-normal-cdf'));
+const normalQuantileStd = lazy<(p: number, mu: number, sigma: number) => number>(() => require('@stdlib/stats-base-dists-normal-quantile'));
+const tCdfStd = lazy<(x: number, v: number) => number>(() => require('@stdlib/stats-base-dists-t-cdf'));
+const tQuantileStd = lazy<(p: number, v: number) => number>(() => require('@stdlib/stats-base-dists-t-quantile'));
 
 /**
  * Which tail(s) a test looks at: `two-sided`, or `greater` / `less` meaning the alternative is that the

@@ -10,12 +10,31 @@ import { Worker } from 'node:worker_threads';
  * from its beginning once a checkpoint has caught up, so the WAL stays small. The writing connection
  * keeps a far larger automatic threshold as a fallback, should this thread fall behind.
  *
+ * The worker starts only once the store has been open for `delayMs`: a short run (a few thousand
+ * trials) never fills SQLite's threshold, and starting a thread (an isolate and the driver, 30-50 ms)
+ * and waiting for its close would be most of such a run's cost.
+ *
  * @example
  * const stop = startCheckpointer('/path/metaorch.db');
  * // ... writes ...
  * stop(); // before the writer closes: its close is then the last, which checkpoints and removes the WAL
  */
-export function startCheckpointer(path: string, intervalMs = CHECKPOINT_INTERVAL_MS): () => void {
+export function startCheckpointer(path: string, intervalMs = CHECKPOINT_INTERVAL_MS, delayMs = CHECKPOINT_DELAY_MS): () => void {
+  let stopWorker: (() => void) | null = null;
+  const timer = setTimeout(() => {
+    stopWorker = startWorker(path, intervalMs);
+  }, delayMs);
+  timer.unref();
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    stopWorker?.();
+  };
+}
+
+function startWorker(path: string, intervalMs: number): () => void {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   // [0]: the worker's connection is closed (or never opened). Shared, so stop() can wait for it
   // synchronously: the store's close() is synchronous.
@@ -27,10 +46,7 @@ export function startCheckpointer(path: string, intervalMs = CHECKPOINT_INTERVAL
   worker.on('error', () => {
     Atomics.store(closed, 0, 1);
   });
-  let stopped = false;
   return () => {
-    if (stopped) return;
-    stopped = true;
     worker.postMessage('stop');
     // The worker's last checkpoint copies at most an interval's pages: bounded, and waited for so
     // that the writer's own close finds itself alone.
@@ -44,6 +60,12 @@ const STOP_WAIT_MS = 5_000;
 
 /** How often the worker checkpoints: a few commits' worth of pages (the writer commits every 50 ms). */
 export const CHECKPOINT_INTERVAL_MS = 100;
+
+/**
+ * How long a store is open before the worker starts. The writer's fallback threshold (below) holds
+ * until then: at 150,000 trials/s half a second writes a few thousand pages, well under it.
+ */
+export const CHECKPOINT_DELAY_MS = 500;
 
 /** The writing connection's own threshold, in pages, when a checkpointer runs (SQLite's default: 1,000). */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;

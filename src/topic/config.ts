@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Task } from '../model/task.js';
 import { semanticSchema } from './semantic.js';
 

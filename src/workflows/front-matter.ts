@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema } from '../config/schema.js';
 import { escalationTargetShape } from '../controller/config.js';
 

@@ -4,7 +4,7 @@
  * `.metaorch/workflows/RUN/state.json` at every transition and validated against this schema when
  * loaded, so a hand-edited or damaged file is a clear error naming the field, not a crash.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const STATE_SCHEMA_VERSION = 1;
 

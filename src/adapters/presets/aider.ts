@@ -6,7 +6,7 @@
  * server (OPENAI_API_BASE). Unlike the other presets, this one is written from aider's documented
  * output, not from a captured run (aider is installed from PyPI, which this project's CI cannot reach).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdapterError } from '../errors.js';
 import type { AdapterResponse } from '../types.js';
 import { baseExec, count, errorFromText, presetShape, type Preset } from './common.js';

@@ -4,7 +4,7 @@
  * carries the answer, the usage and `total_cost_usd`. Upstream errors appear only there (exit 1,
  * stderr empty): `is_error` with `api_error_status`, classified like any HTTP status.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdapterError } from '../errors.js';
 import type { AdapterResponse } from '../types.js';
 import { baseExec, errorFromText, jsonDocument, num, presetShape, type Preset } from './common.js';

@@ -7,7 +7,7 @@
  * model provider `metaorch` (`wire_api = "responses"`) on the command line and gives it the key
  * through METAORCH_CODEX_API_KEY.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdapterError } from '../errors.js';
 import type { AdapterResponse } from '../types.js';
 import { baseExec, errorFromText, jsonLines, num, presetShape, type Preset } from './common.js';

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdapterError } from '../errors.js';
 import type { ExecOptions, ExecOutput } from '../exec.js';
 import type { AdapterContext } from '../types.js';

@@ -5,7 +5,7 @@
  * With `baseURL` it runs offline against that OpenAI-compatible provider (COPILOT_OFFLINE,
  * COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_API_KEY, COPILOT_MODEL).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdapterError } from '../errors.js';
 import type { AdapterResponse } from '../types.js';
 import { baseExec, count, errorFromText, presetShape, type Preset } from './common.js';

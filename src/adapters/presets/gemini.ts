@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdapterError } from '../errors.js';
 import type { AdapterResponse } from '../types.js';
 import { baseExec, errorFromText, jsonDocument, num, presetShape, type Preset } from './common.js';

@@ -3,7 +3,7 @@
  * feedback, fallbacks, an optional judge and controller), gateway keys and the server's limits.
  * Every knob has its default and unit in its description, so editors show them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema, objectiveSchema } from '../../config/schema.js';
 
 /** The largest request body the gateway can be told to take: 1 GiB. */
