@@ -1,27 +1,36 @@
-// Bundles the CLI (dist/cli/main.js, compiled by tsc) into dist/bin/: the `metaorch` users run.
+// Bundles the CLI (dist/cli/main.js, compiled by tsc) into one CommonJS file, dist/bin/cli.cjs: the
+// program `metaorch` (bin/metaorch.cjs) runs.
 //
 // Why: unbundled, a `metaorch run` spends 250-400 ms before its first trial resolving and compiling
-// about 300 module files (ours, zod's locales, yaml, hundreds of tiny @stdlib files). One entry plus
-// chunks split at the CLI's lazy `import()`s loads what a command needs from a handful of files, and
-// each command still loads only its own chunks (bench/cli.bench.ts measures both builds).
+// about 300 module files (ours, zod's locales, yaml, hundreds of tiny @stdlib files). One file loads
+// at once, and esbuild wraps every module reached through a lazy `import()` in an initialiser, so a
+// command still evaluates only what it uses. CommonJS rather than ESM because Node 20 can cache the
+// compiled code of a script (bin/metaorch.cjs does) but not of an ES module.
 //
 // Two rewrites keep the bundled code behaving exactly like the unbundled dist it came from:
 // - `import.meta.url` becomes the URL the module had in dist/, so paths computed from it (child
 //   process entries, the dashboard directory, package.json) are unchanged;
 // - a module's own `const require = createRequire(import.meta.url);` is dropped, so its static
-//   `require('...')` calls (the @stdlib distributions, package.json) are bundled and resolved at build
-//   time; the banner defines `require` for the ones left external.
+//   `require('...')` calls (the @stdlib distributions, package.json) are bundled like its imports;
+// - `import(x)` of what the bundle leaves out (an SDK, tsx, a user's module file) calls the importer
+//   bin/metaorch.cjs passes in: code V8 restores from a code cache cannot run `import()` itself.
 //
-// Native and heavy optional packages stay external: better-sqlite3 (a native addon), BullMQ and
-// ioredis (loaded only by the bullmq executor), tsx (a loader with its own files), ajv.
+// Native and heavy optional packages stay external, loaded from node_modules when used:
+// better-sqlite3 (a native addon), BullMQ and ioredis (the bullmq executor), tsx (a loader with its
+// own files), ajv (the json-schema scorer), and the OpenAI and Anthropic SDKs (1.4 MB that every
+// command would otherwise read and load from the code cache; a run loads them before its clock starts).
 import { build } from 'esbuild';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = resolve(root, 'dist/bin');
+const outfile = resolve(root, 'dist/bin/cli.cjs');
 const OWN_REQUIRE = 'const require = createRequire(import.meta.url);';
+/** An `import(` of anything but a relative path: a package left out of the bundle, or a user's module. */
+const EXTERNAL_IMPORT = /\bimport\((?!\s*['"]\.)/g;
+/** The function bin/metaorch.cjs passes the bundle to import those with (see there). */
+const IMPORT_PARAMETER = '__metaorchImport';
 
 const asInDist = {
   name: 'as-in-dist',
@@ -29,32 +38,27 @@ const asInDist = {
     b.onLoad({ filter: /[\\/]dist[\\/].*\.js$/ }, async (args) => {
       let text = await readFile(args.path, 'utf8');
       text = text.replaceAll(OWN_REQUIRE, '');
+      text = text.replace(EXTERNAL_IMPORT, `${IMPORT_PARAMETER}(`);
       if (text.includes('import.meta.url')) {
-        const rel = relative(outdir, args.path).split('\\').join('/');
-        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+        const rel = relative(dirname(outfile), args.path).split('\\').join('/');
+        text = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, require('node:url').pathToFileURL(__filename)).href`);
       }
       return { contents: text, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
 
-await rm(outdir, { recursive: true, force: true });
-const { metafile } = await build({
-  entryPoints: { metaorch: resolve(root, 'dist/cli/main.js') },
-  outdir,
+await rm(dirname(outfile), { recursive: true, force: true });
+await build({
+  entryPoints: [resolve(root, 'dist/cli/main.js')],
+  outfile,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunk-[hash]',
-  external: ['better-sqlite3', 'bullmq', 'ioredis', 'tsx', 'tsx/*', 'ajv'],
+  external: ['better-sqlite3', 'bullmq', 'ioredis', 'tsx', 'tsx/*', 'ajv', 'openai', '@anthropic-ai/sdk'],
+  charset: 'ascii',
   plugins: [asInDist],
-  banner: { js: "import { createRequire as __metaorchCreateRequire } from 'node:module'; const require = __metaorchCreateRequire(import.meta.url);" },
   legalComments: 'none',
   logLevel: 'warning',
-  metafile: true,
 });
-// Which modules each output file carries: test/e2e/startup.test.ts checks what a command loads by it.
-const carried = Object.fromEntries(Object.entries(metafile.outputs).map(([file, out]) => [relative(outdir, resolve(root, file)), Object.keys(out.inputs)]));
-await writeFile(resolve(outdir, 'modules.json'), `${JSON.stringify(carried)}\n`);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { AdapterError } from './errors.js';
 import { killGroup, trackGroup } from './exec-group.js';
@@ -62,7 +61,9 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   return new Promise<ProcessResult>((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(name, spec.argv.slice(1), {
+      // Taken on first use: every run loads this module (through the adapter registry), and Node's
+      // child_process with its net and dgram layers is 5-10 ms of start-up for runs that spawn nothing.
+      child = process.getBuiltinModule('node:child_process').spawn(name, spec.argv.slice(1), {
         cwd: spec.cwd,
         env: spec.env,
         stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Requests made against the loopback server: the SDK's first ones are the slow ones. */
@@ -14,6 +13,8 @@ const WARM_CALLS = 3;
  */
 export async function warmOverLoopback(reply: unknown, call: (origin: string) => Promise<unknown>): Promise<void> {
   const body = JSON.stringify(reply);
+  // Loaded here: every run loads this module (through the adapter registry), few warm an SDK.
+  const { createServer } = await import('node:http');
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(body));

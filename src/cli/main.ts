@@ -17,15 +17,19 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // generation grow far past the live set between full collections. Growing it by at most half keeps
   // a long run's peak memory near its live set (bench/cli.bench.ts: under 250 MB at 10,000,000
   // trials) for a few percent of CPU. V8 reads this flag at every collection, so setting it here works.
+  // bin/metaorch.cjs sets the same before compiling the bundle: V8's code cache is valid only under
+  // the flags it was made with.
   setFlagsFromString('--heap-growing-percent=50');
   // `metaorch export RUN | head`: a reader that stops early is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  const { main } = await import('./program.js');
-  const code = await main(argv);
-  process.exitCode = code;
-  // Let stdout drain, then leave even if a user module left a handle open.
-  setTimeout(() => process.exit(code), 50).unref();
+  // No top-level await: the CLI's bundle (scripts/bundle.mjs) is CommonJS.
+  void import('./program.js').then(async ({ main }) => {
+    const code = await main(argv);
+    process.exitCode = code;
+    // Let stdout drain, then leave even if a user module left a handle open.
+    setTimeout(() => process.exit(code), 50).unref();
+  });
 }

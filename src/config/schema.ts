@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { parseDuration } from './duration.js';
 
+// Every schema of this program parses a config once (this file, the gateway's, policies' and scorers'
+// options), so zod's compiled fast path, generated with `new Function` for each object schema on its
+// first parse, costs more than it saves: 10-15 ms of a run's start. Global in zod; set wherever a
+// config is read, as this module is.
+z.config({ jitless: true });
+
 /**
  * Most trials one run holds (a grid's variants x tasks x repeats, an adaptive budget): its plan is a
  * bitmap and every trial a row; far beyond any real experiment, far below what would exhaust memory.

@@ -243,9 +243,9 @@ export function notOurRun(pid: number, db: string): string | null {
   } catch {
     return 'cannot inspect it (only processes on this machine, readable through /proc, can be stopped from here)';
   }
-  // The installed command, its bin (bin/metaorch.cjs), the bundle it loads (dist/bin/metaorch.js), or the
-  // unbundled program (dist/cli/main.js, src/cli/main.ts under tsx).
-  const cli = argv.findIndex((a) => /(^|\/)metaorch(\.cjs)?$/.test(a) || /(^|\/)dist\/bin\/metaorch\.js$/.test(a) || /(^|\/)(dist|src)\/cli\/main\.[jt]s$/.test(a));
+  // The installed command, its bin (bin/metaorch.cjs), or the unbundled program (dist/cli/main.js,
+  // src/cli/main.ts under tsx).
+  const cli = argv.findIndex((a) => /(^|\/)metaorch(\.cjs)?$/.test(a) || /(^|\/)(dist|src)\/cli\/main\.[jt]s$/.test(a));
   if (cli < 0 || !['run', 'resume'].includes(argv[cli + 1] ?? '')) return 'it is not a `metaorch run` or `metaorch resume` process';
   let dbArg: string | undefined;
   for (let i = cli + 2; i < argv.length; i++) {

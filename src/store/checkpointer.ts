@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 
 /**
  * Copies a WAL store's committed pages back into the database file (a SQLite checkpoint) on a worker
@@ -39,6 +38,8 @@ function startWorker(path: string, intervalMs: number): () => void {
   // [0]: the worker's connection is closed (or never opened). Shared, so stop() can wait for it
   // synchronously: the store's close() is synchronous.
   const closed = new Int32Array(new SharedArrayBuffer(4));
+  // Taken here, not imported: most stores close before the worker would start (see startCheckpointer).
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs, closed } });
   worker.unref();
   // A checkpoint that fails (the file removed under us, a full disk) is the writer's fallback's to
@@ -63,9 +64,9 @@ export const CHECKPOINT_INTERVAL_MS = 100;
 
 /**
  * How long a store is open before the worker starts. The writer's fallback threshold (below) holds
- * until then: at 150,000 trials/s half a second writes a few thousand pages, well under it.
+ * until then: at 150,000 trials/s a second writes a few thousand pages, well under it.
  */
-export const CHECKPOINT_DELAY_MS = 500;
+export const CHECKPOINT_DELAY_MS = 1_000;
 
 /** The writing connection's own threshold, in pages, when a checkpointer runs (SQLite's default: 1,000). */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;

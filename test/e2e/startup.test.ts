@@ -1,14 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, collect, REPO, tempDir } from '../support/cli.js';
+import { cliEnv, collect, REPO, tempDir } from '../support/cli.js';
+
+const PROGRAM = join(REPO, 'dist/cli/main.js');
 import { spawn } from 'node:child_process';
 
 /**
  * What starting a command costs is mostly what it loads. `--version` loads nothing of ours, and a
  * command loads its own dependencies only (timing floors are in bench/cli.bench.ts; this checks the
- * cause, deterministically). The CLI runs from its bundle, so a loaded bundle file counts as the
- * modules it carries.
+ * cause, deterministically). Module by module, that is read on the unbundled program
+ * (dist/cli/main.js): the bundle `metaorch` runs (dist/bin/cli.cjs) evaluates a module only where the
+ * program would load it, and loads the packages it leaves out of the bundle the same way.
  */
 
 let dir: string;
@@ -19,24 +22,12 @@ afterAll(() => cleanup());
 async function loaded(args: string[]): Promise<string[]> {
   const log = join(dir, `modules-${args[0]}.log`);
   writeFileSync(log, '');
-  const child = spawn(process.execPath, ['--import', join(REPO, 'test/support/module-log.mjs'), CLI, ...args], {
+  const child = spawn(process.execPath, ['--import', join(REPO, 'test/support/module-log.mjs'), PROGRAM, ...args], {
     cwd: dir, env: cliEnv({ METAORCH_MODULE_LOG: log }), stdio: ['ignore', 'pipe', 'pipe'],
   });
   const result = await collect(child);
   expect(result.code, result.stderr).toBe(0);
-  return unbundled(readFileSync(log, 'utf8').split('\n').filter(Boolean));
-}
-
-/**
- * The modules loaded, with each file of the CLI's bundle (dist/bin/) replaced by the modules it
- * carries (dist/bin/modules.json, written by scripts/bundle.mjs): what a command loads, by module.
- */
-function unbundled(loaded: string[]): string[] {
-  const carried = JSON.parse(readFileSync(join(REPO, 'dist/bin/modules.json'), 'utf8')) as Record<string, string[]>;
-  return loaded.flatMap((m) => {
-    const chunk = /\/dist\/bin\/([^/]+\.js)$/.exec(m)?.[1];
-    return chunk ? (carried[chunk] ?? [m]).map((input) => `${REPO}/${input}`) : [m];
-  });
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
 }
 
 const heavy = ['better-sqlite3', 'zod', 'yaml', '@stdlib', 'ajv', 'hono', 'openai', '@anthropic-ai', 'tsx'];
@@ -79,7 +70,7 @@ describe('start-up', () => {
   it('a grid run loads neither the SDKs, the policies (but the Beta sampler of P(best)), the JSON Schema validator nor the server', async () => {
     writeFileSync(join(dir, 'exp.yaml'), 'tasks: [{ q: a, expected: a }, { q: b, expected: b }]\nvariants: [{ id: v, adapter: mock }]\n');
     const modules = await loaded(['run', 'exp.yaml', '--db', join(dir, 'store.db'), '--no-progress']);
-    // The @stdlib distributions ride in the statistics' bundle file (required only when called).
+    // The @stdlib distributions are required when first called: a run's report calls some.
     expect(['ajv', 'hono', 'openai', '@anthropic-ai', 'tsx'].filter((h) => uses(modules, h))).toEqual([]);
     expect(modules.filter((m) => /dist\/(policies|server|simulate|compare)\//.test(m) && !/policies\/(gamma|ziggurat)\.js$/.test(m))).toEqual([]);
   });

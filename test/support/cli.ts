@@ -3,8 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The built CLI's bundle (what `metaorch` runs): end-to-end tests run exactly what a user runs (`npm test` builds first). */
-export const CLI = resolve(import.meta.dirname, '../../dist/bin/metaorch.js');
+/**
+ * The `metaorch` bin, which runs the built CLI's bundle with its code cache: end-to-end tests run
+ * exactly what a user runs (`npm test` builds first).
+ */
+export const CLI = resolve(import.meta.dirname, '../../bin/metaorch.cjs');
 export const REPO = resolve(import.meta.dirname, '../..');
 
 export interface CliResult {

@@ -1,0 +1,71 @@
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../support/cli.js';
+
+/**
+ * The code cache of bin/metaorch.cjs on real processes: the first run of a command writes it, the
+ * next ones start from it, a damaged file is refused and rewritten without changing what the command
+ * does, and a folder others can write to is never trusted.
+ */
+
+let dir: string;
+let cleanup: () => void;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir('metaorch-code-cache-'));
+  // A module variant too: the bundle imports a user's file, from restored code as well (see bin/metaorch.cjs).
+  writeFileSync(join(dir, 'echo.mjs'), 'export default (input) => String(input.q);\n');
+  writeFileSync(join(dir, 'exp.yaml'), [
+    'seed: 3', 'tasks: [{ q: a, expected: a }, { q: b, expected: b }]',
+    'variants: [{ id: v, adapter: mock, accuracy: 0.5 }, { id: echo, adapter: module, file: ./echo.mjs }]', '',
+  ].join('\n'));
+});
+afterAll(() => cleanup());
+
+let runs = 0;
+async function run(cache: string): Promise<{ code: number | null; status: string; summary: string }> {
+  const out = join(dir, `out-${++runs}`);
+  const r = await runCli(['run', 'exp.yaml', '--db', join(dir, `s-${runs}.db`), '--no-progress', '--out', out], {
+    cwd: dir, env: { METAORCH_CODE_CACHE: cache, METAORCH_DEBUG_CODE_CACHE: '1' },
+  });
+  expect(r.code, r.stderr).toBe(0);
+  const status = /metaorch: code cache \S+: (\w+)/.exec(r.stderr)?.[1] ?? (/code cache off/.test(r.stderr) ? 'off' : '?');
+  // What the run computed, without its id and times: the same whatever the cache did.
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { variants: { id: string; trials: number; meanScore: number }[] };
+  return { code: r.code, status, summary: JSON.stringify(summary.variants.map((v) => [v.id, v.trials, v.meanScore])) };
+}
+
+describe('code cache', () => {
+  it('is written by the first run of a command, used by the next, and refused and rewritten when damaged', async () => {
+    const cache = join(dir, 'cache');
+    const first = await run(cache);
+    expect(first.status).toBe('none');
+    expect(first.summary).toContain('["echo",2,1]');
+    const files = readdirSync(cache).filter((f) => f.endsWith('-run.bin'));
+    expect(files).toHaveLength(1);
+    const file = join(cache, files[0]!);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    expect(statSync(file).size).toBeGreaterThan(100_000);
+
+    const second = await run(cache);
+    expect(second.status).toBe('accepted');
+    expect(second.summary).toBe(first.summary);
+
+    writeFileSync(file, Buffer.alloc(statSync(file).size, 7));
+    const damaged = await run(cache);
+    expect(damaged.status).toBe('refused');
+    expect(damaged.summary).toBe(first.summary);
+    expect((await run(cache)).status).toBe('accepted');
+    expect(readdirSync(cache).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
+
+  it('is not used in a folder others can write to, nor when turned off', async () => {
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect((await run(open)).status).toBe('off');
+    expect(readdirSync(open)).toEqual([]);
+    expect((await run('off')).status).toBe('off');
+  }, 60_000);
+});
