@@ -82,9 +82,29 @@ function writeCodeCache(script, cacheFile, fs) {
     fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(temporary, cacheFile);
     debug(`code cache written: ${cacheFile}`);
+    prune(cacheFile, fs);
   } catch {
     // A full disk or a read-only home: the next run compiles again.
     fs.rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * Each build (and Node version) writes files of its own key: those of other keys untouched for a week
+ * are removed, and temporary files a killed writer left, so the folder does not grow with upgrades.
+ */
+function prune(cacheFile, fs) {
+  const path = require('node:path');
+  const dir = path.dirname(cacheFile);
+  const key = path.basename(cacheFile).split('-')[0];
+  const now = Date.now();
+  for (const name of fs.readdirSync(dir)) {
+    const stale = name.endsWith('.tmp') ? 3_600_000 : name.startsWith(`${key}-`) ? Infinity : 7 * 86_400_000;
+    try {
+      if (now - fs.statSync(path.join(dir, name)).mtimeMs > stale) fs.rmSync(path.join(dir, name), { force: true });
+    } catch {
+      // removed meanwhile by another run
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
@@ -58,6 +58,22 @@ describe('code cache', () => {
     expect(damaged.summary).toBe(first.summary);
     expect((await run(cache)).status).toBe('accepted');
     expect(readdirSync(cache).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
+
+  it('removes files of other builds untouched for a week, and temporary files left for an hour', async () => {
+    const cache = join(dir, 'prune');
+    mkdirSync(cache, { mode: 0o700 });
+    const old = new Date(Date.now() - 8 * 86_400_000);
+    const files = { otherOld: 'aaaaaaaaaaaaaaaa-run.bin', otherNew: 'bbbbbbbbbbbbbbbb-run.bin', tmpOld: 'cccccccccccccccc-run.bin.1.tmp' };
+    for (const name of Object.values(files)) writeFileSync(join(cache, name), 'x');
+    utimesSync(join(cache, files.otherOld), old, old);
+    utimesSync(join(cache, files.tmpOld), old, old);
+    expect((await run(cache)).status).toBe('none');
+    const left = readdirSync(cache);
+    expect(left).toContain(files.otherNew);
+    expect(left).not.toContain(files.otherOld);
+    expect(left).not.toContain(files.tmpOld);
+    expect(left.filter((f) => f.endsWith('-run.bin'))).toHaveLength(2);
   }, 60_000);
 
   it('is not used in a folder others can write to, nor when turned off', async () => {
