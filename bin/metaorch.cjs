@@ -26,10 +26,9 @@ function runBundle(file) {
   const path = require('node:path');
   const vm = require('node:vm');
   const Module = require('node:module');
-  // The flags the program sets at its start (src/cli/main.ts with src/cli/heap.ts, src/engine/warm.ts),
-  // set before compiling: V8 accepts a code cache only under the flags it was made with. `run` and
-  // `resume` cap heap growth later, and only when large (heap.ts).
-  if (argv[0] !== 'run' && argv[0] !== 'resume') require('node:v8').setFlagsFromString('--heap-growing-percent=50');
+  // The flags the program sets (src/cli/main.ts, src/engine/warm.ts), set before compiling: V8 accepts
+  // a code cache only under the flags it was made with.
+  require('node:v8').setFlagsFromString('--heap-growing-percent=50');
   require('node:v8').setFlagsFromString('--expose-gc');
   // ASCII (scripts/bundle.mjs makes it so): Latin-1 reads it as a one-byte string, without decoding.
   const source = fs.readFileSync(file, 'latin1').replace(/^#!/, '//');

@@ -8,7 +8,6 @@ import { reportTable } from '../../report/console.js';
 import { fmt } from '../../report/format.js';
 import type { SqliteStore } from '../../store/sqlite-store.js';
 import { dbPath, defaultOutDir } from '../context.js';
-import { capHeapForRun } from '../heap.js';
 import { consoleProgress, type ConsoleProgress } from '../progress.js';
 import { cacheOptions, envFileOption, prepareExperiment, responseCache, selectionOptions, type ExperimentFlags } from '../run-options.js';
 import { requireStore } from '../store-check.js';
@@ -61,7 +60,6 @@ export function runCommand(): Command {
       const experiment = cache ? { ...loaded, cache: true } : loaded.cache ? { ...loaded, cache: false } : loaded;
       const runId = newRunId();
       const planned = plannedTrials(experiment);
-      capHeapForRun(planned);
       const policy = experiment.policy?.name ?? 'policy';
       const plan = experiment.mode === 'grid' ? `${fmt.int(planned ?? 0)} trials planned`
         : experiment.mode === 'continuous' ? `continuous (${policy}), until stopped${planned === null ? '' : ` or ${fmt.int(planned)} trials`}`
@@ -105,7 +103,6 @@ export function resumeCommand(): Command {
         store.close();
         return;
       }
-      capHeapForRun(run?.planned ?? null);
       // The experiment's .env (or --env-file), as when the run started: variables already set win.
       if (run) for (const [name, value] of Object.entries(readEnvFile(run.source, flags.envFile, process.env).env)) process.env[name] ??= value;
       const stored = store.queries().runConfig(runId);
