@@ -37,7 +37,7 @@ describe('createRandom', () => {
     expect(hashSeed('ab', 'c')).not.toBe(hashSeed('a', 'bc'));
     expect(hashSeed(1, 2)).not.toBe(hashSeed(2, 1));
     // Numbers hash as their decimal strings (the fast path for integers must not change a stored seed).
-    for (const n of [0, 7, 10, 99, 123_456, 2 ** 31 - 1, 2 ** 31, -3, 1.5, 1e21]) {
+    for (const n of [0, 7, 9, 10, 99, 100, 123_456, 999_999_999, 1e9, 2 ** 31 - 1, 2 ** 31, -3, 1.5, 1e21]) {
       expect(hashSeed(42, n)).toBe(hashSeed('42', String(n)));
       expect(seedHasher(42, 'choose')(n)).toBe(hashSeed(42, 'choose', n));
     }

@@ -48,19 +48,24 @@ export function forkSeed(seed: number, label: string | number): number {
   return mix(mix(0x811c9dc5, seed), label) >>> 0;
 }
 
-const DIGITS = new Uint8Array(10);
+/** Powers of ten up to 10^9: a 31-bit integer has at most ten digits. */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
-/** One FNV-1a part: its characters, then the separator. Small non-negative integers skip String(). */
+/**
+ * One FNV-1a part: its characters, then the separator. Non-negative 31-bit integers (seeds, seqs:
+ * several per trial) hash their decimal digits from the top without making the string, in integer
+ * arithmetic: the same value as hashing String(part).
+ */
 function mix(h: number, part: string | number): number {
-  if (typeof part === 'number' && Number.isInteger(part) && part >= 0 && part < 2 ** 31) {
+  if (typeof part === 'number' && (part | 0) === part && part >= 0) {
     let n = part;
     let k = 0;
-    do {
-      DIGITS[k++] = 48 + (n % 10);
-      n = Math.floor(n / 10);
-    } while (n > 0);
-    while (k > 0) {
-      h ^= DIGITS[--k]!;
+    while (k < 9 && n >= POW10[k + 1]!) k++;
+    for (; k >= 0; k--) {
+      const p = POW10[k]!;
+      const digit = (n / p) | 0;
+      n -= digit * p;
+      h ^= 48 + digit;
       h = Math.imul(h, 0x01000193);
     }
   } else {
