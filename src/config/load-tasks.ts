@@ -14,7 +14,7 @@ import { closest } from '../model/suggest.js';
 
 type Path = (string | number)[];
 
-/** Datasets larger than this are not held in memory: a JSON Lines file is read again when the run needs it. */
+/** Datasets larger than this are not held in memory: a JSON Lines file is read again to store its tasks. */
 const IN_MEMORY_TASKS_BYTES = 8 * 1024 * 1024;
 
 /** The tasks, and their own scorer entries with where to report a problem in them. */
@@ -28,7 +28,8 @@ export interface LoadedTasks {
 /**
  * Reads the tasks (inline, or a .jsonl/.csv/.json/.yaml file) in one pass, reporting every bad record
  * and gathering what the other checks need in `scanner`. A large JSON Lines file streams past (its
- * tasks are read from the file again when the run stores them); anything else is held in memory. A
+ * tasks are read from the file again when the run stores them, and from the store by the run);
+ * anything else is held in memory. A
  * missing file names the closest file of its folder.
  *
  * @example
