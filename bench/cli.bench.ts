@@ -181,7 +181,7 @@ async function small(dir: string, ref: { trialsPerSec: number } | null): Promise
   const times = builds.map(() => [] as number[]);
   const cpus = builds.map(() => [] as number[]);
   const rss = builds.map(() => 0);
-  const first = builds.map(() => NaN);
+  const untimed = builds.map(() => NaN);
   const notes = builds.map(() => '');
   for (let k = 0; k <= SMALL_PAIRS; k++) {
     for (const [i, build] of builds.entries()) {
@@ -192,7 +192,7 @@ async function small(dir: string, ref: { trialsPerSec: number } | null): Promise
         continue;
       }
       if (k === 0) {
-        first[i] = r.m.wallMs;
+        untimed[i] = r.m.wallMs;
         continue;
       }
       times[i]!.push(r.m.wallMs);
@@ -208,7 +208,7 @@ async function small(dir: string, ref: { trialsPerSec: number } | null): Promise
       case: `run: 3 x ${fmtInt(SMALL_TASKS)}, start to exit, report written`, build: build.name, wallMs: wall, trials,
       cpuUsPerTrial: cpus[i]!.length ? (median(cpus[i]!) * 1e6) / trials : null, peakRssMb: rss[i] || null,
       ratio: vsRef === null ? '-' : `${vsRef.toFixed(3)} of reference throughput`, floor: '-', pass: wall === null ? false : null,
-      note: notes[i] || `median of ${SMALL_PAIRS}, in turn with the other build; the untimed first run took ${fmtInt(first[i]!)} ms`,
+      note: notes[i] || `median of ${SMALL_PAIRS}, in turn with the other build; the untimed first run took ${fmtInt(untimed[i]!)} ms`,
     });
   }
   const [mine, before] = times;

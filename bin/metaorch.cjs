@@ -28,8 +28,9 @@ function runBundle(file) {
   const Module = require('node:module');
   // The flags the program sets (src/cli/main.ts, src/engine/warm.ts), set before compiling: V8 accepts
   // a code cache only under the flags it was made with.
-  require('node:v8').setFlagsFromString('--heap-growing-percent=50');
-  require('node:v8').setFlagsFromString('--expose-gc');
+  const v8 = require('node:v8');
+  v8.setFlagsFromString('--heap-growing-percent=50');
+  v8.setFlagsFromString('--expose-gc');
   // ASCII (scripts/bundle.mjs makes it so): Latin-1 reads it as a one-byte string, without decoding.
   const source = fs.readFileSync(file, 'latin1').replace(/^#!/, '//');
   const cacheFile = codeCacheFile(file, fs, path);

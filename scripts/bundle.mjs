@@ -7,7 +7,7 @@
 // command still evaluates only what it uses. CommonJS rather than ESM because Node 20 can cache the
 // compiled code of a script (bin/metaorch.cjs does) but not of an ES module.
 //
-// Two rewrites keep the bundled code behaving exactly like the unbundled dist it came from:
+// Three rewrites keep the bundled code behaving exactly like the unbundled dist it came from:
 // - `import.meta.url` becomes the URL the module had in dist/, so paths computed from it (child
 //   process entries, the dashboard directory, package.json) are unchanged;
 // - a module's own `const require = createRequire(import.meta.url);` is dropped, so its static

@@ -13,8 +13,8 @@ const WARM_CALLS = 3;
  */
 export async function warmOverLoopback(reply: unknown, call: (origin: string) => Promise<unknown>): Promise<void> {
   const body = JSON.stringify(reply);
-  // Loaded here: every run loads this module (through the adapter registry), few warm an SDK.
-  const { createServer } = await import('node:http');
+  // Taken here: every run loads this module (through the adapter registry), few warm an SDK.
+  const { createServer } = process.getBuiltinModule('node:http');
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(body));
