@@ -15,8 +15,10 @@
 // - `import(x)` of what the bundle leaves out (an SDK, tsx, a user's module file) calls the importer
 //   bin/metaorch.cjs passes in: code V8 restores from a code cache cannot run `import()` itself.
 //
-// Native and heavy optional packages stay external, loaded from node_modules when used:
-// better-sqlite3 (a native addon), BullMQ and ioredis (the bullmq executor), tsx (a loader with its
+// better-sqlite3's JavaScript is bundled (a dozen files otherwise resolved and compiled on every
+// start); its native addon is loaded by path (src/store/database.ts), and `bindings`, which finds it
+// when it is elsewhere, stays out. Heavy optional packages stay external, loaded from node_modules
+// when used: BullMQ and ioredis (the bullmq executor), tsx (a loader with its
 // own files), ajv (the json-schema scorer), and the OpenAI and Anthropic SDKs (1.4 MB that every
 // command would otherwise read and load from the code cache; a run loads them before its clock starts).
 import { build } from 'esbuild';
@@ -63,6 +65,16 @@ const lazyChildProcess = {
   },
 };
 
+// @stdlib's gammaincinv logs two numerical warnings through `debug`, shown only under DEBUG=...; the
+// real package probes the terminal and its colours when loaded, 3-5 ms of the report at a run's end.
+const silentDebug = {
+  name: 'silent-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'silent-debug' }));
+    b.onLoad({ filter: /.*/, namespace: 'silent-debug' }, () => ({ contents: 'module.exports = () => () => {};', loader: 'js' }));
+  },
+};
+
 await rm(dirname(outfile), { recursive: true, force: true });
 await build({
   entryPoints: [resolve(root, 'dist/cli/main.js')],
@@ -71,11 +83,11 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3', 'bullmq', 'ioredis', 'tsx', 'tsx/*', 'ajv', 'openai', '@anthropic-ai/sdk'],
+  external: ['bindings', 'bullmq', 'ioredis', 'tsx', 'tsx/*', 'ajv', 'openai', '@anthropic-ai/sdk'],
   charset: 'ascii',
   minifyWhitespace: !process.env.NOMIN,
   minifySyntax: !process.env.NOMIN,
-  plugins: [asInDist, lazyChildProcess],
+  plugins: [asInDist, lazyChildProcess, silentDebug],
   legalComments: 'none',
   logLevel: 'warning',
 });

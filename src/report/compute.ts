@@ -46,7 +46,7 @@ export interface VariantReport {
   share: number;
   /** Mean of the objective's reward (what an adaptive policy maximised). */
   meanReward: number | null;
-  /** Posterior probability that this variant has the highest mean reward (Beta, Monte Carlo); null without a scored trial. */
+  /** Posterior probability that this variant has the highest mean reward (Beta posteriors, integrated numerically); null without a scored trial. */
   probBest: number | null;
 }
 

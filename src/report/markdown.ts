@@ -42,7 +42,7 @@ export function reportMarkdown(r: RunReport): string {
     );
   }
   lines.push('', `Intervals: mean score, ${r.intervals.meanScore}; pass rate, ${r.intervals.passRate}. ` +
-    'P(best): posterior probability of the highest mean reward (Beta posteriors, Monte Carlo).');
+    'P(best): posterior probability of the highest mean reward (Beta posteriors, integrated numerically).');
   lines.push(`Errored trials have no score and are excluded from the mean score and pass rate; see the errors column.`, '');
   if (r.variants.some((v) => v.costUnknown || v.tokensUnknown)) {
     lines.push('Cost and tokens a CLI agent did not report are unknown, not zero: totals count the known trials, and "(n unknown)" says how many are not; cost/trial is the mean of the known ones.', '');

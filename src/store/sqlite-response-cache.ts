@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './database.js';
 import type { CachedResponse, ResponseCache } from '../cache/response-cache.js';
 
 /**
@@ -25,7 +26,7 @@ export class SqliteResponseCache implements ResponseCache {
 
   static open(path: string): SqliteResponseCache {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
+    const db = openDatabase(path);
     db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

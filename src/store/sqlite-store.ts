@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './database.js';
 import type { Experiment } from '../config/experiment.js';
 import { DiskFullError, isDiskFull, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
@@ -68,7 +69,7 @@ export class SqliteStore implements Store {
   static open(path: string, options: { readonly?: boolean; checkpointer?: boolean } = {}): SqliteStore {
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      const db = openDatabase(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
       db.pragma('busy_timeout = 5000');
       if (!options.readonly) {
         enableWal(db);

@@ -3,7 +3,8 @@
  * bytes per entry: the characters sit in one growing byte buffer (one byte each for the usual ASCII
  * ids) and an open-addressing table of entry numbers finds them. A JS Map of 3 million ids costs
  * about 250 MB; this about 80 MB, freed once validation is done. Used to find duplicate ids while a
- * large dataset streams past.
+ * large dataset streams past. The first ids go in a plain Map, which hashes natively: a run of a
+ * few thousand tasks checks its ids before the JIT has compiled the byte-level code below.
  *
  * @example
  * const ids = new IdSet(); ids.add('t1', 0); // -1: new
@@ -19,18 +20,30 @@ export class IdSet {
   private count = 0;
   /** Slot -> entry index + 1 (0: empty). */
   private table = new Int32Array(2048);
+  /** The ids while they are few (null once moved to the compact form). */
+  private small: Map<string, number> | null = new Map();
 
   get size(): number {
-    return this.count;
+    return this.small ? this.small.size : this.count;
   }
 
   /** The number `id` was added with, or -1. */
   get(id: string): number {
-    return this.find(id, false, 0);
+    return this.small ? (this.small.get(id) ?? -1) : this.find(id, false, 0);
   }
 
   /** Adds `id` with `value`, unless it is there: returns -1 when added, else the value it has. */
   add(id: string, value: number): number {
+    const small = this.small;
+    if (!small) return this.find(id, true, value);
+    const had = small.get(id);
+    if (had !== undefined) return had;
+    if (small.size < SMALL_IDS) {
+      small.set(id, value);
+      return -1;
+    }
+    this.small = null;
+    for (const [k, v] of small) this.find(k, true, v);
     return this.find(id, true, value);
   }
 
@@ -92,6 +105,9 @@ export class IdSet {
 }
 
 const ENCODER = new TextEncoder();
+
+/** Ids kept in a Map before moving to the compact form: about 5 MB of Map. */
+const SMALL_IDS = 50_000;
 
 function grow(a: Uint32Array): Uint32Array {
   const grown = new Uint32Array(a.length * 2);

@@ -34,6 +34,17 @@ describe('IdSet', () => {
     expect(ids.get('🐈')).toBe(1);
     expect(ids.get('e')).toBe(-1);
   });
+
+  it('answers the same while its ids are few (a Map) as after it moves them to the compact form', () => {
+    const few = new IdSet();
+    for (const [i, text] of ['t1', 'é', 'e\u0301', '猫', '🐈', '', 't1 '].entries()) expect(few.add(text, i)).toBe(-1);
+    expect(few.add('🐈', 9)).toBe(4);
+    expect(few.get('e')).toBe(-1);
+    expect(few.size).toBe(7);
+    for (let i = 0; i < 60_000; i++) few.add(`n${i}`, 100 + i);
+    expect(few.size).toBe(60_007);
+    expect([few.get('t1'), few.get('🐈'), few.get('n0'), few.get('n59999'), few.get('n60000')]).toEqual([0, 4, 100, 60_099, -1]);
+  });
 });
 
 describe('IdDigests', () => {
