@@ -37,7 +37,8 @@ describe('createRandom', () => {
     expect(hashSeed('ab', 'c')).not.toBe(hashSeed('a', 'bc'));
     expect(hashSeed(1, 2)).not.toBe(hashSeed(2, 1));
     // Numbers hash as their decimal strings (the fast path for integers must not change a stored seed).
-    for (const n of [0, 7, 9, 10, 99, 100, 123_456, 999_999_999, 1e9, 2 ** 31 - 1, 2 ** 31, -3, 1.5, 1e21]) {
+    for (const n of [0, 7, 9, 10, 99, 100, 123_456, 999_999_999, 1e9, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 3_757_515_217, 9_999_999_999, 1e10, 1e10 + 1, -3, -0, 1.5, 4e9 + 0.5, 1e21]) {
+      expect(forkSeed(n, 1)).toBe(hashSeed(String(n), '1'));
       expect(hashSeed(42, n)).toBe(hashSeed('42', String(n)));
       expect(seedHasher(42, 'choose')(n)).toBe(hashSeed(42, 'choose', n));
     }

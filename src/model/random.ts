@@ -52,17 +52,18 @@ export function forkSeed(seed: number, label: string | number): number {
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /**
- * One FNV-1a part: its characters, then the separator. Non-negative 31-bit integers (seeds, seqs:
- * several per trial) hash their decimal digits from the top without making the string, in integer
- * arithmetic: the same value as hashing String(part).
+ * One FNV-1a part: its characters, then the separator. Non-negative integers below 10^10 (seeds,
+ * seqs: several per trial; a seed is any 32-bit value) hash their decimal digits from the top without
+ * making the string: the same value as hashing String(part).
  */
 function mix(h: number, part: string | number): number {
-  if (typeof part === 'number' && (part | 0) === part && part >= 0) {
+  if (typeof part === 'number' && part >= 0 && part < 1e10 && Math.floor(part) === part) {
     let n = part;
     let k = 0;
     while (k < 9 && n >= POW10[k + 1]!) k++;
     for (; k >= 0; k--) {
       const p = POW10[k]!;
+      // n < 10p, so the quotient is one digit, and n - digit * p is exact in a double.
       const digit = (n / p) | 0;
       n -= digit * p;
       h ^= 48 + digit;
