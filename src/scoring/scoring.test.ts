@@ -7,7 +7,7 @@ import { scoreAll } from './combine.js';
 import { javascript } from './javascript.js';
 import { jsonSchema } from './json-schema.js';
 import { parseVerdict } from './judge.js';
-import { contains, equals, regex } from './text.js';
+import { contains, equals, regex, truncate } from './text.js';
 
 const task: Task = { id: 't', input: { q: 'capital of France?' }, expected: 'Paris' };
 const input = (output: string, t: Task = task) => ({ output, task: t, prompt: 'p', signal: new AbortController().signal });
@@ -64,5 +64,16 @@ describe('scorers', () => {
     const combined = scoreAll([{ scorer: equals(), weight: 3 }, { scorer: contains({ value: 'nope' }), weight: 1 }], input('Paris'));
     expect(combined).not.toBeInstanceOf(Promise);
     expect(combined).toMatchObject({ score: 0.75 });
+  });
+});
+
+describe('truncate', () => {
+  it('quotes only the start of a long text, with the same result as quoting it whole', () => {
+    const whole = (text: string, max = 80) => {
+      const t = JSON.stringify(text);
+      return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+    };
+    const texts = ['', 'Paris', 'x'.repeat(78), 'x'.repeat(79), 'x'.repeat(80), 'x'.repeat(5_000), '"\n\t\\'.repeat(40), `${'é'.repeat(77)}🐈🐈`, `${'a'.repeat(79)}🐈tail`, '\u0000'.repeat(90)];
+    for (const text of texts) for (const max of [10, 80]) expect(truncate(text, max)).toBe(whole(text, max));
   });
 });
