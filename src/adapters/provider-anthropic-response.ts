@@ -1,20 +1,25 @@
 import * as z from 'zod';
+import { once } from '../model/once.js';
 import { parseBody } from './provider-response.js';
 import type { AdapterResponse } from './types.js';
 
-const count = z.number().nullish();
-
-/** The part of a Messages API response the adapter reads; everything else is ignored. */
-const messageSchema = z.object({
-  content: z.array(z.object({ type: z.string(), text: z.string().optional() })),
-  usage: z
-    .object({
-      input_tokens: count,
-      output_tokens: count,
-      cache_creation_input_tokens: count,
-      cache_read_input_tokens: count,
-    })
-    .nullish(),
+/**
+ * The part of a Messages API response the adapter reads; everything else is ignored. Built on first
+ * use: every command loads the adapters, and most never parse this wire format.
+ */
+const messageSchema = once(() => {
+  const count = z.number().nullish();
+  return z.object({
+    content: z.array(z.object({ type: z.string(), text: z.string().optional() })),
+    usage: z
+      .object({
+        input_tokens: count,
+        output_tokens: count,
+        cache_creation_input_tokens: count,
+        cache_read_input_tokens: count,
+      })
+      .nullish(),
+  });
 });
 
 /**
@@ -27,7 +32,7 @@ const messageSchema = z.object({
  * // { output: 'Paris', tokens: { input: 9, output: 1 } }
  */
 export function parseAnthropicMessage(raw: unknown): AdapterResponse {
-  const body = parseBody('anthropic', messageSchema, raw);
+  const body = parseBody('anthropic', messageSchema(), raw);
   const output = body.content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join('');
   const response: AdapterResponse = { output };
   const usage = body.usage;

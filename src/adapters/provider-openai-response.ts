@@ -1,23 +1,28 @@
 import * as z from 'zod';
 import { invalidOutput } from './provider-errors.js';
+import { once } from '../model/once.js';
 import { parseBody } from './provider-response.js';
 import type { AdapterResponse } from './types.js';
 
-const textPart = z.object({ type: z.string(), text: z.string().optional() });
-
-/** The part of a chat completion the adapter reads; everything else is ignored. */
-const completionSchema = z.object({
-  choices: z.array(
-    z.object({
-      message: z.object({
-        // Some compatible servers (Mistral's reasoning models) send a list of typed parts.
-        content: z.union([z.string(), z.array(textPart)]).nullish(),
+/**
+ * The part of a chat completion the adapter reads; everything else is ignored. Built on first use:
+ * every command loads the adapters, and most never parse this wire format.
+ */
+const completionSchema = once(() => {
+  const textPart = z.object({ type: z.string(), text: z.string().optional() });
+  return z.object({
+    choices: z.array(
+      z.object({
+        message: z.object({
+          // Some compatible servers (Mistral's reasoning models) send a list of typed parts.
+          content: z.union([z.string(), z.array(textPart)]).nullish(),
+        }),
       }),
-    }),
-  ),
-  usage: z
-    .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
-    .nullish(),
+    ),
+    usage: z
+      .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
+      .nullish(),
+  });
 });
 
 /**
@@ -30,7 +35,7 @@ const completionSchema = z.object({
  * // { output: 'Paris', tokens: { input: 9, output: 1 } }
  */
 export function parseChatCompletion(raw: unknown): AdapterResponse {
-  const body = parseBody('openai', completionSchema, raw);
+  const body = parseBody('openai', completionSchema(), raw);
   const choice = body.choices[0];
   if (!choice) throw invalidOutput('openai', 'the response has no choices');
   const { content } = choice.message;

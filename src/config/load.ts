@@ -7,7 +7,6 @@ import { createRedactor } from '../model/redact.js';
 import type { PolicyConfig } from '../policies/index.js';
 import type { Task } from '../model/task.js';
 import { TaskScanner } from '../tasks/scan.js';
-import { parseControllerConfig } from '../controller/config.js';
 import { envReferencePaths, envReferences, secretValues } from './env.js';
 import { validateExecutor, type ExecutorConfig } from './executor.js';
 import type { Experiment, ScorerSpec } from './experiment.js';
@@ -21,7 +20,8 @@ import { MAX_TRIALS, type ExperimentHead } from './schema.js';
 import { parseSource } from './source-map.js';
 import { closest, didYouMean } from '../model/suggest.js';
 import { checkTemplates, templateVariablesOf } from './templates-check.js';
-import { DEFAULT_TOPIC_PROMPT, topicSchema, type TopicConfig } from '../topic/config.js';
+import type { TopicConfig, topicSchema as TopicSchema } from '../topic/config.js';
+import type { parseControllerConfig as ParseControllerConfig } from '../controller/config.js';
 
 type Path = (string | number)[];
 
@@ -73,9 +73,11 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const checkEnvOf = remote ? withStandIns(raw, env) : env;
   const variants = broken.has('variants') ? [] : await loadVariants(head, baseDir, list, checkEnvOf);
   // One pass over the tasks gathers what the other checks need (template variables, expected answers).
-  const topic = head.topic === undefined ? undefined : checkTopic(head, baseDir, list);
+  // The topic and controller schemas are loaded only by experiments that have those blocks.
+  const topicConfig = head.topic === undefined ? undefined : await import('../topic/config.js');
+  const topic = topicConfig === undefined ? undefined : checkTopic(head, baseDir, list, topicConfig.topicSchema);
   // A topic run's prompt is the default topic request unless the file gives one.
-  const templateHead = topic && head.prompt === undefined ? { ...head, prompt: DEFAULT_TOPIC_PROMPT } : head;
+  const templateHead = topic && head.prompt === undefined ? { ...head, prompt: topicConfig!.DEFAULT_TOPIC_PROMPT } : head;
   const scanner = new TaskScanner(templateVariablesOf(templateHead, variants));
   const loaded = broken.has('tasks') ? null
     : head.topic !== undefined ? topicTasks(topic, scanner)
@@ -87,7 +89,8 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const scorers = broken.has('scorers') ? [] : await readScorers(head.scorers ?? defaultScorers, ['scorers'], scan, baseDir, checkEnvOf, (p, m, k) => report(list, p, m, k));
   const taskScorers = loaded ? await readTaskScorers(loaded, baseDir, checkEnvOf) : {};
   const policy = broken.has('mode') || broken.has('policy') ? undefined : await checkAdaptive(head, variants.length, list);
-  const controller = head.controller === undefined ? undefined : checkController(head.controller, list);
+  const controller = head.controller === undefined ? undefined
+    : checkController((await import('../controller/config.js')).parseControllerConfig, head.controller, list);
   if (scan) checkTemplates(templateHead, variants, scan, list.at.bind(list));
   if (tasks && !['mode', 'repeats', 'variants'].some((k) => broken.has(k))) checkGridSize(head, variants.length, tasks.length, list);
   checkEnv(remote ? withoutWorkerSecrets(raw as Record<string, unknown>) : raw, list, env);
@@ -114,7 +117,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   if (head.prompt !== undefined) experiment.prompt = head.prompt;
   if (topic) {
     experiment.topic = topic;
-    experiment.prompt ??= DEFAULT_TOPIC_PROMPT;
+    experiment.prompt ??= topicConfig!.DEFAULT_TOPIC_PROMPT;
   }
   if (head.system !== undefined) experiment.system = head.system;
   if (policy) experiment.policy = policy;
@@ -161,7 +164,7 @@ function withStandIns(config: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEn
 
 /** The `controller:` section, with its defaults; problems are reported at their path inside it. */
 /** The topic block: valid options, mode continuous, its output folder absolute (created at run start). */
-function checkTopic(head: ExperimentHead, baseDir: string, list: IssueList): TopicConfig | undefined {
+function checkTopic(head: ExperimentHead, baseDir: string, list: IssueList, topicSchema: typeof TopicSchema): TopicConfig | undefined {
   if (head.mode !== 'continuous') list.at(['topic'], `topic mode needs mode: continuous (this experiment is mode: ${head.mode})`);
   if (head.tasks !== undefined) list.at(['tasks'], 'a topic experiment has no tasks: its requests are built from the topic');
   const parsed = topicSchema.safeParse(head.topic, { reportInput: true });
@@ -186,7 +189,7 @@ function noTasks(head: ExperimentHead, list: IssueList): null {
   return null;
 }
 
-function checkController(raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
+function checkController(parseControllerConfig: typeof ParseControllerConfig, raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
   const { config, issues } = parseControllerConfig(raw);
   for (const issue of issues) report(list, ['controller', ...issue.path], issue.message, issue.atKey);
   return config;

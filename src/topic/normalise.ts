@@ -12,18 +12,22 @@
  *   differ in them are never near-duplicates (Apollo 11 and Apollo 13, Louis XIV and Louis XV).
  */
 
+import { once } from '../model/once.js';
+
 const LEADING_ARTICLES = new Set(['the', 'a', 'an', 'le', 'la', 'les', 'el', 'los', 'las', 'il', 'lo', 'gli', 'der', 'die', 'das', 'un', 'une', 'uno', 'una']);
 const ANYWHERE_ARTICLES = new Set(['the']);
 /** Words that carry no identity in a name: prepositions, conjunctions, articles. */
 const FUNCTION_WORDS = new Set([
   ...LEADING_ARTICLES, 'of', 'de', 'du', 'des', 'del', 'della', 'di', 'da', 'do', 'dos', 'van', 'von', 'zu', 'and', 'et', 'und', 'y', 'e', 'in', 'on', 'at', 'en', 'au', 'aux', 'd', 'l',
 ]);
+// The Unicode-property patterns cost milliseconds to build, paid by every command that loads a scorer
+// (unique-items is among them), not only by topic runs: each is made on first use.
 /** Letters whose combining accents are dropped (elsewhere a mark can be part of the letter). */
-const ACCENTED = /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu;
-const ELISION = /(^|[^\p{L}\p{N}])(?:[ldjmnst]|qu)['’ʼ](?=\p{L})/giu;
+const ACCENTED = once(() => /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu);
+const ELISION = once(() => /(^|[^\p{L}\p{N}])(?:[ldjmnst]|qu)['’ʼ](?=\p{L})/giu);
 const APOSTROPHE = /['’ʼ`´]/g;
 /** Punctuation and symbols, except `+` and `#` right after a letter or digit (C++, C#, F#). */
-const PUNCTUATION = /(?<![\p{L}\p{N}+#])[+#]+|[^\p{L}\p{N}\p{M}\s+#]+/gu;
+const PUNCTUATION = once(() => /(?<![\p{L}\p{N}+#])[+#]+|[^\p{L}\p{N}\p{M}\s+#]+/gu);
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const ROMAN = /^(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$/;
 
@@ -47,16 +51,16 @@ export function keyWords(text: string): string[] {
         .normalize('NFKC')
         .toLowerCase()
         .normalize('NFD')
-        .replace(ACCENTED, '$1')
+        .replace(ACCENTED(), '$1')
         .normalize('NFC')
         .replace(/œ/g, 'oe')
         .replace(/æ/g, 'ae')
         .replace(/ß/g, 'ss');
   const folded = unicode
     .replace(/&/g, ' and ')
-    .replace(ELISION, '$1')
+    .replace(ELISION(), '$1')
     .replace(APOSTROPHE, '')
-    .replace(PUNCTUATION, ' ');
+    .replace(PUNCTUATION(), ' ');
   const words = folded.split(/\s+/).filter((w) => w.length > 0);
   let start = 0;
   while (start < words.length - 1 && LEADING_ARTICLES.has(words[start]!)) start++;
