@@ -6,6 +6,7 @@ import { FileTasks } from './file-tasks.js';
 import { IdDigests } from './id-digests.js';
 import { IdSet } from './id-set.js';
 import { jsonLines } from './jsonl.js';
+import { lookup } from './template.js';
 import { normaliseTasks } from './normalise.js';
 
 let cleanups: (() => void)[] = [];
@@ -89,5 +90,14 @@ describe('FileTasks', () => {
     const tasks = new FileTasks(f, 1, { derivedIds: false });
     writeFileSync(f, '{"id":"a","q":2}\n{"id":"b","q":3}\n');
     expect(() => [...tasks]).toThrow(/changed after it was validated/);
+  });
+});
+
+describe('lookup', () => {
+  it('reads plain and dotted paths alike', () => {
+    const vars = { n: 7, zero: 0, none: null, nested: { deep: { x: 'y' } }, list: [4, 5] };
+    expect([lookup(vars, 'n'), lookup(vars, 'zero'), lookup(vars, 'none'), lookup(vars, 'missing')]).toEqual([7, 0, null, undefined]);
+    expect([lookup(vars, 'nested.deep.x'), lookup(vars, 'nested.deep'), lookup(vars, 'list.1')]).toEqual(['y', { x: 'y' }, 5]);
+    expect([lookup(vars, 'none.x'), lookup(vars, 'n.x'), lookup(vars, 'missing.x')]).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -12,6 +12,8 @@ export function templateVariables(template: string): string[] {
 
 /** Looks up a dotted path in nested records; undefined when any step is missing. */
 export function lookup(vars: Record<string, unknown>, path: string): unknown {
+  // A plain field (nearly every variable): no array to split into, once per task when validating.
+  if (!path.includes('.')) return vars[path];
   let value: unknown = vars;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;
