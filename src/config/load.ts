@@ -162,7 +162,6 @@ function withStandIns(config: unknown, env: NodeJS.ProcessEnv): NodeJS.ProcessEn
   return out;
 }
 
-/** The `controller:` section, with its defaults; problems are reported at their path inside it. */
 /** The topic block: valid options, mode continuous, its output folder absolute (created at run start). */
 function checkTopic(head: ExperimentHead, baseDir: string, list: IssueList, topicSchema: typeof TopicSchema): TopicConfig | undefined {
   if (head.mode !== 'continuous') list.at(['topic'], `topic mode needs mode: continuous (this experiment is mode: ${head.mode})`);
@@ -189,6 +188,10 @@ function noTasks(head: ExperimentHead, list: IssueList): null {
   return null;
 }
 
+/**
+ * The `controller:` section, with its defaults; problems are reported at their path inside it. The
+ * parser is passed in: its module is loaded only for experiments that have the section.
+ */
 function checkController(parseControllerConfig: typeof ParseControllerConfig, raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
   const { config, issues } = parseControllerConfig(raw);
   for (const issue of issues) report(list, ['controller', ...issue.path], issue.message, issue.atKey);
