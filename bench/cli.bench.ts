@@ -64,7 +64,9 @@ const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 delete env['METAORCH_DB'];
 const extraCaCerts = process.env['NODE_EXTRA_CA_CERTS'];
-if (!flag('--keep-ca-env')) delete env['NODE_EXTRA_CA_CERTS'];
+/** The machine sets NODE_EXTRA_CA_CERTS and the measured processes run without it (see the header). */
+const caRemoved = extraCaCerts !== undefined && !flag('--keep-ca-env');
+if (caRemoved) delete env['NODE_EXTRA_CA_CERTS'];
 
 const MILLION_TASKS = quick ? 33_334 : 333_334;
 const LONG_TASKS = quick ? 333_334 : 3_333_334;
@@ -237,18 +239,21 @@ async function small(dir: string, ref: { trialsPerSec: number } | null): Promise
   }
 }
 
+/** Median wall time of 10 `node -e 0` runs under `processEnv`. */
+async function nodeStartMs(dir: string, processEnv: NodeJS.ProcessEnv): Promise<number> {
+  const times: number[] = [];
+  for (let k = 0; k < 10; k++) times.push((await measureNode(['-e', '0'], { cwd: dir, env: processEnv })).wallMs);
+  return median(times);
+}
+
 async function version(dir: string): Promise<void> {
-  const node: number[] = [];
-  for (let k = 0; k < 10; k++) node.push((await measureNode(['-e', '0'], { cwd: dir, env })).wallMs);
-  const nodeMs = median(node);
+  const nodeMs = await nodeStartMs(dir, env);
   rows.push({
     case: '`node -e 0` (process start alone)', build: 'node', wallMs: nodeMs, trials: null, cpuUsPerTrial: null, peakRssMb: null, ratio: '1', floor: '-', pass: null,
-    note: `median of 10${extraCaCerts !== undefined && env['NODE_EXTRA_CA_CERTS'] === undefined ? ', without NODE_EXTRA_CA_CERTS, as every measured process here' : ''}`,
+    note: `median of 10${caRemoved ? ', without NODE_EXTRA_CA_CERTS, as every measured process here' : ''}`,
   });
-  if (extraCaCerts !== undefined && env['NODE_EXTRA_CA_CERTS'] === undefined) {
-    const withCa: number[] = [];
-    for (let k = 0; k < 10; k++) withCa.push((await measureNode(['-e', '0'], { cwd: dir, env: { ...env, NODE_EXTRA_CA_CERTS: extraCaCerts } })).wallMs);
-    const ms = median(withCa);
+  if (caRemoved) {
+    const ms = await nodeStartMs(dir, { ...env, NODE_EXTRA_CA_CERTS: extraCaCerts });
     rows.push({
       case: '`node -e 0` with NODE_EXTRA_CA_CERTS (as this machine sets it)', build: 'node', wallMs: ms, trials: null, cpuUsPerTrial: null, peakRssMb: null,
       ratio: `${(ms / nodeMs).toFixed(2)}x`, floor: '-', pass: null, note: `median of 10; ${extraCaCerts}`,
@@ -341,7 +346,7 @@ async function main(): Promise<void> {
   const loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`meta-orchestrator CLI benchmark${quick ? ' (--quick)' : ''}: node ${process.version}, ${cpus().length} CPUs, ` +
     `load average ${load} before / ${loadAfter} after, ${new Date().toISOString()}` +
-    `${extraCaCerts !== undefined && env['NODE_EXTRA_CA_CERTS'] === undefined ? '; NODE_EXTRA_CA_CERTS removed from the measured processes (--keep-ca-env keeps it)' : ''}\n`);
+    `${caRemoved ? '; NODE_EXTRA_CA_CERTS removed from the measured processes (--keep-ca-env keeps it)' : ''}\n`);
   console.log(table());
   const out = join(REPO, 'bench/results');
   mkdirSync(out, { recursive: true });

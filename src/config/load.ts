@@ -21,7 +21,6 @@ import { parseSource } from './source-map.js';
 import { closest, didYouMean } from '../model/suggest.js';
 import { checkTemplates, templateVariablesOf } from './templates-check.js';
 import type { TopicConfig, topicSchema as TopicSchema } from '../topic/config.js';
-import type { parseControllerConfig as ParseControllerConfig } from '../controller/config.js';
 
 type Path = (string | number)[];
 
@@ -89,8 +88,7 @@ export async function loadExperiment(file: string, env: NodeJS.ProcessEnv = proc
   const scorers = broken.has('scorers') ? [] : await readScorers(head.scorers ?? defaultScorers, ['scorers'], scan, baseDir, checkEnvOf, (p, m, k) => report(list, p, m, k));
   const taskScorers = loaded ? await readTaskScorers(loaded, baseDir, checkEnvOf) : {};
   const policy = broken.has('mode') || broken.has('policy') ? undefined : await checkAdaptive(head, variants.length, list);
-  const controller = head.controller === undefined ? undefined
-    : checkController((await import('../controller/config.js')).parseControllerConfig, head.controller, list);
+  const controller = head.controller === undefined ? undefined : await checkController(head.controller, list);
   if (scan) checkTemplates(templateHead, variants, scan, list.at.bind(list));
   if (tasks && !['mode', 'repeats', 'variants'].some((k) => broken.has(k))) checkGridSize(head, variants.length, tasks.length, list);
   checkEnv(remote ? withoutWorkerSecrets(raw as Record<string, unknown>) : raw, list, env);
@@ -189,10 +187,11 @@ function noTasks(head: ExperimentHead, list: IssueList): null {
 }
 
 /**
- * The `controller:` section, with its defaults; problems are reported at their path inside it. The
- * parser is passed in: its module is loaded only for experiments that have the section.
+ * The `controller:` section, with its defaults; problems are reported at their path inside it. Its
+ * module is loaded only for experiments that have the section.
  */
-function checkController(parseControllerConfig: typeof ParseControllerConfig, raw: Record<string, unknown>, list: IssueList): Experiment['controller'] {
+async function checkController(raw: Record<string, unknown>, list: IssueList): Promise<Experiment['controller']> {
+  const { parseControllerConfig } = await import('../controller/config.js');
   const { config, issues } = parseControllerConfig(raw);
   for (const issue of issues) report(list, ['controller', ...issue.path], issue.message, issue.atKey);
   return config;

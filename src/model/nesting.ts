@@ -10,46 +10,30 @@ export const MAX_NESTING = 100;
  * tooDeep({ a: [[[1]]] }, 2); // ['a', 0]
  */
 export function tooDeep(value: unknown, max = MAX_NESTING): (string | number)[] | null {
-  if (value === null || typeof value !== 'object') return null;
-  // Nearly every value is shallow: a check that allocates nothing answers those, and the path is
-  // worked out only for the rare one that is too deep.
-  if (depthWithin(value, max)) return null;
+  // Nearly every value is shallow, and the check allocates nothing. For the rare one that is too
+  // deep, the path follows, level by level, the first child that is itself too deep.
+  if (value === null || typeof value !== 'object' || depthWithin(value, max)) return null;
   const path: (string | number)[] = [];
-  // Indexes and `for...in` rather than entries arrays: this runs on every task, and allocating a pair
-  // per field made it a tenth of loading a dataset.
-  const search = (v: object): boolean => {
-    if (path.length >= max) return true;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (deeper(i, v[i])) return true;
-    } else {
-      for (const key in v) if (Object.hasOwn(v, key) && deeper(key, (v as Record<string, unknown>)[key])) return true;
-    }
-    return false;
-  };
-  const deeper = (key: string | number, item: unknown): boolean => {
-    if (item === null || typeof item !== 'object') return false;
+  let v = value as Record<string | number, unknown>;
+  for (let levels = max; levels > 0; levels--) {
+    const key = Array.isArray(v) ? v.findIndex((item) => tooDeepBelow(item, levels - 1)) : Object.keys(v).find((k) => tooDeepBelow(v[k], levels - 1))!;
     path.push(key);
-    if (search(item)) return true;
-    path.pop();
-    return false;
-  };
-  return search(value) ? path : null;
+    v = v[key] as Record<string | number, unknown>;
+  }
+  return path;
+}
+
+function tooDeepBelow(item: unknown, levels: number): boolean {
+  return item !== null && typeof item === 'object' && !depthWithin(item, levels);
 }
 
 /** Whether `value` nests at most `levels` levels below it, without allocating. */
 function depthWithin(value: object, levels: number): boolean {
   if (levels <= 0) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (item !== null && typeof item === 'object' && !depthWithin(item, levels - 1)) return false;
-    }
+    for (let i = 0; i < value.length; i++) if (tooDeepBelow(value[i], levels - 1)) return false;
   } else {
-    for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue;
-      const item = (value as Record<string, unknown>)[key];
-      if (item !== null && typeof item === 'object' && !depthWithin(item, levels - 1)) return false;
-    }
+    for (const key in value) if (Object.hasOwn(value, key) && tooDeepBelow((value as Record<string, unknown>)[key], levels - 1)) return false;
   }
   return true;
 }

@@ -48,7 +48,7 @@ export function forkSeed(seed: number, label: string | number): number {
   return mix(mix(0x811c9dc5, seed), label) >>> 0;
 }
 
-/** Powers of ten up to 10^9: a 31-bit integer has at most ten digits. */
+/** Powers of ten up to 10^9: the fast path's numbers (below 10^10) have at most ten digits. */
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /**
