@@ -104,8 +104,11 @@ async function reference(dir: string): Promise<{ trialsPerSec: number; cpuUs: nu
   return result;
 }
 
-/** Runs of this build's million-trial case, each right after a run of the reference (pairs). */
-const MILLION_PAIRS = 3;
+/**
+ * Runs of this build's million-trial case, each right after a run of the reference (pairs). Five: with
+ * three, one pair caught by a slow minute moved the median past a floor and back between invocations.
+ */
+const MILLION_PAIRS = 5;
 
 async function million(dir: string, ref: { trialsPerSec: number; cpuUs: number } | null): Promise<Map<string, { db: string; runId: string }>> {
   const made = new Map<string, { db: string; runId: string }>();
@@ -188,8 +191,11 @@ async function report(dir: string, runs: Map<string, { db: string; runId: string
   }
 }
 
-/** Timed runs of each build in the 3 x 5,000 case, in turn with the other build's (pairs). */
-const SMALL_PAIRS = 5;
+/**
+ * Timed runs of each build in the 3 x 5,000 case, in turn with the other build's (pairs). Nine: single
+ * pairs' ratios spread by a third on this machine (farm-bench -n 15, two builds 3% apart: 0.85-1.27).
+ */
+const SMALL_PAIRS = 9;
 
 async function small(dir: string, ref: { trialsPerSec: number } | null): Promise<void> {
   // Builds run in turn (A B A B ...), so both see the same machine; the speed-up is the median of the

@@ -5,6 +5,8 @@ import { openDatabase } from './database.js';
 import type { Experiment } from '../config/experiment.js';
 import { DiskFullError, isDiskFull, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
+import { storedRow } from '../tasks/stored-row.js';
+import type { TaskList } from '../tasks/task-list.js';
 import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
 import { sqliteControllerLog, type ControllerLog } from './controller-log.js';
@@ -25,6 +27,10 @@ const TASK_ROWS = 64;
  * for it (no busy handler): when several processes create the store at once, the losers get
  * SQLITE_BUSY. They retry for up to 5 s, and stop as soon as another process has made the switch.
  */
+function* rowsOf(tasks: Iterable<Task>) {
+  for (const task of tasks) yield storedRow(task);
+}
+
 function enableWal(db: Database.Database): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let attempt = 0; ; attempt++) {
@@ -115,7 +121,7 @@ export class SqliteStore implements Store {
   }
 
   /** The tasks, TASK_ROWS to a statement: a dataset of millions streams through without being held. */
-  private insertTasks(runId: string, tasks: Iterable<Task>): void {
+  private insertTasks(runId: string, tasks: TaskList): void {
     const statements = new Map<number, Database.Statement>();
     const insert = (rows: number) => {
       let statement = statements.get(rows);
@@ -127,8 +133,8 @@ export class SqliteStore implements Store {
     };
     let chunk: unknown[] = [];
     let idx = 0;
-    for (const t of tasks) {
-      chunk.push(runId, idx++, t.id, JSON.stringify(t.input), t.expected === undefined ? null : JSON.stringify(t.expected), t.metadata ? JSON.stringify(t.metadata) : null);
+    for (const [id, input, expected, metadata] of tasks.storedRows ? tasks.storedRows() : rowsOf(tasks)) {
+      chunk.push(runId, idx++, id, input, expected, metadata);
       if (chunk.length === TASK_ROWS * 6) {
         insert(TASK_ROWS).run(chunk);
         chunk = [];
@@ -252,7 +258,7 @@ export class SqliteStore implements Store {
   defineTask(runId: string, idx: number, task: Task): void {
     this.db
       .prepare('INSERT OR REPLACE INTO tasks (run_id, idx, id, input, expected, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(runId, idx, task.id, JSON.stringify(task.input), task.expected === undefined ? null : JSON.stringify(task.expected), task.metadata ? JSON.stringify(task.metadata) : null);
+      .run(runId, idx, ...storedRow(task));
   }
 
   workflowHistory(name: string, exceptRun: string): WorkflowTrial[] {

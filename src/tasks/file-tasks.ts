@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { ConfigError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
-import { jsonLines } from './jsonl.js';
+import { jsonLines, lineTexts } from './jsonl.js';
 import { TaskNormaliser } from './normalise.js';
+import { canonicalRow, storedRow, type StoredTaskRow } from './stored-row.js';
 import type { TaskList } from './task-list.js';
 
 /**
@@ -31,9 +32,7 @@ export class FileTasks implements TaskList {
   }
 
   *[Symbol.iterator](): Iterator<Task> {
-    if (stampOf(this.file) !== this.stamp) {
-      throw new ConfigError([{ file: this.file, path: '', message: 'the dataset changed after it was validated: run the experiment again' }]);
-    }
+    this.checkUnchanged();
     // Ids derived from content need the ids seen so far (identical content is numbered); given ids do not.
     const normaliser = this.options.derivedIds ? new TaskNormaliser({ givenIds: false }) : null;
     let index = 0;
@@ -42,6 +41,30 @@ export class FileTasks implements TaskList {
       const r = normaliser ? normaliser.next(value, index) : TaskNormaliser.one(value, index);
       index++;
       if ('task' in r) yield r.task;
+    }
+  }
+
+  /**
+   * The tasks as the store keeps them. A line written as JSON.stringify writes a record is cut into
+   * its row without being parsed (stored-row.ts: the same texts); any other line is parsed and shaped.
+   * Ids derived from content need every task parsed.
+   */
+  *storedRows(): Iterable<StoredTaskRow> {
+    if (this.options.derivedIds) {
+      for (const task of this) yield storedRow(task);
+      return;
+    }
+    this.checkUnchanged();
+    let index = 0;
+    for (const { text } of lineTexts(this.file)) {
+      if (index >= this.length) return;
+      const row = canonicalRow(text);
+      if (row) yield row;
+      else {
+        const r = TaskNormaliser.one(JSON.parse(text), index);
+        if ('task' in r) yield storedRow(r.task);
+      }
+      index++;
     }
   }
 
@@ -68,6 +91,12 @@ export class FileTasks implements TaskList {
   close(): void {
     this.cursor?.return?.();
     this.cursor = null;
+  }
+
+  private checkUnchanged(): void {
+    if (stampOf(this.file) !== this.stamp) {
+      throw new ConfigError([{ file: this.file, path: '', message: 'the dataset changed after it was validated: run the experiment again' }]);
+    }
   }
 }
 

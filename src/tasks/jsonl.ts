@@ -14,14 +14,24 @@ const NEWLINE = 0x0a;
 
 /**
  * The lines of a JSON Lines file, parsed one at a time while the file is read a megabyte at a time:
- * memory stays flat however long the file is. Lines are cut at newline bytes in the buffer (a newline
- * never falls inside a UTF-8 character) and decoded one by one, so no megabyte-long string is built.
- * Blank lines are skipped.
+ * memory stays flat however long the file is. Blank lines are skipped.
  *
  * @example
  * for (const { line, value, error } of jsonLines('/abs/tasks.jsonl')) ...
  */
 export function* jsonLines(file: string): Generator<JsonLine> {
+  for (const { line, text } of lineTexts(file)) yield parse(text, line);
+}
+
+/**
+ * The non-blank lines of a file as text, with their 1-based numbers, read a megabyte at a time. Lines
+ * are cut at newline bytes in the buffer (a newline never falls inside a UTF-8 character) and decoded
+ * one by one, so no megabyte-long string is built.
+ *
+ * @example
+ * for (const { line, text } of lineTexts('/abs/tasks.jsonl')) ...
+ */
+export function* lineTexts(file: string): Generator<{ line: number; text: string }> {
   const fd = openSync(file, 'r');
   try {
     let buffer = Buffer.allocUnsafe(CHUNK);
@@ -38,14 +48,14 @@ export function* jsonLines(file: string): Generator<JsonLine> {
       let start = 0;
       for (let nl = buffer.indexOf(NEWLINE, start); nl !== -1 && nl < end; nl = buffer.indexOf(NEWLINE, start)) {
         line++;
-        const parsed = parse(buffer.toString('utf8', start, nl), line);
-        if (parsed) yield parsed;
+        const text = buffer.toString('utf8', start, nl);
+        if (text.trim() !== '') yield { line, text };
         start = nl + 1;
       }
       if (n === 0) {
         if (start < end) {
-          const parsed = parse(buffer.toString('utf8', start, end), line + 1);
-          if (parsed) yield parsed;
+          const text = buffer.toString('utf8', start, end);
+          if (text.trim() !== '') yield { line: line + 1, text };
         }
         return;
       }
@@ -57,8 +67,7 @@ export function* jsonLines(file: string): Generator<JsonLine> {
   }
 }
 
-function parse(text: string, line: number): JsonLine | null {
-  if (text.trim() === '') return null;
+function parse(text: string, line: number): JsonLine {
   try {
     return { line, value: JSON.parse(text) as unknown };
   } catch (e) {

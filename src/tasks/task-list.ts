@@ -1,4 +1,5 @@
 import type { Task } from '../model/task.js';
+import type { StoredTaskRow } from './stored-row.js';
 
 /**
  * An experiment's tasks, in order: an array (tasks written inline, small files), a large JSONL file
@@ -14,4 +15,6 @@ export interface TaskList extends Iterable<Task> {
   readonly length: number;
   /** The task at `index` (0-based), or undefined past the end. Fastest in increasing order. */
   at(index: number): Task | undefined;
+  /** The tasks as the store keeps them (stored-row.ts), when the list can give them faster than by storing each task. */
+  storedRows?(): Iterable<StoredTaskRow>;
 }

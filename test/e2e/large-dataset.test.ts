@@ -6,7 +6,7 @@ import { collect, runCli, startCli, tempDir } from '../support/cli.js';
 
 /**
  * A dataset too large to hold in memory (a JSON Lines file over 8 MB) streams: validated in one pass,
- * stored when the run is created, read back from the store a chunk at a time by the scheduler. An
+ * stored when the run is created (lines as JSON.stringify writes them without being parsed again), read back from the store a chunk at a time by the scheduler. An
  * interrupted run resumes from the store alone, and every trial ran on its own task.
  */
 
@@ -19,7 +19,10 @@ describe('a large JSON Lines dataset', () => {
   beforeAll(() => {
     ({ dir, cleanup } = tempDir('metaorch-large-'));
     const pad = 'p'.repeat(440);
-    const lines = Array.from({ length: TASKS }, (_, i) => JSON.stringify({ id: `task-${i}`, n: i, expected: `answer-${i}`, metadata: { pad } }));
+    // Both forms of a record: fields under `input` (stored from the line's text: tasks/stored-row.ts), and flat.
+    const lines = Array.from({ length: TASKS }, (_, i) => JSON.stringify(i % 2 === 0
+      ? { id: `task-${i}`, input: { n: i }, expected: `answer-${i}`, metadata: { pad } }
+      : { id: `task-${i}`, n: i, expected: `answer-${i}`, metadata: { pad } }));
     writeFileSync(join(dir, 'tasks.jsonl'), `${lines.join('\n')}\n`);
     writeFileSync(join(dir, 'exp.yaml'), [
       'name: large', 'seed: 3', 'concurrency: 16', 'prompt: "Answer for {{n}}"', 'tasks: ./tasks.jsonl',
@@ -58,6 +61,13 @@ describe('a large JSON Lines dataset', () => {
     const reader = new Database(db, { readonly: true });
     try {
       expect(reader.prepare('SELECT COUNT(*) FROM tasks WHERE run_id = ?').pluck().get(runId)).toBe(TASKS);
+      // Every task stored as JSON.stringify writes its fields, whichever way its line was read.
+      const misstored = reader
+        .prepare(`SELECT COUNT(*) FROM tasks WHERE run_id = ? AND (input != '{"n":' || substr(id, 6) || '}'
+                  OR expected != '"answer-' || substr(id, 6) || '"' OR metadata != '{"pad":"' || ? || '"}')`)
+        .pluck()
+        .get(runId, 'p'.repeat(440));
+      expect(misstored).toBe(0);
       const counts = reader.prepare(`SELECT COUNT(*) AS n, COUNT(DISTINCT seq) AS seqs, SUM(status = 'ok') AS ok FROM trials WHERE run_id = ?`).get(runId);
       expect(counts).toEqual({ n: 2 * TASKS, seqs: 2 * TASKS, ok: 2 * TASKS });
       const wrong = reader
