@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
+import { CLI, cliEnv, runCli, tempDir } from '../support/cli.js';
 
 /**
  * The code cache of bin/metaorch.cjs on real processes: the first run of a command writes it, the
@@ -58,6 +59,27 @@ describe('code cache', () => {
     expect(damaged.summary).toBe(first.summary);
     expect((await run(cache)).status).toBe('accepted');
     expect(readdirSync(cache).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
+
+  it('holds the start-up code even when V8 dropped idle bytecode during the run (as a long run does)', () => {
+    // V8 drops the bytecode of functions idle across a few full collections: after a long run, that
+    // was all of start-up, and the cache written at exit lacked it. --stress-flush-code with frequent
+    // collections does in a second what a million trials do in ten.
+    // Enough trials after start-up for the collections to come while start-up's functions sit idle.
+    writeFileSync(join(dir, 'tasks.jsonl'), Array.from({ length: 5_000 }, (_, i) => JSON.stringify({ id: `t${i}`, input: { q: i }, expected: String(i) })).join('\n'));
+    writeFileSync(join(dir, 'many.yaml'), ['seed: 3', 'tasks: ./tasks.jsonl', 'variants: [{ id: a, adapter: mock, accuracy: 0.5 }, { id: b, adapter: mock, accuracy: 0.7 }]', ''].join('\n'));
+    const size = (cache: string, flags: string[]) => {
+      const r = spawnSync(process.execPath, [...flags, '--', CLI, 'run', 'many.yaml', '--db', join(dir, `flush-${++runs}.db`), '--no-progress', '--out', join(dir, `out-${runs}`)], {
+        cwd: dir, env: cliEnv({ METAORCH_CODE_CACHE: cache }), encoding: 'utf8', timeout: 60_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const files = readdirSync(cache).filter((f) => f.endsWith('-run.bin'));
+      expect(files).toHaveLength(1);
+      return statSync(join(cache, files[0]!)).size;
+    };
+    const calm = size(join(dir, 'calm'), []);
+    const flushed = size(join(dir, 'flushed'), ['--stress-flush-code', '--gc-interval=50000']);
+    expect(flushed).toBeGreaterThan(calm * 0.95);
   }, 60_000);
 
   it('removes files of other builds untouched for a week, and temporary files left for an hour', async () => {
