@@ -5,7 +5,7 @@ import { openDatabase } from './database.js';
 import type { Experiment } from '../config/experiment.js';
 import { DiskFullError, isDiskFull, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
-import { storedRow } from '../tasks/stored-row.js';
+import { storedRow, type StoredTaskRow } from '../tasks/stored-row.js';
 import type { TaskList } from '../tasks/task-list.js';
 import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
@@ -27,10 +27,6 @@ const TASK_ROWS = 64;
  * for it (no busy handler): when several processes create the store at once, the losers get
  * SQLITE_BUSY. They retry for up to 5 s, and stop as soon as another process has made the switch.
  */
-function* rowsOf(tasks: Iterable<Task>) {
-  for (const task of tasks) yield storedRow(task);
-}
-
 function enableWal(db: Database.Database): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let attempt = 0; ; attempt++) {
@@ -47,6 +43,11 @@ function enableWal(db: Database.Database): void {
       Atomics.wait(pause, 0, 0, 10);
     }
   }
+}
+
+/** Each task's stored row, made from the task (a list that cannot give its rows faster). */
+function* rowsOf(tasks: Iterable<Task>): Generator<StoredTaskRow> {
+  for (const task of tasks) yield storedRow(task);
 }
 
 /**
