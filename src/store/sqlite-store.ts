@@ -5,7 +5,7 @@ import { openDatabase } from './database.js';
 import type { Experiment } from '../config/experiment.js';
 import { DiskFullError, isDiskFull, RunNotFoundError, StoreError } from '../model/errors.js';
 import type { Task } from '../model/task.js';
-import { storedRow, type StoredTaskRow } from '../tasks/stored-row.js';
+import { storedRow, storedRowsOf } from '../tasks/stored-row.js';
 import type { TaskList } from '../tasks/task-list.js';
 import { mayTakeOver, newOwner, type ClaimOptions, type ClaimResult, type RunHolder, type RunOwner } from './claim.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
@@ -43,11 +43,6 @@ function enableWal(db: Database.Database): void {
       Atomics.wait(pause, 0, 0, 10);
     }
   }
-}
-
-/** Each task's stored row, made from the task (a list that cannot give its rows faster). */
-function* rowsOf(tasks: Iterable<Task>): Generator<StoredTaskRow> {
-  for (const task of tasks) yield storedRow(task);
 }
 
 /**
@@ -134,7 +129,7 @@ export class SqliteStore implements Store {
     };
     let chunk: unknown[] = [];
     let idx = 0;
-    for (const [id, input, expected, metadata] of tasks.storedRows ? tasks.storedRows() : rowsOf(tasks)) {
+    for (const [id, input, expected, metadata] of storedRowsOf(tasks)) {
       chunk.push(runId, idx++, id, input, expected, metadata);
       if (chunk.length === TASK_ROWS * 6) {
         insert(TASK_ROWS).run(chunk);

@@ -1,4 +1,6 @@
+import { MAX_NESTING } from '../model/nesting.js';
 import type { Task } from '../model/task.js';
+import type { TaskList } from './task-list.js';
 
 /** A task as the store keeps it: its id, then its input, expected and metadata as JSON text (null: absent). */
 export type StoredTaskRow = [id: string, input: string, expected: string | null, metadata: string | null];
@@ -14,6 +16,21 @@ export function storedRow(task: Task): StoredTaskRow {
     task.id, JSON.stringify(task.input), task.expected === undefined ? null : JSON.stringify(task.expected),
     task.metadata ? JSON.stringify(task.metadata) : null,
   ];
+}
+
+/**
+ * Every task's stored row: from the list itself when it can give them faster (a large JSON Lines
+ * file), else from each task.
+ *
+ * @example
+ * for (const [id, input, expected, metadata] of storedRowsOf(experiment.tasks)) insert(...);
+ */
+export function storedRowsOf(tasks: TaskList): Iterable<StoredTaskRow> {
+  return tasks.storedRows ? tasks.storedRows() : rowsOf(tasks);
+}
+
+function* rowsOf(tasks: Iterable<Task>): Generator<StoredTaskRow> {
+  for (const task of tasks) yield storedRow(task);
 }
 
 /**
@@ -93,8 +110,6 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 /** Integers of at most this many digits are exact doubles, written back digit for digit. */
 const MAX_DIGITS = 15;
-/** Deeper than any validated record (model/nesting.ts allows less): a guard, not a limit. */
-const MAX_DEPTH = 256;
 
 /** The line being read and the position in it: a scanner's state, kept out of every call's arguments. */
 let text = '';
@@ -160,7 +175,7 @@ function literal(word: string): boolean {
 }
 
 function array(depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
+  if (depth > MAX_NESTING) return false;
   at++;
   if (text.charCodeAt(at) === CLOSE_BRACKET) {
     at++;
@@ -179,7 +194,7 @@ function array(depth: number): boolean {
  * last) and none is an integer (JavaScript orders those first).
  */
 function object(depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
+  if (depth > MAX_NESTING) return false;
   at++;
   if (text.charCodeAt(at) === CLOSE_BRACE) {
     at++;
