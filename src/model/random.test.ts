@@ -42,6 +42,15 @@ describe('createRandom', () => {
       expect(hashSeed(42, n)).toBe(hashSeed('42', String(n)));
       expect(seedHasher(42, 'choose')(n)).toBe(hashSeed(42, 'choose', n));
     }
+    // Every digit count, and random values of each: the digits are taken in int32 pieces.
+    const rng = createRandom(9);
+    for (let digits = 1; digits <= 10; digits++) {
+      for (let i = 0; i < 200; i++) {
+        const n = Math.floor(10 ** (digits - 1) + rng.next() * (10 ** digits - 10 ** (digits - 1)));
+        expect(forkSeed(n, 1)).toBe(hashSeed(String(n), '1'));
+        expect(hashSeed(n, n + 1)).toBe(hashSeed(String(n), String(n + 1)));
+      }
+    }
     expect(hashSeed(7, 3)).toBe(3757515217); // the value every existing run's trial 3 was seeded with
   });
 });

@@ -48,25 +48,39 @@ export function forkSeed(seed: number, label: string | number): number {
   return mix(mix(0x811c9dc5, seed), label) >>> 0;
 }
 
-/** Powers of ten up to 10^9: the fast path's numbers (below 10^10) have at most ten digits. */
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+/** A number's decimal digits, lowest first: scratch space for `mix` (one call at a time). */
+const DIGITS = new Int32Array(10);
 
 /**
  * One FNV-1a part: its characters, then the separator. Non-negative integers below 10^10 (seeds,
- * seqs: several per trial; a seed is any 32-bit value) hash their decimal digits from the top without
- * making the string: the same value as hashing String(part).
+ * seqs: several per trial; a seed is any 32-bit value) hash their decimal digits without making the
+ * string: the same value as hashing String(part). The digits are taken from the bottom in int32
+ * arithmetic, where a division by the constant 10 compiles to a multiplication (by a power of ten
+ * chosen at run time, as before, it was a float division per digit).
  */
 function mix(h: number, part: string | number): number {
   if (typeof part === 'number' && part >= 0 && part < 1e10 && Math.floor(part) === part) {
-    let n = part;
     let k = 0;
-    while (k < 9 && n >= POW10[k + 1]!) k++;
-    for (; k >= 0; k--) {
-      const p = POW10[k]!;
-      // n < 10p, so the quotient is one digit, and n - digit * p is exact in a double.
-      const digit = (n / p) | 0;
-      n -= digit * p;
-      h ^= 48 + digit;
+    let n = part;
+    if (n >= 1e9) {
+      // Ten digits: the top one apart, so the other nine fit an int32.
+      const top = Math.floor(n / 1e9);
+      n -= top * 1e9;
+      for (let i = 0; i < 9; i++) {
+        const q = (n / 10) | 0;
+        DIGITS[k++] = n - q * 10;
+        n = q;
+      }
+      DIGITS[k++] = top;
+    } else {
+      do {
+        const q = (n / 10) | 0;
+        DIGITS[k++] = n - q * 10;
+        n = q;
+      } while (n !== 0);
+    }
+    while (k > 0) {
+      h ^= 48 + DIGITS[--k]!;
       h = Math.imul(h, 0x01000193);
     }
   } else {

@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +76,7 @@ describe('truncate', () => {
     };
     const texts = ['', 'Paris', 'x'.repeat(78), 'x'.repeat(79), 'x'.repeat(80), 'x'.repeat(5_000), '"\n\t\\'.repeat(40), `${'é'.repeat(77)}🐈🐈`, `${'a'.repeat(79)}🐈tail`, '\u0000'.repeat(90)];
     for (const text of texts) for (const max of [10, 80]) expect(truncate(text, max)).toBe(whole(text, max));
+    for (const text of ['say "hi"', 'back\\slash', ' ~!', '\u007f', 'x'.repeat(100), '\u2028', 'tab\there']) expect(truncate(text)).toBe(whole(text));
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 120 }), fc.integer({ min: 2, max: 90 }), (text, max) => truncate(text, max) === whole(text, max)));
   });
 });

@@ -83,6 +83,19 @@ function isValidRegex(pattern: string): boolean {
 export function truncate(text: string, max = 80): string {
   // Only the start is quoted: escaping a long answer whole to keep 80 characters was most of a failing
   // check's cost. Every character quotes to one or more, so the first `max` decide the result.
-  const t = JSON.stringify(text.length > max ? text.slice(0, max) : text);
+  const head = text.length > max ? text.slice(0, max) : text;
+  const t = plainAscii(head) ? `"${head}"` : JSON.stringify(head);
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+/**
+ * Printable ASCII but for a quote and a backslash: text JSON.stringify quotes as it is. A failing
+ * check quotes two short texts per trial, and the loop is cheaper than a call into JSON.stringify.
+ */
+function plainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }

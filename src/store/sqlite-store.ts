@@ -116,27 +116,37 @@ export class SqliteStore implements Store {
     })();
   }
 
-  /** The tasks, TASK_ROWS to a statement: a dataset of millions streams through without being held. */
+  /**
+   * The tasks, TASK_ROWS to a statement: a dataset of millions streams through without being held.
+   * The run id is bound once per statement (@run), and the rest as spread arguments: better-sqlite3
+   * binds arguments faster than an array's elements, and each string it binds is converted and copied.
+   */
   private insertTasks(runId: string, tasks: TaskList): void {
     const statements = new Map<number, Database.Statement>();
     const insert = (rows: number) => {
       let statement = statements.get(rows);
       if (!statement) {
-        const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
+        const values = Array.from({ length: rows }, () => '(@run, ?, ?, ?, ?, ?)').join(', ');
         statements.set(rows, (statement = this.db.prepare(`INSERT INTO tasks (run_id, idx, id, input, expected, metadata) VALUES ${values}`)));
       }
       return statement;
     };
-    let chunk: unknown[] = [];
+    const named = { run: runId };
+    const chunk = new Array<unknown>(TASK_ROWS * 5);
+    let k = 0;
     let idx = 0;
     for (const [id, input, expected, metadata] of storedRowsOf(tasks)) {
-      chunk.push(runId, idx++, id, input, expected, metadata);
-      if (chunk.length === TASK_ROWS * 6) {
-        insert(TASK_ROWS).run(chunk);
-        chunk = [];
+      chunk[k++] = idx++;
+      chunk[k++] = id;
+      chunk[k++] = input;
+      chunk[k++] = expected;
+      chunk[k++] = metadata;
+      if (k === chunk.length) {
+        insert(TASK_ROWS).run(...chunk, named);
+        k = 0;
       }
     }
-    if (chunk.length) insert(chunk.length / 6).run(chunk);
+    if (k) insert(k / 5).run(...chunk.slice(0, k), named);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Experiment } from '../config/experiment.js';
+import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
 import type { ClaimOptions, RunOwner, Store } from './store.js';
 import { RUN_STATS_VERSION } from './records.js';
@@ -49,6 +50,22 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect([tasks.length, tasks.at(1)?.id, tasks.at(0)?.id, tasks.at(2)]).toEqual([2, 't1', 't0', undefined]);
       expect(store.queries().runConfig('r1')).toEqual(expected);
       expect(store.getRun('r1')).toMatchObject({ status: 'running', seed: 3, planned: 4, name: 'contract' });
+    });
+
+    it('gives back every task exactly: any expected value, and past whole statements of tasks', () => {
+      const answers: unknown[] = ['', 'plain', 'say "hi"', 'back\\slash', 'two\nlines', 'tab\there', 'é ünïcode 🎉', '\u2028', 'a\u0000b', ' padded ',
+        0, -1.5, 1e21, true, false, null, [], ['a', 1], {}, { nested: { q: '"' } }];
+      const tasks = Array.from({ length: 150 }, (_, i) => {
+        const task: Task = { id: `t${i}`, input: { n: i, text: i % 7 === 0 ? 'quo"te' : 'x' } };
+        if (i % 11 !== 5) task.expected = answers[i % answers.length];
+        if (i % 13 === 0) task.metadata = { i };
+        return task;
+      });
+      const store = fresh();
+      store.createRun('r1', { ...experiment, tasks }, null);
+      const read = store.loadExperiment('r1').tasks;
+      expect([...read]).toEqual(tasks);
+      expect([read.at(149), read.at(64), read.at(3)]).toEqual([tasks[149], tasks[64], tasks[3]]);
     });
 
     it('writes a result once: a second write of the same trial is ignored', () => {

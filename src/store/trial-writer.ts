@@ -324,10 +324,12 @@ export class TrialWriter implements TrialSink {
     let r = 0;
     let changes = 0;
     const named = { run: this.runId };
-    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) changes += this.writeChunk.run(this.params(r, r + CHUNK_ROWS), named).changes;
+    // Spread, not passed as one array: better-sqlite3 reads an array element by element through V8's
+    // generic property lookup, and arguments directly (a quarter of the insert's instructions).
+    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) changes += this.writeChunk.run(...this.params(r, r + CHUNK_ROWS), named).changes;
     // The last, partial chunk row by row: one statement per size would be compiled again and again.
-    for (; r < this.rows; r++) changes += this.writeCompact.run(this.params(r, r + 1), named).changes;
-    for (const row of this.fullRows) changes += this.writeFull.run(row).changes;
+    for (; r < this.rows; r++) changes += this.writeCompact.run(...this.params(r, r + 1), named).changes;
+    for (const row of this.fullRows) changes += this.writeFull.run(...row).changes;
     if (!careful && changes !== this.seqs.length) throw RECHECK;
     const written = before ? this.seqs.filter((seq) => !before.has(seq)) : [...this.seqs];
     if (written.length) {
