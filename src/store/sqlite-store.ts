@@ -118,8 +118,8 @@ export class SqliteStore implements Store {
 
   /**
    * The tasks, TASK_ROWS to a statement: a dataset of millions streams through without being held.
-   * The run id is bound once per statement (@run), and the rest as spread arguments: better-sqlite3
-   * binds arguments faster than an array's elements, and each string it binds is converted and copied.
+   * The run id is bound once per statement (@run), and the rest as spread arguments, last: see
+   * TrialWriter.writeBatch (each string better-sqlite3 binds is also converted and copied).
    */
   private insertTasks(runId: string, tasks: TaskList): void {
     const statements = new Map<number, Database.Statement>();
@@ -142,11 +142,11 @@ export class SqliteStore implements Store {
       chunk[k++] = expected;
       chunk[k++] = metadata;
       if (k === chunk.length) {
-        insert(TASK_ROWS).run(...chunk, named);
+        insert(TASK_ROWS).run(named, ...chunk);
         k = 0;
       }
     }
-    if (k) insert(k / 5).run(...chunk.slice(0, k), named);
+    if (k) insert(k / 5).run(named, ...chunk.slice(0, k));
   }
 
   /**

@@ -325,10 +325,11 @@ export class TrialWriter implements TrialSink {
     let changes = 0;
     const named = { run: this.runId };
     // Spread, not passed as one array: better-sqlite3 reads an array element by element through V8's
-    // generic property lookup, and arguments directly (a quarter of the insert's instructions).
-    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) changes += this.writeChunk.run(...this.params(r, r + CHUNK_ROWS), named).changes;
+    // generic property lookup, and arguments directly (a quarter of the insert's instructions). The
+    // spread comes last: V8 passes a final spread of an array as it is, and copies it otherwise.
+    for (; r + CHUNK_ROWS <= this.rows; r += CHUNK_ROWS) changes += this.writeChunk.run(named, ...this.params(r, r + CHUNK_ROWS)).changes;
     // The last, partial chunk row by row: one statement per size would be compiled again and again.
-    for (; r < this.rows; r++) changes += this.writeCompact.run(...this.params(r, r + 1), named).changes;
+    for (; r < this.rows; r++) changes += this.writeCompact.run(named, ...this.params(r, r + 1)).changes;
     for (const row of this.fullRows) changes += this.writeFull.run(...row).changes;
     if (!careful && changes !== this.seqs.length) throw RECHECK;
     const written = before ? this.seqs.filter((seq) => !before.has(seq)) : [...this.seqs];
