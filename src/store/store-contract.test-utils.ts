@@ -168,6 +168,37 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect([...store.queries().trials('r1')].map((t) => [t.seq, t.status])).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok']]);
     });
 
+    it('keeps track of running trials that finish out of order', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, null);
+      const scheduled = () => [...store.queries().trials('r1')].filter((t) => t.status === 'scheduled').map((t) => t.seq);
+      const all = store.trialWriter('r1');
+      for (const seq of [3, 4, 5]) all.scheduled(spec(seq));
+      all.finished(spec(4), outcome(4, 'x'));
+      all.flush();
+      expect(scheduled()).toEqual([3, 5]);
+      all.scheduled(spec(9));
+      all.finished(spec(9), outcome(9, 'x'));
+      all.finished(spec(5), outcome(5, 'x'));
+      all.finished(spec(3), outcome(3, 'x'));
+      all.close();
+      expect(scheduled()).toEqual([]);
+
+      const lingering = store.trialWriter('r1', { scheduledRows: 'lingering' });
+      for (const seq of [6, 7, 8, 10]) lingering.scheduled(spec(seq));
+      lingering.finished(spec(6), outcome(6, 'y'));
+      lingering.finished(spec(10), outcome(10, 'y'));
+      lingering.flush();
+      expect(scheduled()).toEqual([]);
+      lingering.finished(spec(8), outcome(8, 'y'));
+      lingering.flush();
+      expect(scheduled()).toEqual([7]);
+      lingering.finished(spec(7), outcome(7, 'y'));
+      lingering.close();
+      expect(scheduled()).toEqual([]);
+      expect([...store.queries().trials('r1')].map((t) => t.status)).toEqual(Array(8).fill('ok'));
+    });
+
     it('commits the first result at once when asked, then batches', () => {
       const store = fresh();
       store.createRun('r1', experiment, 4);

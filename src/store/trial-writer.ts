@@ -88,8 +88,12 @@ export class TrialWriter implements TrialSink {
   private fullRows: unknown[][] = [];
   private seqs: number[] = [];
   private events: [string, string][] = [];
-  /** Trials running, without a row yet: started since the last commit, and before it. */
-  private young = new Map<number, TrialSpec>();
+  /**
+   * Trials running without a row yet. `young`: started since the last commit, in order, a finished one
+   * taken out (popped when it is the last, as an instant trial is: a Map's delete shrank and
+   * reallocated its table on every trial) or left as null. `old`: started before the last commit.
+   */
+  private young: (TrialSpec | null)[] = [];
   private old = new Map<number, TrialSpec>();
   private oldest = 0;
   private format: TrialFormat;
@@ -140,11 +144,11 @@ export class TrialWriter implements TrialSink {
   }
 
   scheduled(spec: TrialSpec): void {
-    this.young.set(spec.seq, spec);
+    this.young.push(spec);
   }
 
   finished(spec: TrialSpec, o: TrialOutcome, reward: number | null = null): void {
-    if (!this.young.delete(spec.seq)) this.old.delete(spec.seq);
+    this.forget(spec.seq);
     if (this.seqs.length === 0 && this.events.length === 0) this.oldest = performance.now();
     this.seqs.push(spec.seq);
     if (this.isCompact(o)) this.pushCompact(spec, o, reward);
@@ -178,8 +182,10 @@ export class TrialWriter implements TrialSink {
     this.events = [];
     this.formatDirty = false;
     if (written.length) this.first = false;
-    for (const spec of scheduled) if (!this.old.delete(spec.seq)) this.young.delete(spec.seq);
-    if (!this.allScheduled) this.age();
+    // Every old trial got its row, and with allScheduled every young one too.
+    this.old = new Map();
+    if (this.allScheduled) this.young = [];
+    else this.age();
     if (written.length) this.options.onFlush?.(written);
   }
 
@@ -220,17 +226,31 @@ export class TrialWriter implements TrialSink {
     }
   }
 
+  /** A trial that ended needs no scheduled row. */
+  private forget(seq: number): void {
+    const young = this.young;
+    if (young.length !== 0 && young[young.length - 1]!.seq === seq) {
+      young.pop();
+      while (young.length !== 0 && young[young.length - 1] === null) young.pop();
+      return;
+    }
+    // Out of order: a trial that waited on a call, a few a second at most. Searched among the running.
+    const i = young.findIndex((s) => s !== null && s.seq === seq);
+    if (i >= 0) young[i] = null;
+    else if (this.old.size !== 0) this.old.delete(seq);
+  }
+
   /** What gets a scheduled row at this commit: every running trial, or those running since before the last commit. */
   private scheduledToWrite(): TrialSpec[] {
     const out = [...this.old.values()];
-    if (this.allScheduled) for (const spec of this.young.values()) out.push(spec);
+    if (this.allScheduled) for (const spec of this.young) if (spec !== null) out.push(spec);
     return out;
   }
 
   /** Lingering mode: trials started since the last commit become old. */
   private age(): void {
-    for (const [seq, spec] of this.young) this.old.set(seq, spec);
-    this.young = new Map();
+    for (const spec of this.young) if (spec !== null) this.old.set(spec.seq, spec);
+    this.young = [];
   }
 
   private isCompact(o: TrialOutcome): boolean {
