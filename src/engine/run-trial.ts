@@ -117,7 +117,9 @@ function succeed(t: Trial, response: AdapterResponse, t0: number): TrialOutcome 
   // The clock starts when the call does: waiting for the variant's concurrency or rate limit is not latency.
   const latencyMs = performance.now() - Math.max(t0, t.clockStart);
   const n = t.attempts.length + 1;
-  t.attempts.push({ n, latencyMs });
+  // A first attempt's list as a literal: the first push into an empty array reserves 17 slots.
+  if (n === 1) t.attempts = [{ n, latencyMs }];
+  else t.attempts.push({ n, latencyMs });
   if (t.usageUnknown) {
     t.tokens = { input: null, output: null };
     t.cost = null;

@@ -21,17 +21,21 @@ export interface CombinedScore {
 export function scoreAll(scorers: readonly WeightedScorer[], input: ScoreInput): CombinedScore | Promise<CombinedScore> {
   if (scorers.length === 1) {
     // One scorer (the common case): its score as is, with no arrays to build on the way.
-    const { scorer, weight } = scorers[0]!;
-    const v = scorer.score(input);
-    const one = (x: ScoreValue): CombinedScore => ({
-      score: weight > 0 ? (weight * x.score) / weight : 0, // as combine computes it, to the last bit
-      scores: [{ scorer: scorer.name, score: x.score, weight, reason: x.reason }],
-    });
-    return v instanceof Promise ? v.then(one) : one(v);
+    const only = scorers[0]!;
+    const v = only.scorer.score(input);
+    // No closure for the synchronous case: this runs once per trial.
+    return v instanceof Promise ? v.then((x) => single(only, x)) : single(only, v);
   }
   const values = scorers.map((s) => s.scorer.score(input));
   if (values.some((v) => v instanceof Promise)) return Promise.all(values).then((resolved) => combine(scorers, resolved));
   return combine(scorers, values as ScoreValue[]);
+}
+
+function single({ scorer, weight }: WeightedScorer, x: ScoreValue): CombinedScore {
+  return {
+    score: weight > 0 ? (weight * x.score) / weight : 0, // as combine computes it, to the last bit
+    scores: [{ scorer: scorer.name, score: x.score, weight, reason: x.reason }],
+  };
 }
 
 function combine(scorers: readonly WeightedScorer[], values: readonly ScoreValue[]): CombinedScore {

@@ -317,6 +317,27 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       expect(store.runTotals('r1').finished).toBe(0);
     });
 
+    it('keeps every result of a batch that could not be committed, however many come in, until a commit succeeds', () => {
+      const store = fresh();
+      store.createRun('r1', experiment, null, alice);
+      const failures: unknown[] = [];
+      const writer = store.trialWriter('r1', { owner: 'alice', onError: (e) => failures.push(e) });
+      expect(store.claimRun('r1', bob, at(Date.now(), [1001, 1002])).claimed).toBe(false);
+      expect(store.claimRun('r1', bob, at(Date.now(), [1002])).claimed).toBe(true);
+      const n = 10_000;
+      for (let seq = 0; seq < n; seq++) writer.finished(spec(seq), { ...outcome(seq, `out ${seq}`), latencyMs: seq, attempts: [{ n: 1, latencyMs: seq }] }, seq / n);
+      expect(failures).toHaveLength(1);
+      // Bob stops; Alice claims the run again, and her writer's next commit goes through.
+      expect(store.releaseRun('r1', 'bob', { status: 'interrupted', stopReason: 'interrupted', pid: null })).toBe(true);
+      expect(store.claimRun('r1', alice, at(Date.now(), [1001])).claimed).toBe(true);
+      writer.close();
+      const trials = [...store.queries().trials('r1')];
+      expect(trials).toHaveLength(n);
+      for (const seq of [0, 4095, 4096, 8191, 8192, n - 1]) {
+        expect(trials[seq]).toMatchObject({ seq, status: 'ok', output: `out ${seq}`, latencyMs: seq, reward: seq / n });
+      }
+    });
+
     it('defines tasks as a workflow reaches them, idempotently, and gives the history of runs of a workflow', () => {
       const store = fresh();
       const workflow: Experiment = { ...experiment, name: 'wf', mode: 'workflow', tasks: [] };

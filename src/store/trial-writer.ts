@@ -76,14 +76,15 @@ export class TrialWriter implements TrialSink {
    * as NULL), text in arrays. A batch lives across young-generation collections, and numbers kept in
    * JS arrays would be boxed and copied at each; here only the strings are.
    */
-  private readonly numbers = new Float64Array(MAX_BATCH * NUMBERS);
+  private numbers = new Float64Array(MAX_BATCH * NUMBERS);
   private readonly chunkParams = new Array<unknown>(CHUNK_ROWS * C);
   private readonly rowParams = new Array<unknown>(C);
-  private readonly rewards = new Float64Array(MAX_BATCH);
-  private variants: string[] = [];
-  private outputs: (string | null)[] = [];
-  private reasons: (string | null)[] = [];
-  private prompts: (string | null)[] = [];
+  private rewards = new Float64Array(MAX_BATCH);
+  /** Kept from batch to batch (a new array per batch grew by copying, a tenth of a kilobyte a trial). */
+  private readonly variants: string[] = [];
+  private readonly outputs: (string | null)[] = [];
+  private readonly reasons: (string | null)[] = [];
+  private readonly prompts: (string | null)[] = [];
   private rows = 0;
   private fullRows: unknown[][] = [];
   private seqs: number[] = [];
@@ -172,11 +173,11 @@ export class TrialWriter implements TrialSink {
     const written = this.commit(scheduled);
     this.failure = null;
     // Committed: only now is the batch let go (a failed commit keeps it for the next attempt).
+    // The texts are let go (the arrays kept): a batch's strings must not outlive it.
+    this.outputs.fill(null, 0, this.rows);
+    this.reasons.fill(null, 0, this.rows);
+    this.prompts.fill(null, 0, this.rows);
     this.rows = 0;
-    this.variants = [];
-    this.outputs = [];
-    this.reasons = [];
-    this.prompts = [];
     this.fullRows = [];
     this.seqs = [];
     this.events = [];
@@ -270,6 +271,7 @@ export class TrialWriter implements TrialSink {
   }
 
   private pushCompact(spec: TrialSpec, o: TrialOutcome, reward: number | null): void {
+    if (this.rows === this.rewards.length) this.grow();
     const r = this.rows++;
     const n = this.numbers;
     let i = r * NUMBERS;
@@ -290,6 +292,19 @@ export class TrialWriter implements TrialSink {
     this.reasons[r] = o.scores.length ? o.scores[0]!.reason : null;
     this.prompts[r] = this.derivedPrompts ? null : o.prompt;
     this.rewards[r] = reward ?? NaN;
+  }
+
+  /**
+   * Room for more rows than MAX_BATCH: a batch that could not be committed (a full disk, a lost claim)
+   * keeps growing with the results still coming in until one commit succeeds.
+   */
+  private grow(): void {
+    const numbers = new Float64Array(this.numbers.length * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+    const rewards = new Float64Array(this.rewards.length * 2);
+    rewards.set(this.rewards);
+    this.rewards = rewards;
   }
 
   /**
