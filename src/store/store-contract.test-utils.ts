@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import * as fc from 'fast-check';
 import type { Experiment } from '../config/experiment.js';
 import type { Task } from '../model/task.js';
 import type { TrialOutcome, TrialSpec } from '../model/trial.js';
@@ -194,9 +195,57 @@ export function describeStoreContract(name: string, open: () => { store: Store; 
       lingering.flush();
       expect(scheduled()).toEqual([7]);
       lingering.finished(spec(7), outcome(7, 'y'));
+      // Ended in the order they began, then one started: it still gets its row a commit later.
+      for (const seq of [11, 12, 13]) lingering.scheduled(spec(seq));
+      for (const seq of [11, 12, 13]) lingering.finished(spec(seq), outcome(seq, 'y'));
+      lingering.scheduled(spec(14));
+      lingering.flush();
+      lingering.flush();
+      expect(scheduled()).toEqual([14]);
+      lingering.finished(spec(14), outcome(14, 'y'));
       lingering.close();
       expect(scheduled()).toEqual([]);
-      expect([...store.queries().trials('r1')].map((t) => t.status)).toEqual(Array(8).fill('ok'));
+      expect([...store.queries().trials('r1')].map((t) => t.status)).toEqual(Array(12).fill('ok'));
+    });
+
+    it('gives a scheduled row to exactly the trials running across commits, whatever order they end in', () => {
+      type Op = { kind: 'start' } | { kind: 'finish'; pick: number } | { kind: 'flush' };
+      const op = fc.oneof(
+        { weight: 4, arbitrary: fc.constant<Op>({ kind: 'start' }) },
+        { weight: 4, arbitrary: fc.nat(1000).map((pick): Op => ({ kind: 'finish', pick })) },
+        { weight: 1, arbitrary: fc.constant<Op>({ kind: 'flush' }) },
+      );
+      fc.assert(
+        fc.property(fc.constantFrom('all' as const, 'lingering' as const), fc.array(op, { maxLength: 80 }), (mode, ops) => {
+          const store = fresh();
+          store.createRun('r1', experiment, null);
+          const writer = store.trialWriter('r1', { scheduledRows: mode });
+          const running: number[] = [];
+          let recent = new Set<number>(); // started since the last flush
+          const rows = new Set<number>(); // scheduled rows the model expects
+          let next = 0;
+          for (const o of ops) {
+            if (o.kind === 'start') {
+              writer.scheduled(spec(next));
+              running.push(next);
+              recent.add(next++);
+            } else if (o.kind === 'finish' && running.length) {
+              const [seq] = running.splice(o.pick % running.length, 1);
+              writer.finished(spec(seq!), outcome(seq!, 'x'));
+              rows.delete(seq!);
+            } else if (o.kind === 'flush') {
+              writer.flush();
+              for (const seq of running) if (mode === 'all' || !recent.has(seq)) rows.add(seq);
+              recent = new Set();
+              const inStore = [...store.queries().trials('r1')].filter((t) => t.status === 'scheduled').map((t) => t.seq);
+              expect(inStore.sort((a, b) => a - b)).toEqual([...rows].sort((a, b) => a - b));
+            }
+          }
+          writer.close();
+          store.close();
+        }),
+        { numRuns: 150 },
+      );
     });
 
     it('commits the first result at once when asked, then batches', () => {

@@ -91,10 +91,14 @@ export class TrialWriter implements TrialSink {
   private events: [string, string][] = [];
   /**
    * Trials running without a row yet. `young`: started since the last commit, in order, a finished one
-   * taken out (popped when it is the last, as an instant trial is: a Map's delete shrank and
-   * reallocated its table on every trial) or left as null. `old`: started before the last commit.
+   * taken out: popped when it is the last (an instant trial), skipped by `youngHead` when it is the
+   * first (calls that take about as long as each other end in the order they began), else left as
+   * null. A Map's delete shrank and reallocated its table on every instant trial. `old`: started
+   * before the last commit.
    */
   private young: (TrialSpec | null)[] = [];
+  /** Every entry of `young` before this one is null. */
+  private youngHead = 0;
   private old = new Map<number, TrialSpec>();
   private oldest = 0;
   private format: TrialFormat;
@@ -185,7 +189,7 @@ export class TrialWriter implements TrialSink {
     if (written.length) this.first = false;
     // Every old trial got its row, and with allScheduled every young one too.
     this.old = new Map();
-    if (this.allScheduled) this.young = [];
+    if (this.allScheduled) this.clearYoung();
     else this.age();
     if (written.length) this.options.onFlush?.(written);
   }
@@ -230,15 +234,31 @@ export class TrialWriter implements TrialSink {
   /** A trial that ended needs no scheduled row. */
   private forget(seq: number): void {
     const young = this.young;
-    if (young.length !== 0 && young[young.length - 1]!.seq === seq) {
+    if (young.length > this.youngHead && young[young.length - 1]?.seq === seq) {
       young.pop();
-      while (young.length !== 0 && young[young.length - 1] === null) young.pop();
+      while (young.length > this.youngHead && young[young.length - 1] === null) young.pop();
+      if (this.youngHead !== 0 && young.length === this.youngHead) this.clearYoung();
       return;
     }
-    // Out of order: a trial that waited on a call, a few a second at most. Searched among the running.
-    const i = young.findIndex((s) => s !== null && s.seq === seq);
-    if (i >= 0) young[i] = null;
-    else if (this.old.size !== 0) this.old.delete(seq);
+    if (young[this.youngHead]?.seq === seq) {
+      young[this.youngHead++] = null;
+      while (this.youngHead < young.length && young[this.youngHead] === null) this.youngHead++;
+      if (young.length === this.youngHead) this.clearYoung();
+      return;
+    }
+    // Neither end: searched among the running (a commit interval's worth at most).
+    for (let i = this.youngHead + 1; i < young.length - 1; i++) {
+      if (young[i]?.seq === seq) {
+        young[i] = null;
+        return;
+      }
+    }
+    if (this.old.size !== 0) this.old.delete(seq);
+  }
+
+  private clearYoung(): void {
+    this.young = [];
+    this.youngHead = 0;
   }
 
   /** What gets a scheduled row at this commit: every running trial, or those running since before the last commit. */
@@ -250,8 +270,11 @@ export class TrialWriter implements TrialSink {
 
   /** Lingering mode: trials started since the last commit become old. */
   private age(): void {
-    for (const spec of this.young) if (spec !== null) this.old.set(spec.seq, spec);
-    this.young = [];
+    for (let i = this.youngHead; i < this.young.length; i++) {
+      const spec = this.young[i];
+      if (spec) this.old.set(spec.seq, spec);
+    }
+    this.clearYoung();
   }
 
   private isCompact(o: TrialOutcome): boolean {
