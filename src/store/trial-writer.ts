@@ -92,11 +92,14 @@ export class TrialWriter implements TrialSink {
   /**
    * Trials running without a row yet. `young`: started since the last commit, in order, a finished one
    * taken out: popped when it is the last (an instant trial), skipped by `youngHead` when it is the
-   * first (calls that take about as long as each other end in the order they began), else left as
-   * null. A Map's delete shrank and reallocated its table on every instant trial. `old`: started
-   * before the last commit.
+   * first (calls that take about as long as each other end in the order they began), else found by
+   * bisecting `youngSeqs` and left as null. A Map's delete shrank and reallocated its table on every
+   * instant trial. `old`: started before the last commit.
    */
   private young: (TrialSpec | null)[] = [];
+  /** The seq of each entry of `young` (kept when the entry is nulled); increasing unless `youngSorted` is false. */
+  private youngSeqs: number[] = [];
+  private youngSorted = true;
   /** Every entry of `young` before this one is null. */
   private youngHead = 0;
   private old = new Map<number, TrialSpec>();
@@ -149,7 +152,10 @@ export class TrialWriter implements TrialSink {
   }
 
   scheduled(spec: TrialSpec): void {
+    const seqs = this.youngSeqs;
+    if (seqs.length !== 0 && spec.seq <= seqs[seqs.length - 1]!) this.youngSorted = false;
     this.young.push(spec);
+    seqs.push(spec.seq);
   }
 
   finished(spec: TrialSpec, o: TrialOutcome, reward: number | null = null): void {
@@ -234,9 +240,14 @@ export class TrialWriter implements TrialSink {
   /** A trial that ended needs no scheduled row. */
   private forget(seq: number): void {
     const young = this.young;
+    const seqs = this.youngSeqs;
     if (young.length > this.youngHead && young[young.length - 1]?.seq === seq) {
       young.pop();
-      while (young.length > this.youngHead && young[young.length - 1] === null) young.pop();
+      seqs.pop();
+      while (young.length > this.youngHead && young[young.length - 1] === null) {
+        young.pop();
+        seqs.pop();
+      }
       if (this.youngHead !== 0 && young.length === this.youngHead) this.clearYoung();
       return;
     }
@@ -246,18 +257,16 @@ export class TrialWriter implements TrialSink {
       if (young.length === this.youngHead) this.clearYoung();
       return;
     }
-    // Neither end: searched among the running (a commit interval's worth at most).
-    for (let i = this.youngHead + 1; i < young.length - 1; i++) {
-      if (young[i]?.seq === seq) {
-        young[i] = null;
-        return;
-      }
-    }
-    if (this.old.size !== 0) this.old.delete(seq);
+    // Neither end (calls of uneven length): bisected, as trials start in seq order.
+    const i = this.youngSorted ? bisect(seqs, seq, this.youngHead + 1, young.length - 1) : seqs.indexOf(seq, this.youngHead + 1);
+    if (i >= 0 && i < young.length - 1 && young[i] !== null) young[i] = null;
+    else if (this.old.size !== 0) this.old.delete(seq);
   }
 
   private clearYoung(): void {
     this.young = [];
+    this.youngSeqs = [];
+    this.youngSorted = true;
     this.youngHead = 0;
   }
 
@@ -410,4 +419,16 @@ export class TrialWriter implements TrialSink {
     const mine = new Set(this.seqs);
     return new Set((this.finishedIn.all(this.runId, lo, hi) as number[]).filter((seq) => mine.has(seq)));
   }
+}
+
+/** The index of `value` in the increasing `sorted[lo, hi)`, or -1. */
+function bisect(sorted: readonly number[], value: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
 }
