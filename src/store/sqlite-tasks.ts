@@ -1,30 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Task } from '../model/task.js';
+import { storedTask, type StoredTaskRow } from '../tasks/stored-row.js';
 import type { TaskList } from '../tasks/task-list.js';
 
 const CHUNK = 1024;
-
-/** id, input, expected, metadata (raw rows: no object per row). */
-type TaskRow = [string, string, string | null, string | null];
-
-function rowToTask([id, input, expected, metadata]: TaskRow): Task {
-  const task: Task = { id, input: JSON.parse(input) as Record<string, unknown> };
-  if (expected !== null) task.expected = plainString(expected) ?? JSON.parse(expected);
-  if (metadata !== null) task.metadata = JSON.parse(metadata) as Record<string, unknown>;
-  return task;
-}
-
-/**
- * The value of a stored JSON string without escapes, else undefined. Stored texts are JSON.stringify's
- * (or the same bytes: tasks/stored-row.ts), which escapes every quote and control character, so
- * between the quotes of such a text is the string itself. The common expected answer is one, and
- * JSON.parse would look each up in V8's string table.
- */
-function plainString(json: string): string | undefined {
-  return json.charCodeAt(0) === QUOTE && !json.includes('\\') ? json.slice(1, -1) : undefined;
-}
-
-const QUOTE = 0x22;
 
 /**
  * A run's tasks in the store as a TaskList: read CHUNK at a time in order (a grid walks them so), one
@@ -58,19 +37,19 @@ export class SqliteTasks implements TaskList {
       this.load(index);
       return this.chunk[0];
     }
-    const row = this.one.get(this.runId, index) as TaskRow | undefined;
-    return row ? rowToTask(row) : undefined;
+    const row = this.one.get(this.runId, index) as StoredTaskRow | undefined;
+    return row ? storedTask(row) : undefined;
   }
 
   *[Symbol.iterator](): Iterator<Task> {
     for (let start = 0; start < this.length; start += CHUNK) {
-      const rows = this.range.all(this.runId, start, start + CHUNK) as TaskRow[];
-      for (const row of rows) yield rowToTask(row);
+      const rows = this.range.all(this.runId, start, start + CHUNK) as StoredTaskRow[];
+      for (const row of rows) yield storedTask(row);
     }
   }
 
   private load(start: number): void {
     this.chunkStart = start;
-    this.chunk = (this.range.all(this.runId, start, start + CHUNK) as TaskRow[]).map(rowToTask);
+    this.chunk = (this.range.all(this.runId, start, start + CHUNK) as StoredTaskRow[]).map(storedTask);
   }
 }

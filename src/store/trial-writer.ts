@@ -331,12 +331,8 @@ export class TrialWriter implements TrialSink {
    * keeps growing with the results still coming in until one commit succeeds.
    */
   private grow(): void {
-    const numbers = new Float64Array(this.numbers.length * 2);
-    numbers.set(this.numbers);
-    this.numbers = numbers;
-    const rewards = new Float64Array(this.rewards.length * 2);
-    rewards.set(this.rewards);
-    this.rewards = rewards;
+    this.numbers = doubled(this.numbers);
+    this.rewards = doubled(this.rewards);
   }
 
   /**
@@ -419,6 +415,13 @@ export class TrialWriter implements TrialSink {
     const mine = new Set(this.seqs);
     return new Set((this.finishedIn.all(this.runId, lo, hi) as number[]).filter((seq) => mine.has(seq)));
   }
+}
+
+/** A copy of `a` with twice its room. */
+function doubled(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(a.length * 2);
+  out.set(a);
+  return out;
 }
 
 /** The index of `value` in the increasing `sorted[lo, hi)`, or -1. */

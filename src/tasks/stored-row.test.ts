@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileTasks } from './file-tasks.js';
 import { TaskNormaliser } from './normalise.js';
-import { canonicalRow, storedRow, type StoredTaskRow } from './stored-row.js';
+import { canonicalRow, storedRow, storedTask, type StoredTaskRow } from './stored-row.js';
 
 /** What the store kept for a line before: parse it, shape it, stringify its fields. */
 function parsedRow(line: string): StoredTaskRow | null {
@@ -171,6 +171,21 @@ describe('canonicalRow', () => {
       }),
       { numRuns: 10_000, seed: 20261202 },
     );
+  });
+});
+
+describe('storedTask', () => {
+  it('gives back the task a row was stored from, as JSON carries it', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        const shaped = TaskNormaliser.one(r, 0);
+        if (!('task' in shaped)) return;
+        expect(storedTask(storedRow(shaped.task))).toEqual(JSON.parse(JSON.stringify(shaped.task)));
+      }),
+    );
+    for (const expected of ['', 'plain', 'say "hi"', 'back\\slash', 'a\nb', '\u2028', 7, null, ['x'], { k: '"' }]) {
+      expect(storedTask(storedRow({ id: 't', input: {}, expected })).expected).toEqual(expected);
+    }
   });
 });
 
