@@ -112,7 +112,7 @@ describe('bullmq executor', () => {
     const db = join(orch, 's.db');
     const cases: [Record<string, string>, string[], RegExp][] = [
       [{ REDIS_URL: 'localhost:6379' }, [], /executor\.redis: expected a redis:\/\/ or rediss:\/\/ URL, got localhost:\/\/ in localhost:6379/],
-      [{}, ['--executor', `bullmq,redis=redis://127.0.0.1:${redis.port + 7},queue=e2e-bad,connectTimeout=1500ms`], /executor\.redis: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ within 1\.5s \(.*ECONNREFUSED.*\)/],
+      [{}, ['--executor', 'bullmq,redis=redis://127.0.0.1:1,queue=e2e-bad,connectTimeout=1500ms'], /executor\.redis: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ within 1\.5s \(.*ECONNREFUSED.*\)/],
       [{ REDIS_URL: lru.url }, [], /has maxmemory-policy allkeys-lru: it may evict BullMQ jobs.*Set it to noeviction/s],
       [{}, ['--executor', 'kafka'], /--executor type: unknown executor type 'kafka' \(known executor types: inline, pool, bullmq\)/],
     ];

@@ -161,9 +161,11 @@ describe('bullmq chaos', () => {
     for (let i = 0; i < 600 && callsBy(s, paused.pid) < 5; i++) await sleep(50);
     expect(callsBy(s, paused.pid)).toBeGreaterThanOrEqual(5);
     paused.child.kill('SIGSTOP');
-    for (let i = 0; i < 40 && processState(paused.pid) !== 'T'; i++) await sleep(5);
+    for (let i = 0; i < 1000 && processState(paused.pid) !== 'T'; i++) await sleep(5);
     expect(processState(paused.pid)).toBe('T');
-    await sleep(3500); // lock 1s: its jobs are taken back and run by the other worker
+    // Lock 1 s, stalled check every 1 s: within about 2 s its jobs are taken back and run by the other
+    // worker. Woken once one has run twice (a fixed sleep was too short when the check's timers ran late).
+    for (let i = 0; i < 600 && ![...callCounts(s).values()].some((n) => n > 1); i++) await sleep(50);
     paused.child.kill('SIGCONT');
     const result = await o.done;
     expect(result.code, result.stderr.slice(-3000)).toBe(0);

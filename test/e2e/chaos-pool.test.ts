@@ -179,7 +179,7 @@ describe('pool chaos', () => {
     track(runPid);
     const stopped = victims[0] as number;
     process.kill(stopped, 'SIGSTOP');
-    for (let i = 0; i < 40 && processState(stopped) !== 'T'; i++) await sleep(5);
+    for (let i = 0; i < 1000 && processState(stopped) !== 'T'; i++) await sleep(5);
     expect(processState(stopped)).toBe('T');
     // Killed after about a second of silence, and a new producer takes its place.
     expect(await waitGone([stopped], 10_000)).toEqual([]);
@@ -192,7 +192,10 @@ describe('pool chaos', () => {
     track(runPid);
     const result = await exited;
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
-    expect(result.stderr).toMatch(new RegExp(`killing producer-\\d \\(pid ${stopped}\\): no heartbeat for 1(\\.\\d)?s`));
+    // At least the heartbeat's second; more when the master's own timers run late on a loaded machine.
+    const silence = new RegExp(`killing producer-\\d \\(pid ${stopped}\\): no heartbeat for (\\d+(?:\\.\\d)?)s`).exec(result.stderr);
+    expect(silence, result.stderr.slice(-3000)).not.toBeNull();
+    expect(Number(silence?.[1])).toBeGreaterThanOrEqual(1);
     const runId = /^Run (\S+)/.exec(result.stdout)?.[1] as string;
     expect(expectRunComplete(dbFile, runId, 600, join(tmp.dir, 'out', 'summary.json'))).toEqual({ status: 'completed', ok: 600, errors: 0 });
     expect(await waitGone([...spawned], 5000)).toEqual([]);
@@ -249,8 +252,9 @@ describe('pool chaos', () => {
     }
     expect(first).toHaveLength(2);
     for (const pid of first) spawned.add(pid);
-    // A heartbeat (every 400 ms here) has told the master about the commands' groups.
-    await sleep(1200);
+    // A heartbeat (every 400 ms here) has told the master about the commands' groups: seven of them,
+    // so a producer whose timers run late on a loaded machine has still sent one.
+    await sleep(3000);
     const producer = childrenOf(runPid).map((c) => c.pid).find((pid) => descendantsOf(pid).some((d) => first.includes(d)));
     expect(producer).toBeDefined();
     process.kill(producer as number, 'SIGKILL');

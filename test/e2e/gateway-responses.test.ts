@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAimock, type Aimock, type AimockFixture } from '../support/aimock.js';
-import { startGateway as startGatewayProcess, stopChild } from '../support/gateway.js';
+import { startGateway as startGatewayProcess, stopChild, untilRecorded } from '../support/gateway.js';
 import { openaiCompletion, startScriptedServer, type FakeServer } from '../support/fake-openai-server.js';
 
 const KEY = 'gw-resp-key-0123456789';
@@ -285,7 +285,7 @@ describe('metaorch gateway: the Responses API', () => {
     const trial = answered.response.headers.get('x-metaorch-trial')!;
     const fb = await post('/v1/feedback', JSON.stringify({ response_id: answered.data.id, score: 0.75 }));
     expect(await fb.json()).toMatchObject({ trial_id: trial, outcome: 'learned' });
-    await new Promise((r) => setTimeout(r, 300));
+    await untilRecorded(db, trial);
     const [runId, seq] = trial.split('/');
     const row = read<{ prompt: string; output: string; score: number; variant_id: string; cost: number }>('SELECT prompt, output, score, variant_id, cost FROM trials WHERE run_id = ? AND seq = ?', runId, Number(seq))[0]!;
     expect(row.prompt).toContain('capital of France');
@@ -369,17 +369,18 @@ describe('metaorch gateway: the Responses API', () => {
 
   it('records every try of a fallback, and a gateway killed and restarted learns the failed tries again', async () => {
     const chat = (content: string) => openai().chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content }] }).withResponse();
-    let runId = '';
+    let trial = '';
     for (let i = 0; i < 12; i++) {
       const { response } = await chat(`question ${i}`);
       expect(response.headers.get('x-metaorch-variant')).toBe('steady');
-      runId = response.headers.get('x-metaorch-trial')!.split('/')[0]!;
+      trial = response.headers.get('x-metaorch-trial')!;
     }
-    await new Promise((r) => setTimeout(r, 400));
+    const runId = trial.split('/')[0]!;
+    await untilRecorded(db, trial);
     await stop(gateway, 'SIGKILL');
     ({ child: gateway, url } = await startGateway());
-    for (let i = 0; i < 4; i++) await chat(`after ${i}`);
-    await new Promise((r) => setTimeout(r, 400));
+    for (let i = 0; i < 4; i++) trial = (await chat(`after ${i}`)).response.headers.get('x-metaorch-trial')!;
+    await untilRecorded(db, trial);
 
     // Every try is in its trial's attempts, naming the variant it went to.
     const trials = read<{ variant_id: string; attempts: string }>("SELECT variant_id, attempts FROM trials WHERE run_id = ? AND status = 'ok' ORDER BY seq", runId);
@@ -403,14 +404,15 @@ describe('metaorch gateway: the Responses API', () => {
   });
 
   it('lets the controller see every failed try: a variant whose failures fallbacks hide is taken out, and a restart replays the same', async () => {
-    let runId = '';
+    let trial = '';
     for (let i = 0; i < 160; i++) {
       const { data, response } = await openai().chat.completions.create({ model: 'watched', messages: [{ role: 'user', content: `w${i}` }] }).withResponse();
       // Every request is answered: only the failed tries tell that 'down' is down.
       expect(data.choices[0]!.message.content).toBe('Hello there.');
-      runId = response.headers.get('x-metaorch-trial')!.split('/')[0]!;
+      trial = response.headers.get('x-metaorch-trial')!;
     }
-    await new Promise((r) => setTimeout(r, 400));
+    const runId = trial.split('/')[0]!;
+    await untilRecorded(db, trial);
     expect(read<{ n: number }>("SELECT COUNT(*) AS n FROM trials WHERE run_id = ? AND status != 'ok'", runId)[0]!.n).toBe(0);
     // The controller acts on its clock (a second): wait for its decision.
     let decisions: { kind: string; target: string; detector: string | null }[] = [];

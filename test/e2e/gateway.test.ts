@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAimock, type Aimock, type AimockFixture } from '../support/aimock.js';
 import { runCli } from '../support/cli.js';
-import { startGateway as startGatewayProcess, stopChild } from '../support/gateway.js';
+import { startGateway as startGatewayProcess, stopChild, untilRecorded } from '../support/gateway.js';
 import { startScriptedServer, type FakeServer } from '../support/fake-openai-server.js';
 
 const KEY = 'gw-test-key-0123456789';
@@ -213,14 +213,15 @@ describe('metaorch gateway', () => {
   });
 
   it('falls back to the next variant on a retryable upstream error, and says which served', async () => {
-    let runId = '';
+    let trial = '';
     for (let i = 0; i < 8; i++) {
       const { data, response } = await openai().chat.completions.create({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
       expect(data.choices[0]!.message.content).toBe('Hello there.');
       expect(response.headers.get('x-metaorch-variant')).toBe('steady');
-      runId = response.headers.get('x-metaorch-trial')!.split('/')[0]!;
+      trial = response.headers.get('x-metaorch-trial')!;
     }
-    await new Promise((r) => setTimeout(r, 300));
+    const runId = trial.split('/')[0]!;
+    await untilRecorded(db, trial);
     const trials = read<{ variant_id: string; status: string; attempts: string }>('SELECT variant_id, status, attempts FROM trials WHERE run_id = ?', runId);
     expect(trials.every((t) => t.variant_id === 'steady' && t.status === 'ok')).toBe(true);
     const retried = trials.map((t) => JSON.parse(t.attempts) as { error?: { kind: string } }[]).filter((a) => a.length === 2);
@@ -265,8 +266,8 @@ describe('metaorch gateway', () => {
   });
 
   it('records every request as a trial of the route’s continuous run, never an upstream key, and only metadata with storeContent: false', async () => {
-    await openai().chat.completions.create({ model: 'private', messages: [{ role: 'user', content: 'What is the capital of France?' }] });
-    await new Promise((r) => setTimeout(r, 300));
+    const { response } = await openai().chat.completions.create({ model: 'private', messages: [{ role: 'user', content: 'What is the capital of France?' }] }).withResponse();
+    await untilRecorded(db, response.headers.get('x-metaorch-trial')!);
     const runs = read<{ id: string; name: string; mode: string; status: string }>('SELECT id, name, mode, status FROM runs ORDER BY name');
     expect(runs.map((r) => [r.name, r.mode, r.status])).toEqual([
       ['gateway/chat', 'continuous', 'running'], ['gateway/flaky', 'continuous', 'running'], ['gateway/judged', 'continuous', 'running'], ['gateway/private', 'continuous', 'running'],
@@ -341,7 +342,7 @@ describe('metaorch gateway', () => {
     const [runId, seqText] = before.response.headers.get('x-metaorch-trial')!.split('/');
     // A request in flight when the gateway is killed (its upstream takes 20 s).
     const pending = openai().chat.completions.create({ model: 'chat/gpt', messages: [{ role: 'user', content: 'a slow question' }] }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 600));
+    await untilRecorded(db, `${runId}/${Number(seqText) + 1}`, { status: 'scheduled' });
     await stop(gateway, 'SIGKILL');
     expect(await pending).toBeInstanceOf(Error);
     ({ child: gateway, url } = await startGateway());
@@ -352,7 +353,7 @@ describe('metaorch gateway', () => {
     // Feedback for a trial answered before the kill still counts.
     const fb = await fetch(`${url}/v1/feedback`, { method: 'POST', body: JSON.stringify({ trial_id: `${runId}/${seqText}`, score: 1 }), headers: { authorization: `Bearer ${KEY}` } });
     expect(await fb.json()).toMatchObject({ outcome: 'learned' });
-    await new Promise((r) => setTimeout(r, 300));
+    await untilRecorded(db, after.response.headers.get('x-metaorch-trial')!);
     const open = read<{ n: number }>("SELECT COUNT(*) AS n FROM trials WHERE run_id = ? AND status = 'scheduled'", runId)[0]!.n;
     expect(open).toBe(0);
     const cut = read<{ seq: number; status: string; error_kind: string }>("SELECT seq, status, error_kind FROM trials WHERE run_id = ? AND error_kind = 'cancelled'", runId);

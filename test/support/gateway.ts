@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { startCli } from './cli.js';
 
 /**
@@ -37,4 +39,27 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+/**
+ * Resolves once the gateway's store holds `trial` (`RUN/SEQ`, from `x-metaorch-trial`) with a result,
+ * or, with `status: 'scheduled'`, as still in flight. The writer commits on its 50 ms timer, later on a
+ * loaded machine: tests wait for the row rather than for a fixed time.
+ */
+export async function untilRecorded(db: string, trial: string, o: { status?: 'scheduled'; timeoutMs?: number } = {}): Promise<void> {
+  const [runId, seq] = trial.split('/');
+  const sql = o.status === 'scheduled'
+    ? "SELECT 1 FROM trials WHERE run_id = ? AND seq = ? AND status = 'scheduled'"
+    : "SELECT 1 FROM trials WHERE run_id = ? AND seq = ? AND status != 'scheduled'";
+  const deadline = Date.now() + (o.timeoutMs ?? 10_000);
+  for (;;) {
+    const store = existsSync(db) ? new Database(db, { readonly: true }) : null;
+    try {
+      if (store?.prepare(sql).get(runId, Number(seq))) return;
+    } finally {
+      store?.close();
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for trial ${trial} to be ${o.status ?? 'recorded'}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

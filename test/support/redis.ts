@@ -28,8 +28,10 @@ export interface TestRedis {
 
 export async function startRedis(options: { maxmemoryPolicy?: string } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'metaorch-redis-'));
-  const port = await freePort();
-  let proc = await launch(dir, port, options.maxmemoryPolicy ?? 'noeviction');
+  const policy = options.maxmemoryPolicy ?? 'noeviction';
+  const first = await launchOnFreePort(dir, policy);
+  const port = first.port;
+  let proc = first.proc;
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -39,13 +41,29 @@ export async function startRedis(options: { maxmemoryPolicy?: string } = {}): Pr
     },
     async restart() {
       await terminate(proc, 'SIGKILL');
-      proc = await launch(dir, port, options.maxmemoryPolicy ?? 'noeviction');
+      proc = await launch(dir, port, policy);
     },
     async stop() {
       await terminate(proc, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A port below the kernel's ephemeral range (32768-60999), where no `listen(0)` of a parallel test
+ * file and no outgoing connection can take it between the probe and a restart on the same port. One
+ * can still be taken between the probe and the server's bind, so a few are tried.
+ */
+async function launchOnFreePort(dir: string, policy: string): Promise<{ port: number; proc: ChildProcess }> {
+  for (let tries = 1; ; tries++) {
+    const port = await freePort();
+    try {
+      return { port, proc: await launch(dir, port, policy) };
+    } catch (e) {
+      if (tries === 5 || !/Address already in use/.test(String(e))) throw e;
+    }
+  }
 }
 
 async function launch(dir: string, port: number, policy: string): Promise<ChildProcess> {
@@ -88,14 +106,15 @@ async function accepts(port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+/** A port in 20000-32767 that nothing listens on now. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
