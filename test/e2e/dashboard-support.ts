@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { CLI, cliEnv, collect, type CliResult } from '../support/cli.js';
 import { childrenOf } from '../support/processes.js';
+import { until } from '../support/until.js';
 
 export interface Served {
   url: string;
@@ -116,16 +117,7 @@ export async function browser(profileDir: string, viewport = { width: 1400, heig
   });
 }
 
-/** Polls `f` until it returns a truthy value or `timeoutMs` passes. */
-export async function until<T>(f: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until };
 
 export interface Orchestrator {
   child: ChildProcess;

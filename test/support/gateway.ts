@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { startCli } from './cli.js';
+import { until } from './until.js';
 
 /**
  * Starts `metaorch gateway --config CONFIG --port 0 --db DB` and resolves with its base URL once it
@@ -51,15 +52,13 @@ export async function untilRecorded(db: string, trial: string, o: { status?: 'sc
   const sql = o.status === 'scheduled'
     ? "SELECT 1 FROM trials WHERE run_id = ? AND seq = ? AND status = 'scheduled'"
     : "SELECT 1 FROM trials WHERE run_id = ? AND seq = ? AND status != 'scheduled'";
-  const deadline = Date.now() + (o.timeoutMs ?? 10_000);
-  for (;;) {
-    const store = existsSync(db) ? new Database(db, { readonly: true }) : null;
+  await until(() => {
+    if (!existsSync(db)) return false;
+    const store = new Database(db, { readonly: true });
     try {
-      if (store?.prepare(sql).get(runId, Number(seq))) return;
+      return store.prepare(sql).get(runId, Number(seq)) !== undefined;
     } finally {
-      store?.close();
+      store.close();
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for trial ${trial} to be ${o.status ?? 'recorded'}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  }, o.timeoutMs ?? 10_000, `trial ${trial} to be ${o.status ?? 'recorded'}`);
 }
